@@ -1,0 +1,282 @@
+//! The parsed form of a search: a pipeline of commands with their arguments.
+
+use crate::span::Span;
+use firedrill_value::Value;
+
+/// A whole search: commands joined by `|`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pipeline {
+    /// The commands in order.
+    pub commands: Vec<Command>,
+}
+
+/// One command of a pipeline.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Command {
+    /// The command name as written, lower-cased (`search`, `tstats`, ...).
+    pub name: String,
+    /// Where the command is in the search text.
+    pub span: Span,
+    /// The command's parsed arguments.
+    pub kind: CommandKind,
+}
+
+/// The arguments of each command the parser understands.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CommandKind {
+    /// `search <terms>` (also the implicit first command).
+    Search(SearchExpr),
+    /// `where <expr>`.
+    Where(Expr),
+    /// `eval f=expr, g=expr`.
+    Eval(Vec<(String, Expr)>),
+    /// `stats`, `eventstats`, `streamstats` and `tstats` aggregation.
+    Stats(Stats),
+    /// `tstats ... from datamodel=X where ... by ...`.
+    Tstats(Tstats),
+    /// `rename a AS b, c.* AS *`.
+    Rename(Vec<(String, String)>),
+    /// `convert [timeformat=...] fn(field) [AS new] ...`.
+    Convert(Convert),
+    /// `table f1 f2` (fields and wildcards, in order).
+    Table(Vec<String>),
+    /// `fields [+|-] f1, f2`.
+    Fields {
+        /// True for `fields - ...`.
+        remove: bool,
+        /// Field names or wildcards.
+        fields: Vec<String>,
+    },
+    /// `fillnull [value=x] [fields]`.
+    Fillnull {
+        /// The fill value (default `0`).
+        value: String,
+        /// The fields to fill; empty means every field present in any row.
+        fields: Vec<String>,
+    },
+    /// `dedup [N] f1 f2 [keepempty=..] [consecutive=..] [sortby ..]`.
+    Dedup {
+        /// How many rows to keep per combination.
+        count: usize,
+        /// The fields that form the key.
+        fields: Vec<String>,
+    },
+    /// `head N` / `tail N`.
+    Head {
+        /// Rows to keep.
+        count: usize,
+        /// True for `tail`.
+        from_end: bool,
+    },
+    /// `sort [N] [+|-]f ...`.
+    Sort {
+        /// Keep at most this many rows (0: all).
+        limit: usize,
+        /// Keys with descending flags.
+        keys: Vec<SortKey>,
+    },
+    /// SPL2 `from read_ssa_enriched_events()`: the source of an SSA pipeline.
+    SsaSource,
+    /// SPL2 `into write_ssa_detected_events()`: the sink of an SSA pipeline (keeps rows).
+    SsaSink,
+    /// A command the parser recognises but firedrill cannot execute; parsing succeeds so
+    /// that coverage can say exactly what is missing.
+    Unsupported {
+        /// Why it cannot run.
+        reason: String,
+    },
+}
+
+/// One sort key.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SortKey {
+    /// Field name.
+    pub field: String,
+    /// Descending order.
+    pub desc: bool,
+}
+
+/// The body of `stats`-like commands.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stats {
+    /// The aggregations, in output order.
+    pub aggs: Vec<Agg>,
+    /// The group-by fields.
+    pub by: Vec<String>,
+}
+
+/// One aggregation such as `count`, `min(_time) AS firstTime` or `values(x)`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Agg {
+    /// Function name, lower-cased (`count`, `dc`, `values`, `perc95`...).
+    pub func: String,
+    /// The field aggregated (`None` for plain `count`).
+    pub field: Option<String>,
+    /// An eval expression argument (`count(eval(x>1))`).
+    pub expr: Option<Expr>,
+    /// The output name.
+    pub alias: String,
+    /// Where it is written.
+    pub span: Span,
+}
+
+/// `tstats` arguments.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Tstats {
+    /// `summariesonly`, `allow_old_summaries`, `fillnull_value`, ... as written.
+    pub options: Vec<(String, String)>,
+    /// Aggregations and by-fields.
+    pub stats: Stats,
+    /// `datamodel=Endpoint.Processes`, if any (otherwise indexed fields of raw events).
+    pub datamodel: Option<String>,
+    /// The `where` clause, in search syntax.
+    pub filter: Option<SearchExpr>,
+    /// `span=` for `by _time`.
+    pub span: Option<String>,
+}
+
+impl Tstats {
+    /// The value of an option, if given.
+    pub fn option(&self, name: &str) -> Option<&str> {
+        self.options
+            .iter()
+            .rev()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// `convert` arguments.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Convert {
+    /// `timeformat=` (default `%m/%d/%Y %H:%M:%S`).
+    pub timeformat: Option<String>,
+    /// Conversions: function, field, output name.
+    pub items: Vec<(String, String, Option<String>)>,
+}
+
+/// A `search`-syntax boolean expression (also `tstats where`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum SearchExpr {
+    /// Every child matches (implicit AND, or `AND`).
+    And(Vec<SearchExpr>),
+    /// Any child matches.
+    Or(Vec<SearchExpr>),
+    /// The child does not match.
+    Not(Box<SearchExpr>),
+    /// `field op value`.
+    Compare {
+        /// Field name.
+        field: String,
+        /// Operator.
+        op: CmpOp,
+        /// The value pattern (may hold `*` wildcards).
+        value: String,
+        /// True when the value was quoted (a quoted value has no term semantics).
+        quoted: bool,
+    },
+    /// `field IN (v1, v2, ...)`.
+    In {
+        /// Field name.
+        field: String,
+        /// Value patterns.
+        values: Vec<String>,
+    },
+    /// A bare term or quoted phrase, matched against `_raw`.
+    Term(String),
+    /// A subsearch `[ ... ]`, which firedrill cannot run yet.
+    Subsearch(Box<Pipeline>),
+    /// Matches everything (`search *` or an empty search).
+    All,
+}
+
+/// Comparison operators of `search`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CmpOp {
+    /// `=`
+    Eq,
+    /// `!=`
+    Ne,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+}
+
+/// An eval expression.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Expr {
+    /// A literal value.
+    Lit(Value),
+    /// A field reference.
+    Field(String),
+    /// A function call.
+    Call {
+        /// Lower-cased name.
+        name: String,
+        /// Arguments.
+        args: Vec<Expr>,
+        /// Where it is written.
+        span: Span,
+    },
+    /// A unary operator.
+    Unary(UnOp, Box<Expr>),
+    /// A binary operator.
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+    /// An SPL2 array literal `[a, b]`.
+    Array(Vec<Expr>),
+}
+
+/// Unary operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnOp {
+    /// `NOT`
+    Not,
+    /// `-`
+    Neg,
+    /// SPL2 postfix `IS NULL`
+    IsNull,
+    /// SPL2 postfix `IS NOT NULL`
+    IsNotNull,
+}
+
+/// Binary operators, loosest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    /// `OR`
+    Or,
+    /// `XOR`
+    Xor,
+    /// `AND`
+    And,
+    /// `=` / `==`
+    Eq,
+    /// `!=`
+    Ne,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+    /// `LIKE`
+    Like,
+    /// `+`
+    Add,
+    /// `-`
+    Sub,
+    /// `.` (string concatenation)
+    Concat,
+    /// `*`
+    Mul,
+    /// `/`
+    Div,
+    /// `%`
+    Mod,
+}

@@ -1,0 +1,448 @@
+//! Argument parsers for each command.
+
+use super::expr::parse_expr;
+use super::search::parse_search;
+use crate::ast::{Agg, CommandKind, Convert, SortKey, Stats, Tstats};
+use crate::cursor::Cursor;
+use crate::span::{ParseError, Span};
+
+/// Commands firedrill recognises but does not execute, with the reason it gives.
+const UNSUPPORTED: &[(&str, &str)] = &[
+    (
+        "iplocation",
+        "needs a GeoIP database, which firedrill does not have offline",
+    ),
+    (
+        "map",
+        "runs arbitrary searches per row, which firedrill does not support",
+    ),
+    (
+        "apply",
+        "applies a Machine Learning Toolkit model, which is not available offline",
+    ),
+    (
+        "fit",
+        "trains a Machine Learning Toolkit model, which is not available offline",
+    ),
+    ("rest", "queries a live Splunk REST endpoint"),
+    (
+        "datamodel",
+        "the `datamodel` command is not supported yet; use tstats",
+    ),
+    (
+        "from",
+        "`from` (SPL2 or datamodel) is not supported in SPL searches yet",
+    ),
+];
+
+/// Parses the arguments of command `name` (lower-cased) at the cursor.
+pub fn parse_args(name: &str, c: &mut Cursor<'_>) -> Result<CommandKind, ParseError> {
+    let kind = match name {
+        "search" => CommandKind::Search(parse_search(c, &[])?),
+        "where" => CommandKind::Where(parse_expr(c, false)?),
+        "eval" => CommandKind::Eval(parse_assignments(c)?),
+        "stats" | "eventstats" | "streamstats" => {
+            skip_options(c);
+            let stats = parse_stats(c, &[])?;
+            if stats.aggs.is_empty() {
+                return Err(c.error(format!("`{name}` needs at least one aggregation")));
+            }
+            CommandKind::Stats(stats)
+        }
+        "tstats" => CommandKind::Tstats(parse_tstats(c)?),
+        "rename" => CommandKind::Rename(parse_rename(c)?),
+        "convert" => CommandKind::Convert(parse_convert(c)?),
+        "table" => CommandKind::Table(field_list(c)?),
+        "fields" => {
+            let remove = if c.eat('-') {
+                true
+            } else {
+                c.eat('+');
+                false
+            };
+            CommandKind::Fields {
+                remove,
+                fields: field_list(c)?,
+            }
+        }
+        "fillnull" => {
+            let mut value = "0".to_string();
+            while let Some((k, v)) = c.option() {
+                if k.eq_ignore_ascii_case("value") {
+                    value = v;
+                }
+            }
+            CommandKind::Fillnull {
+                value,
+                fields: field_list(c)?,
+            }
+        }
+        "dedup" => {
+            let mut count = 1;
+            c.skip_ws();
+            if c.peek().is_some_and(|d| d.is_ascii_digit()) {
+                if let Some((n, _)) = c.bare_word() {
+                    count = n.parse().unwrap_or(1);
+                }
+            }
+            let mut fields = Vec::new();
+            loop {
+                if c.option().is_some() {
+                    continue;
+                }
+                if c.eat_keyword("sortby") {
+                    while c.field_name().is_some() {}
+                    break;
+                }
+                match c.field_name() {
+                    Some((f, _)) => fields.push(f),
+                    None if c.eat(',') => continue,
+                    None => break,
+                }
+            }
+            if fields.is_empty() {
+                return Err(c.error("`dedup` needs at least one field"));
+            }
+            CommandKind::Dedup { count, fields }
+        }
+        "head" | "tail" => {
+            let mut count = 10;
+            if let Some((k, v)) = c.option() {
+                if k.eq_ignore_ascii_case("limit") {
+                    count = v.parse().map_err(|_| c.error(format!("bad limit `{v}`")))?;
+                }
+            } else if let Some((n, span)) = c.bare_word() {
+                count = n.parse().map_err(|_| {
+                    c.error_at(span, format!("`{name}` expects a number, found `{n}`"))
+                })?;
+            }
+            CommandKind::Head {
+                count,
+                from_end: name == "tail",
+            }
+        }
+        "sort" => parse_sort(c)?,
+        _ => {
+            let reason = match UNSUPPORTED.iter().find(|(n, _)| *n == name) {
+                Some((_, r)) => format!("command `{name}` is not supported: {r}"),
+                None => format!("command `{name}` is not supported by firedrill yet"),
+            };
+            c.pos = c.end;
+            return Ok(CommandKind::Unsupported { reason });
+        }
+    };
+    if !c.at_end() {
+        return Err(c.error(format!("unexpected text after the arguments of `{name}`")));
+    }
+    Ok(kind)
+}
+
+/// Skips `name=value` options (stats has a few, e.g. `allnum=t`).
+fn skip_options(c: &mut Cursor<'_>) {
+    while c.option().is_some() {}
+}
+
+/// `f=expr, g=expr`.
+fn parse_assignments(c: &mut Cursor<'_>) -> Result<Vec<(String, Expr)>, ParseError> {
+    let mut out = Vec::new();
+    loop {
+        let (field, span) = c
+            .field_name()
+            .ok_or_else(|| c.error("expected `field=expression`"))?;
+        if !c.eat('=') {
+            return Err(c.error_at(span, format!("expected = after `{field}`")));
+        }
+        out.push((field, parse_expr(c, false)?));
+        if !c.eat(',') {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+use crate::ast::Expr;
+
+/// Aggregations and an optional `by` clause, stopping at any keyword in `stop`.
+fn parse_stats(c: &mut Cursor<'_>, stop: &[&str]) -> Result<Stats, ParseError> {
+    let mut aggs = Vec::new();
+    loop {
+        c.skip_ws();
+        if c.at_end() || c.peek_keyword("by") || stop.iter().any(|k| c.peek_keyword(k)) {
+            break;
+        }
+        if c.eat(',') {
+            continue;
+        }
+        aggs.push(parse_agg(c)?);
+    }
+    let mut by = Vec::new();
+    if c.eat_keyword("by") {
+        loop {
+            c.skip_ws();
+            if c.at_end() || stop.iter().any(|k| c.peek_keyword(k)) {
+                break;
+            }
+            if c.eat(',') {
+                continue;
+            }
+            if c.peek_keyword("span") || c.rest().to_ascii_lowercase().starts_with("span=") {
+                break;
+            }
+            match c.field_name() {
+                Some((f, _)) => by.push(f),
+                None => return Err(c.error("expected a field name after `by`")),
+            }
+        }
+        if by.is_empty() {
+            return Err(c.error("expected a field name after `by`"));
+        }
+    }
+    Ok(Stats { aggs, by })
+}
+
+fn parse_agg(c: &mut Cursor<'_>) -> Result<Agg, ParseError> {
+    c.skip_ws();
+    let start = c.pos;
+    let (func, fspan) = c
+        .bare_word()
+        .ok_or_else(|| c.error("expected an aggregation such as count or values(field)"))?;
+    let func = func.to_ascii_lowercase();
+    let mut field = None;
+    let mut expr = None;
+    let mut display = func.clone();
+    if c.rest().starts_with('(') {
+        c.pos += 1;
+        c.skip_ws();
+        let arg_start = c.pos;
+        if c.peek_keyword("eval") {
+            c.eat_keyword("eval");
+            if !c.eat('(') {
+                return Err(c.error("expected ( after eval"));
+            }
+            expr = Some(parse_expr(c, false)?);
+            if !c.eat(')') {
+                return Err(c.error("expected ) to close eval("));
+            }
+        } else {
+            let (f, _) = c
+                .field_name()
+                .ok_or_else(|| c.error(format!("expected a field name in {func}(...)")))?;
+            field = Some(f);
+        }
+        let arg_end = c.pos;
+        if !c.eat(')') {
+            return Err(c.error(format!("expected ) to close {func}(")));
+        }
+        display = format!("{func}({})", c.text[arg_start..arg_end].trim());
+    } else if fspan.end - fspan.start == 0 {
+        return Err(c.error("expected an aggregation"));
+    }
+    let alias = if c.eat_keyword("as") {
+        c.field_name()
+            .ok_or_else(|| c.error("expected a name after AS"))?
+            .0
+    } else {
+        display
+    };
+    Ok(Agg {
+        func,
+        field,
+        expr,
+        alias,
+        span: Span::new(start, c.pos),
+    })
+}
+
+fn parse_tstats(c: &mut Cursor<'_>) -> Result<Tstats, ParseError> {
+    let mut options = Vec::new();
+    while let Some(opt) = c.option() {
+        options.push(opt);
+    }
+    let mut stats = parse_stats(c, &["from", "where"])?;
+    let mut datamodel = None;
+    if c.eat_keyword("from") {
+        if let Some((k, v)) = c.option() {
+            if k.eq_ignore_ascii_case("datamodel") {
+                datamodel = Some(v);
+            } else {
+                return Err(c.error(format!("unexpected `{k}=` after FROM in tstats")));
+            }
+        } else if let Some((v, _)) = c.bare_word() {
+            datamodel = Some(v);
+        }
+        while let Some(opt) = c.option() {
+            options.push(opt);
+        }
+    }
+    let filter = if c.eat_keyword("where") {
+        Some(parse_search(c, &["by"])?)
+    } else {
+        None
+    };
+    if c.peek_keyword("by") {
+        stats.by = parse_stats(c, &[])?.by;
+    }
+    let mut span = None;
+    while let Some((k, v)) = c.option() {
+        if k.eq_ignore_ascii_case("span") {
+            span = Some(v);
+        } else {
+            options.push((k, v));
+        }
+    }
+    if stats.aggs.is_empty() {
+        return Err(c.error("`tstats` needs at least one aggregation"));
+    }
+    Ok(Tstats {
+        options,
+        stats,
+        datamodel,
+        filter,
+        span,
+    })
+}
+
+fn parse_rename(c: &mut Cursor<'_>) -> Result<Vec<(String, String)>, ParseError> {
+    let mut out = Vec::new();
+    loop {
+        c.skip_ws();
+        if c.at_end() {
+            break;
+        }
+        if c.eat(',') {
+            continue;
+        }
+        let (from, span) = c
+            .field_name()
+            .ok_or_else(|| c.error("expected `field AS newname`"))?;
+        if !c.eat_keyword("as") {
+            return Err(c.error_at(span, format!("expected AS after `{from}` in rename")));
+        }
+        let (to, _) = c
+            .field_name()
+            .ok_or_else(|| c.error("expected a new name after AS"))?;
+        out.push((from, to));
+    }
+    if out.is_empty() {
+        return Err(c.error("`rename` needs `field AS newname`"));
+    }
+    Ok(out)
+}
+
+fn parse_convert(c: &mut Cursor<'_>) -> Result<Convert, ParseError> {
+    let mut timeformat = None;
+    let mut items = Vec::new();
+    loop {
+        c.skip_ws();
+        if c.at_end() {
+            break;
+        }
+        if c.eat(',') {
+            continue;
+        }
+        if let Some((k, v)) = c.option() {
+            if k.eq_ignore_ascii_case("timeformat") {
+                timeformat = Some(v);
+            }
+            continue;
+        }
+        let (func, span) = c
+            .bare_word()
+            .ok_or_else(|| c.error("expected a conversion such as ctime(field)"))?;
+        if !c.eat('(') {
+            return Err(c.error_at(span, format!("expected ( after `{func}` in convert")));
+        }
+        let (field, _) = c
+            .field_name()
+            .ok_or_else(|| c.error("expected a field name"))?;
+        if !c.eat(')') {
+            return Err(c.error(format!("expected ) to close {func}(")));
+        }
+        let alias = if c.eat_keyword("as") {
+            Some(
+                c.field_name()
+                    .ok_or_else(|| c.error("expected a name after AS"))?
+                    .0,
+            )
+        } else {
+            None
+        };
+        items.push((func.to_ascii_lowercase(), field, alias));
+    }
+    Ok(Convert { timeformat, items })
+}
+
+fn parse_sort(c: &mut Cursor<'_>) -> Result<CommandKind, ParseError> {
+    let mut limit = 10000;
+    c.skip_ws();
+    if let Some((k, v)) = c.option() {
+        if k.eq_ignore_ascii_case("limit") {
+            limit = v.parse().map_err(|_| c.error(format!("bad limit `{v}`")))?;
+        }
+    } else if c.peek().is_some_and(|d| d.is_ascii_digit()) {
+        if let Some((n, span)) = c.bare_word() {
+            limit = n
+                .parse()
+                .map_err(|_| c.error_at(span, format!("bad sort count `{n}`")))?;
+        }
+    }
+    let mut keys = Vec::new();
+    let mut pending_desc = None;
+    loop {
+        c.skip_ws();
+        if c.at_end() {
+            break;
+        }
+        if c.eat(',') {
+            continue;
+        }
+        if c.eat('-') {
+            pending_desc = Some(true);
+            continue;
+        }
+        if c.eat('+') {
+            pending_desc = Some(false);
+            continue;
+        }
+        if c.eat_keyword("desc") || c.eat_keyword("d") {
+            for k in keys.iter_mut() {
+                let k: &mut SortKey = k;
+                k.desc = !k.desc;
+            }
+            continue;
+        }
+        let (mut f, _) = c
+            .field_name()
+            .ok_or_else(|| c.error("expected a sort field"))?;
+        if c.eat('(') {
+            f = c.field_name().ok_or_else(|| c.error("expected a field"))?.0;
+            if !c.eat(')') {
+                return Err(c.error("expected )"));
+            }
+        }
+        keys.push(SortKey {
+            field: f,
+            desc: pending_desc.take().unwrap_or(false),
+        });
+    }
+    Ok(CommandKind::Sort { limit, keys })
+}
+
+/// Field names separated by spaces or commas (quoted names allowed).
+fn field_list(c: &mut Cursor<'_>) -> Result<Vec<String>, ParseError> {
+    let mut out = Vec::new();
+    loop {
+        c.skip_ws();
+        if c.at_end() {
+            break;
+        }
+        if c.eat(',') {
+            continue;
+        }
+        match c.field_name() {
+            Some((f, _)) => out.push(f),
+            None => return Err(c.error("expected a field name")),
+        }
+    }
+    Ok(out)
+}
