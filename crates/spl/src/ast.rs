@@ -75,8 +75,9 @@ pub enum CommandKind {
         /// Keys with descending flags.
         keys: Vec<SortKey>,
     },
-    /// SPL2 `from read_ssa_enriched_events()`: the source of an SSA pipeline.
-    SsaSource,
+    /// SPL2 `from read_ssa_enriched_events()` or `from source`: the source of an SSA
+    /// pipeline, named by what follows `from`.
+    Spl2Source(String),
     /// SPL2 `into write_ssa_detected_events()`: the sink of an SSA pipeline (keeps rows).
     SsaSink,
     /// A command the parser recognises but firedrill cannot execute; parsing succeeds so
@@ -103,6 +104,8 @@ pub struct Stats {
     pub aggs: Vec<Agg>,
     /// The group-by fields.
     pub by: Vec<String>,
+    /// `span=` given among the by-fields (`by _time span=1h`), for tstats.
+    pub span: Option<String>,
 }
 
 /// One aggregation such as `count`, `min(_time) AS firstTime` or `values(x)`.

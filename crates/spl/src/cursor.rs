@@ -213,13 +213,38 @@ impl<'a> Cursor<'a> {
         ))
     }
 
-    /// Reads a field name: a bare word or a quoted name.
+    /// Reads a field name: a bare word or a quoted name, with attached text kept
+    /// (`"All_Email".*`, `values(user)`, `aceFlags(inheritance)`).
     pub fn field_name(&mut self) -> Option<(String, Span)> {
         self.skip_ws();
-        match self.peek() {
-            Some('"') | Some('\'') => self.quoted().ok(),
-            _ => self.bare_word(),
+        let start = self.pos;
+        let mut name = match self.peek() {
+            Some('"') | Some('\'') => self.quoted().ok()?.0,
+            _ => self.bare_word()?.0,
+        };
+        loop {
+            match self.peek() {
+                Some('(') => {
+                    let close = self.rest().find(')')?;
+                    name.push_str(&self.rest()[..=close]);
+                    self.pos += close + 1;
+                }
+                Some(c)
+                    if !c.is_whitespace()
+                        && !matches!(
+                            c,
+                            ',' | '|' | ')' | '=' | '[' | ']' | '"' | '\'' | '!' | '<' | '>'
+                        ) =>
+                {
+                    match self.bare_word() {
+                        Some((more, _)) => name.push_str(&more),
+                        None => break,
+                    }
+                }
+                _ => break,
+            }
         }
+        Some((name, Span::new(start, self.pos)))
     }
 
     /// Reads an option value: a quoted string or a run of non-space characters.
@@ -277,6 +302,7 @@ pub fn command_end(text: &str, start: usize, end: usize) -> usize {
     let mut depth = 0usize;
     while i < end {
         match bytes[i] {
+            b'\\' => i += 1,
             b'"' => i = skip_quoted(bytes, i, end),
             b'[' => depth += 1,
             b']' => depth = depth.saturating_sub(1),

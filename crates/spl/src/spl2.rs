@@ -80,7 +80,7 @@ fn parse_command(c: &mut Cursor<'_>) -> Result<Command, ParseError> {
                 return Err(c.error("expected ) after the source function"));
             }
             match src.as_str() {
-                "read_ssa_enriched_events" | "source" => CommandKind::SsaSource,
+                "read_ssa_enriched_events" | "source" => CommandKind::Spl2Source(src.clone()),
                 other => {
                     return Err(c.error_at(src_span, format!("unknown SPL2 source `{other}`")));
                 }

@@ -22,7 +22,10 @@ pub struct EvalError {
 pub fn eval(e: &Expr, row: &Row) -> Result<Value, EvalError> {
     match e {
         Expr::Lit(v) => Ok(v.clone()),
-        Expr::Field(f) => Ok(row.get(f).cloned().unwrap_or(Value::Null)),
+        Expr::Field(f) => Ok(match row.get(f) {
+            Some(v) => v.clone(),
+            None => map_path(f, row),
+        }),
         Expr::Array(items) => {
             let vs = items
                 .iter()
@@ -48,6 +51,26 @@ pub fn eval(e: &Expr, row: &Row) -> Result<Value, EvalError> {
         }
         Expr::Binary(op, l, r) => binary(*op, l, r, row),
     }
+}
+
+/// SPL2 reads map members with dots (`process.file.name`): when no field has the
+/// dotted name, descend from the longest prefix that holds a map.
+fn map_path(name: &str, row: &Row) -> Value {
+    let mut cut = name.len();
+    while let Some(dot) = name[..cut].rfind('.') {
+        if let Some(Value::Map(m)) = row.get(&name[..dot]) {
+            let mut cur = Value::Map(m.clone());
+            for part in name[dot + 1..].split('.') {
+                cur = match cur {
+                    Value::Map(m) => m.get(part).cloned().unwrap_or(Value::Null),
+                    _ => return Value::Null,
+                };
+            }
+            return cur;
+        }
+        cut = dot;
+    }
+    Value::Null
 }
 
 /// Three-valued truth: booleans, and null for everything else.

@@ -15,8 +15,8 @@ pub mod wildcard;
 use crate::ast::{Agg, CommandKind, Expr, Pipeline, SearchExpr};
 use crate::span::{render_caret, Span};
 use firedrill_value::{Event, Row, Value};
-use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 
 /// Where a search reads its data from: the raw events, CIM data model rows, and SSA
 /// enriched events. The caller builds these once per dataset and reuses them.
@@ -24,9 +24,9 @@ pub trait Data: Sync {
     /// The events, with their search-time fields.
     fn events(&self) -> &[Event];
     /// The rows of a data model dataset such as `Endpoint.Processes`.
-    fn datamodel(&self, name: &str) -> Result<Cow<'_, [Row]>, String>;
-    /// The SSA enriched-event view, for SPL2 detections.
-    fn ssa_events(&self) -> Result<Cow<'_, [Row]>, String>;
+    fn datamodel(&self, name: &str) -> Result<Arc<Vec<Row>>, String>;
+    /// The rows an SPL2 source reads (`read_ssa_enriched_events`, `source`).
+    fn spl2_source(&self, name: &str) -> Result<Arc<Vec<Row>>, String>;
 }
 
 /// The simplest [`Data`]: raw events only.
@@ -45,11 +45,11 @@ impl Data for Source<'_> {
     fn events(&self) -> &[Event] {
         self.events
     }
-    fn datamodel(&self, name: &str) -> Result<Cow<'_, [Row]>, String> {
+    fn datamodel(&self, name: &str) -> Result<Arc<Vec<Row>>, String> {
         Err(format!("no data model mapping for `{name}` in this source"))
     }
-    fn ssa_events(&self) -> Result<Cow<'_, [Row]>, String> {
-        Err("no SSA event view in this source".into())
+    fn spl2_source(&self, name: &str) -> Result<Arc<Vec<Row>>, String> {
+        Err(format!("no SPL2 source `{name}` in this source"))
     }
 }
 
@@ -164,11 +164,8 @@ pub fn check_supported(p: &Pipeline) -> Result<(), Unsupported> {
                     ));
                 }
             }
-            CommandKind::SsaSource if i != 0 => {
-                return Err(unsupported(
-                    "`from read_ssa_enriched_events()` must come first",
-                    span,
-                ));
+            CommandKind::Spl2Source(_) if i != 0 => {
+                return Err(unsupported("an SPL2 `from` must come first", span));
             }
             _ => {}
         }
@@ -261,7 +258,7 @@ pub fn run_observed(
                 rows
             }
             CommandKind::Tstats(t) => {
-                let source: Cow<'_, [Row]> = match &t.datamodel {
+                let source: Arc<Vec<Row>> = match &t.datamodel {
                     Some(dm) => {
                         data.datamodel(dm.trim_matches('"'))
                             .map_err(|message| ExecError::Data {
@@ -269,7 +266,7 @@ pub fn run_observed(
                                 span: cmd.span,
                             })?
                     }
-                    None => Cow::Owned(data.events().iter().map(indexed_fields).collect()),
+                    None => Arc::new(data.events().iter().map(indexed_fields).collect()),
                 };
                 let filtered: Vec<Row> = match &t.filter {
                     Some(f) => source
@@ -277,7 +274,7 @@ pub fn run_observed(
                         .filter(|r| search::matches(f, r))
                         .cloned()
                         .collect(),
-                    None => source.into_owned(),
+                    None => source.to_vec(),
                 };
                 let fill = t.option("fillnull_value").map(|v| v.trim_matches('"'));
                 let filtered = match &t.span {
@@ -286,13 +283,13 @@ pub fn run_observed(
                 };
                 stats::stats(&filtered, &t.stats, fill).map_err(eval_err)?
             }
-            CommandKind::SsaSource => data
-                .ssa_events()
+            CommandKind::Spl2Source(name) => data
+                .spl2_source(name)
                 .map_err(|message| ExecError::Data {
                     message,
                     span: cmd.span,
                 })?
-                .into_owned(),
+                .to_vec(),
             CommandKind::SsaSink => rows,
             CommandKind::Where(e) => {
                 let mut keep = Vec::with_capacity(rows.len());

@@ -176,6 +176,7 @@ fn parse_stats(c: &mut Cursor<'_>, stop: &[&str]) -> Result<Stats, ParseError> {
         aggs.push(parse_agg(c)?);
     }
     let mut by = Vec::new();
+    let mut span = None;
     if c.eat_keyword("by") {
         loop {
             c.skip_ws();
@@ -185,8 +186,12 @@ fn parse_stats(c: &mut Cursor<'_>, stop: &[&str]) -> Result<Stats, ParseError> {
             if c.eat(',') {
                 continue;
             }
-            if c.peek_keyword("span") || c.rest().to_ascii_lowercase().starts_with("span=") {
-                break;
+            if let Some((k, v)) = c.option() {
+                if k.eq_ignore_ascii_case("span") {
+                    span = Some(v);
+                    continue;
+                }
+                return Err(c.error(format!("unexpected option `{k}=` in the by clause")));
             }
             match c.field_name() {
                 Some((f, _)) => by.push(f),
@@ -197,7 +202,7 @@ fn parse_stats(c: &mut Cursor<'_>, stop: &[&str]) -> Result<Stats, ParseError> {
             return Err(c.error("expected a field name after `by`"));
         }
     }
-    Ok(Stats { aggs, by })
+    Ok(Stats { aggs, by, span })
 }
 
 fn parse_agg(c: &mut Cursor<'_>) -> Result<Agg, ParseError> {
@@ -279,10 +284,12 @@ fn parse_tstats(c: &mut Cursor<'_>) -> Result<Tstats, ParseError> {
     } else {
         None
     };
+    let mut span = stats.span.take();
     if c.peek_keyword("by") {
-        stats.by = parse_stats(c, &[])?.by;
+        let tail = parse_stats(c, &[])?;
+        stats.by = tail.by;
+        span = tail.span.or(span);
     }
-    let mut span = None;
     while let Some((k, v)) = c.option() {
         if k.eq_ignore_ascii_case("span") {
             span = Some(v);

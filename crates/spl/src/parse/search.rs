@@ -81,10 +81,14 @@ fn primary(c: &mut Cursor<'_>, stop: &[&str]) -> Result<SearchExpr, ParseError> 
         }
         Some('"') => {
             let (s, _) = c.quoted()?;
-            Ok(SearchExpr::Term(s))
+            // A quoted name followed by an operator is a field: `"result.status"=x`.
+            match comparison(c, &s)? {
+                Some(e) => Ok(e),
+                None => Ok(SearchExpr::Term(s)),
+            }
         }
         Some(_) => {
-            let (word, span) = match c.search_word(false) {
+            let (word, _) = match c.search_word(false) {
                 Some(w) => w,
                 None => {
                     return Err(c.error(format!(
@@ -98,81 +102,89 @@ fn primary(c: &mut Cursor<'_>, stop: &[&str]) -> Result<SearchExpr, ParseError> 
                 && (word.eq_ignore_ascii_case("TERM") || word.eq_ignore_ascii_case("CASE"))
             {
                 c.pos += 1;
-                let inner = c.search_word(true).map(|w| w.0).unwrap_or_default();
+                let inner = match c.peek() {
+                    Some('"') => c.quoted()?.0,
+                    _ => c.search_word(true).map(|w| w.0).unwrap_or_default(),
+                };
                 if !c.eat(')') {
                     return Err(c.error(format!("expected ) to close {word}(")));
                 }
                 return Ok(SearchExpr::Term(inner));
             }
-            let op = if c.rest().starts_with("!=") {
-                Some((CmpOp::Ne, 2))
-            } else if c.rest().starts_with("<=") {
-                Some((CmpOp::Le, 2))
-            } else if c.rest().starts_with(">=") {
-                Some((CmpOp::Ge, 2))
-            } else if c.rest().starts_with("==") {
-                Some((CmpOp::Eq, 2))
-            } else if c.rest().starts_with('=') {
-                Some((CmpOp::Eq, 1))
-            } else if c.rest().starts_with('<') {
-                Some((CmpOp::Lt, 1))
-            } else if c.rest().starts_with('>') {
-                Some((CmpOp::Gt, 1))
-            } else {
-                None
-            };
-            if let Some((op, len)) = op {
-                c.pos += len;
-                c.skip_ws();
-                let (value, quoted) = if c.peek() == Some('"') {
-                    (c.quoted()?.0, true)
-                } else {
-                    match c.search_word(true) {
-                        Some((v, _)) => (v, false),
-                        None => (String::new(), false),
-                    }
-                };
-                return Ok(SearchExpr::Compare {
-                    field: word,
-                    op,
-                    value,
-                    quoted,
-                });
+            match comparison(c, &word)? {
+                Some(e) => Ok(e),
+                None => Ok(SearchExpr::Term(word)),
             }
-            if c.peek_keyword("IN") {
-                let save = c.pos;
-                c.eat_keyword("IN");
-                if c.eat('(') {
-                    let mut values = Vec::new();
-                    loop {
-                        c.skip_ws();
-                        if c.eat(')') {
-                            break;
-                        }
-                        if c.eat(',') {
-                            continue;
-                        }
-                        if c.peek() == Some('"') {
-                            values.push(c.quoted()?.0);
-                        } else if let Some((v, _)) = c.search_word(true) {
-                            values.push(v);
-                        } else {
-                            return Err(
-                                c.error(format!("expected a value or ) in `{word} IN (...)`"))
-                            );
-                        }
-                    }
-                    return Ok(SearchExpr::In {
-                        field: word,
-                        values,
-                    });
-                }
-                c.pos = save;
-            }
-            let _ = span;
-            Ok(SearchExpr::Term(word))
         }
     }
+}
+
+/// After a field name: `op value` (spaces allowed around the operator, as Splunk
+/// accepts) or `IN (values)`. `None` if neither follows, leaving the cursor unmoved.
+fn comparison(c: &mut Cursor<'_>, field: &str) -> Result<Option<SearchExpr>, ParseError> {
+    let save = c.pos;
+    c.skip_ws();
+    let rest = c.rest();
+    let op = if rest.starts_with("!=") {
+        Some((CmpOp::Ne, 2))
+    } else if rest.starts_with("<=") {
+        Some((CmpOp::Le, 2))
+    } else if rest.starts_with(">=") {
+        Some((CmpOp::Ge, 2))
+    } else if rest.starts_with("==") {
+        Some((CmpOp::Eq, 2))
+    } else if rest.starts_with('=') {
+        Some((CmpOp::Eq, 1))
+    } else if rest.starts_with('<') {
+        Some((CmpOp::Lt, 1))
+    } else if rest.starts_with('>') {
+        Some((CmpOp::Gt, 1))
+    } else {
+        None
+    };
+    if let Some((op, len)) = op {
+        c.pos += len;
+        c.skip_ws();
+        let (value, quoted) = if c.peek() == Some('"') {
+            (c.quoted()?.0, true)
+        } else {
+            match c.search_word(true) {
+                Some((v, _)) => (v, false),
+                None => (String::new(), false),
+            }
+        };
+        return Ok(Some(SearchExpr::Compare {
+            field: field.to_string(),
+            op,
+            value,
+            quoted,
+        }));
+    }
+    if c.eat_keyword("IN") && c.eat('(') {
+        let mut values = Vec::new();
+        loop {
+            c.skip_ws();
+            if c.eat(')') {
+                break;
+            }
+            if c.eat(',') {
+                continue;
+            }
+            if c.peek() == Some('"') {
+                values.push(c.quoted()?.0);
+            } else if let Some((v, _)) = c.search_word(true) {
+                values.push(v);
+            } else {
+                return Err(c.error(format!("expected a value or ) in `{field} IN (...)`")));
+            }
+        }
+        return Ok(Some(SearchExpr::In {
+            field: field.to_string(),
+            values,
+        }));
+    }
+    c.pos = save;
+    Ok(None)
 }
 
 /// The index of the `]` matching the `[` at `open`, skipping quoted strings.
