@@ -75,6 +75,51 @@ pub enum CommandKind {
         /// Keys with descending flags.
         keys: Vec<SortKey>,
     },
+    /// `rex [field=f] [max_match=n] "regex"` (named groups become fields), or
+    /// `rex field=f mode=sed "s/a/b/g"`.
+    Rex {
+        /// The field read (default `_raw`).
+        field: String,
+        /// The regular expression, or the sed expression in sed mode.
+        pattern: String,
+        /// Matches to keep (1 by default; 0 means all).
+        max_match: usize,
+        /// `mode=sed`.
+        sed: bool,
+    },
+    /// `regex [field=f] "re"` / `regex f="re"` / `regex f!="re"`: keeps rows whose field
+    /// matches (or does not).
+    Regex {
+        /// The field tested (default `_raw`).
+        field: String,
+        /// The regular expression.
+        pattern: String,
+        /// Keep rows that do not match.
+        negate: bool,
+    },
+    /// `bin`/`bucket field span=X [AS new]`: rounds a numeric field down to the span.
+    Bin {
+        /// The field.
+        field: String,
+        /// The span (`1h`, `10m`, `300`).
+        span: String,
+        /// Output name.
+        alias: Option<String>,
+    },
+    /// `mvexpand field [limit=n]`: one row per value.
+    Mvexpand {
+        /// The field.
+        field: String,
+        /// At most this many values (0: all).
+        limit: usize,
+    },
+    /// `makemv delim=d field`: splits a field into a multivalue.
+    Makemv {
+        /// The field.
+        field: String,
+        /// Delimiter (default a space).
+        delim: String,
+    },
     /// SPL2 `from read_ssa_enriched_events()` or `from source`: the source of an SSA
     /// pipeline, named by what follows `from`.
     Spl2Source(String),

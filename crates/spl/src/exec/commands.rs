@@ -280,3 +280,217 @@ mod tests {
         assert_eq!(field_glob("x", "x"), Some(vec![]));
     }
 }
+
+/// Seconds (or plain units) in a span such as `1h`, `10m`, `30s`, `1d`, `300`.
+pub fn span_size(span: &str) -> Option<f64> {
+    let digits: String = span
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    let n: f64 = if digits.is_empty() {
+        1.0
+    } else {
+        digits.parse().ok()?
+    };
+    let unit = &span[digits.len()..];
+    let factor = match unit {
+        "" => 1.0,
+        "s" | "sec" | "secs" | "second" | "seconds" => 1.0,
+        "m" | "min" | "mins" | "minute" | "minutes" => 60.0,
+        "h" | "hr" | "hrs" | "hour" | "hours" => 3600.0,
+        "d" | "day" | "days" => 86400.0,
+        "w" | "week" | "weeks" => 604800.0,
+        _ => return None,
+    };
+    let size = n * factor;
+    (size > 0.0).then_some(size)
+}
+
+/// `bin field span=X [AS new]`: rounds numeric values down to a multiple of the span.
+pub fn bin(rows: &mut [Row], field: &str, size: f64, alias: Option<&str>) {
+    for row in rows.iter_mut() {
+        if let Some(t) = row.get(field).and_then(Value::as_num) {
+            let v = Value::Num((t / size).floor() * size);
+            row.insert(alias.unwrap_or(field).to_string(), v);
+        }
+    }
+}
+
+/// `mvexpand`: one row per value of `field` (rows without it are dropped, as Splunk does).
+pub fn mvexpand(rows: Vec<Row>, field: &str, limit: usize) -> Vec<Row> {
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let values: Vec<Value> = match row.get(field) {
+            Some(v) if !v.is_null() => v.values().to_vec(),
+            _ => continue,
+        };
+        let take = if limit == 0 {
+            values.len()
+        } else {
+            limit.min(values.len())
+        };
+        for v in values.into_iter().take(take) {
+            let mut r = row.clone();
+            r.insert(field.to_string(), v);
+            out.push(r);
+        }
+    }
+    out
+}
+
+/// `makemv delim=d field`.
+pub fn makemv(rows: &mut [Row], field: &str, delim: &str) {
+    for row in rows.iter_mut() {
+        if let Some(Value::Str(s)) = row.get(field) {
+            let parts: Vec<Value> = s
+                .split(delim)
+                .filter(|p| !p.is_empty())
+                .map(Value::str)
+                .collect();
+            row.insert(field.to_string(), Value::multi(parts));
+        }
+    }
+}
+
+/// `rex`: named capture groups of `re` become fields, one value per match up to
+/// `max_match` (0: all).
+pub fn rex(rows: &mut [Row], field: &str, re: &regex::Regex, max_match: usize) {
+    let names: Vec<&str> = re.capture_names().flatten().collect();
+    for row in rows.iter_mut() {
+        let texts: Vec<String> = match row.get(field) {
+            Some(v) => v.values().iter().map(|x| x.to_string()).collect(),
+            None => continue,
+        };
+        let mut found: Vec<Vec<Value>> = vec![Vec::new(); names.len()];
+        let mut matches = 0;
+        'outer: for t in &texts {
+            for caps in re.captures_iter(t) {
+                if max_match != 0 && matches >= max_match {
+                    break 'outer;
+                }
+                matches += 1;
+                for (i, n) in names.iter().enumerate() {
+                    if let Some(m) = caps.name(n) {
+                        found[i].push(Value::str(m.as_str()));
+                    }
+                }
+            }
+        }
+        for (n, vals) in names.iter().zip(found) {
+            if !vals.is_empty() {
+                row.insert(n.to_string(), Value::multi(vals));
+            }
+        }
+    }
+}
+
+/// `rex mode=sed "s/re/replacement/flags"` on `field`.
+pub fn sed(rows: &mut [Row], field: &str, re: &regex::Regex, replacement: &str, global: bool) {
+    for row in rows.iter_mut() {
+        if let Some(v) = row.get(field) {
+            let out = match v {
+                Value::Multi(vs) => Value::Multi(
+                    vs.iter()
+                        .map(|x| Value::Str(sub(re, &x.to_string(), replacement, global)))
+                        .collect(),
+                ),
+                other => Value::Str(sub(re, &other.to_string(), replacement, global)),
+            };
+            row.insert(field.to_string(), out);
+        }
+    }
+}
+
+fn sub(re: &regex::Regex, text: &str, rep: &str, global: bool) -> String {
+    if global {
+        re.replace_all(text, rep).into_owned()
+    } else {
+        re.replace(text, rep).into_owned()
+    }
+}
+
+/// Splits a sed expression `s/re/rep/flags` into its parts (the regex crate's `${1}`
+/// replaces sed's `\1`). `None` if it is not an `s` expression.
+pub fn parse_sed(expr: &str) -> Option<(String, String, bool)> {
+    let rest = expr.strip_prefix('s')?;
+    let delim = rest.chars().next()?;
+    let mut parts = Vec::new();
+    let mut cur = String::new();
+    let mut chars = rest[delim.len_utf8()..].chars().peekable();
+    while let Some(ch) = chars.next() {
+        if ch == '\\' {
+            if let Some(&n) = chars.peek() {
+                if n == delim {
+                    cur.push(n);
+                    chars.next();
+                    continue;
+                }
+            }
+            cur.push(ch);
+        } else if ch == delim {
+            parts.push(std::mem::take(&mut cur));
+        } else {
+            cur.push(ch);
+        }
+    }
+    parts.push(cur);
+    if parts.len() < 2 {
+        return None;
+    }
+    let flags = parts.get(2).cloned().unwrap_or_default();
+    let mut rep = String::new();
+    let mut it = parts[1].chars().peekable();
+    while let Some(ch) = it.next() {
+        match ch {
+            '\\' if it.peek().is_some_and(|d| d.is_ascii_digit()) => {
+                let d = it.next().unwrap_or('0');
+                rep.push_str(&format!("${{{d}}}"));
+            }
+            '$' => rep.push_str("$$"),
+            '&' => rep.push_str("${0}"),
+            _ => rep.push(ch),
+        }
+    }
+    Some((parts[0].clone(), rep, flags.contains('g')))
+}
+
+#[cfg(test)]
+mod more_tests {
+    use super::*;
+
+    #[test]
+    fn rex_named_groups_and_max_match() {
+        let mut rows = vec![Row::from([("_raw".to_string(), Value::str("a=1 a=2 a=3"))])];
+        let re = regex::Regex::new(r"a=(?<n>\d)").unwrap();
+        rex(&mut rows, "_raw", &re, 2);
+        assert_eq!(
+            rows[0]["n"],
+            Value::Multi(vec![Value::str("1"), Value::str("2")])
+        );
+    }
+
+    #[test]
+    fn sed_expressions() {
+        // Splunk docs (rex, sed mode): s/(\d{4}-){3}/XXXX-XXXX-XXXX-/g masks card numbers.
+        let (re, rep, g) = parse_sed(r"s/(\d{4}-){3}/XXXX-XXXX-XXXX-/g").unwrap();
+        assert!(g);
+        let mut rows = vec![Row::from([(
+            "_raw".to_string(),
+            Value::str("cc=1234-5678-1234-5678"),
+        )])];
+        sed(&mut rows, "_raw", &regex::Regex::new(&re).unwrap(), &rep, g);
+        assert_eq!(rows[0]["_raw"], Value::str("cc=XXXX-XXXX-XXXX-5678"));
+    }
+
+    #[test]
+    fn bin_and_mvexpand() {
+        let mut rows = vec![Row::from([("_time".to_string(), Value::Num(3725.0))])];
+        bin(&mut rows, "_time", span_size("1h").unwrap(), None);
+        assert_eq!(rows[0]["_time"], Value::Num(3600.0));
+        let rows = vec![Row::from([(
+            "m".to_string(),
+            Value::Multi(vec![Value::str("a"), Value::str("b")]),
+        )])];
+        assert_eq!(mvexpand(rows, "m", 0).len(), 2);
+    }
+}

@@ -14,7 +14,7 @@ pub mod wildcard;
 
 use crate::ast::{Agg, CommandKind, Expr, Pipeline, SearchExpr};
 use crate::span::{render_caret, Span};
-use firedrill_value::{Event, Row, Value};
+use firedrill_value::{Event, Row};
 use std::fmt;
 use std::sync::Arc;
 
@@ -133,6 +133,12 @@ pub fn check_supported(p: &Pipeline) -> Result<(), Unsupported> {
         let span = cmd.span;
         match &cmd.kind {
             CommandKind::Unsupported { reason } => return Err(unsupported(reason.clone(), span)),
+            CommandKind::Rex {
+                pattern,
+                sed: false,
+                ..
+            }
+            | CommandKind::Regex { pattern, .. } => check_regex(pattern, span)?,
             CommandKind::Search(s) => check_search(s, span)?,
             CommandKind::Where(e) => check_expr(e)?,
             CommandKind::Eval(assigns) => {
@@ -171,6 +177,21 @@ pub fn check_supported(p: &Pipeline) -> Result<(), Unsupported> {
         }
     }
     Ok(())
+}
+
+/// Splunk regexes are PCRE; the few PCRE features the regex crate lacks (look-around,
+/// back-references) are reported as unsupported before the search runs.
+fn check_regex(pattern: &str, span: Span) -> Result<(), Unsupported> {
+    match functions::regex(pattern, span) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(unsupported(
+            format!(
+                "regular expression not supported by firedrill's regex engine: {}",
+                e.message
+            ),
+            span,
+        )),
+    }
 }
 
 fn is_true_opt(v: &str) -> bool {
@@ -348,6 +369,52 @@ pub fn run_observed(
                 }
             }
             CommandKind::Sort { limit, keys } => commands::sort(rows, keys, *limit),
+            CommandKind::Rex {
+                field,
+                pattern,
+                max_match,
+                sed,
+            } => {
+                if *sed {
+                    let (re, rep, global) = commands::parse_sed(pattern).ok_or_else(|| ExecError::Eval {
+                        message: format!("`rex mode=sed` expects s/regex/replacement/flags, found `{pattern}`"),
+                        span: cmd.span,
+                    })?;
+                    let re = functions::regex(&re, cmd.span).map_err(eval_err)?;
+                    commands::sed(&mut rows, field, &re, &rep, global);
+                } else {
+                    let re = functions::regex(pattern, cmd.span).map_err(eval_err)?;
+                    commands::rex(&mut rows, field, &re, *max_match);
+                }
+                rows
+            }
+            CommandKind::Regex {
+                field,
+                pattern,
+                negate,
+            } => {
+                let re = functions::regex(pattern, cmd.span).map_err(eval_err)?;
+                rows.retain(|r| {
+                    let hit = r
+                        .get(field)
+                        .is_some_and(|v| v.values().iter().any(|x| re.is_match(&x.to_string())));
+                    hit != *negate
+                });
+                rows
+            }
+            CommandKind::Bin { field, span, alias } => {
+                let size = commands::span_size(span).ok_or_else(|| ExecError::Eval {
+                    message: format!("`bin span={span}` is not a span firedrill understands"),
+                    span: cmd.span,
+                })?;
+                commands::bin(&mut rows, field, size, alias.as_deref());
+                rows
+            }
+            CommandKind::Mvexpand { field, limit } => commands::mvexpand(rows, field, *limit),
+            CommandKind::Makemv { field, delim } => {
+                commands::makemv(&mut rows, field, delim);
+                rows
+            }
             CommandKind::Unsupported { reason } => {
                 return Err(ExecError::Unsupported(unsupported(
                     reason.clone(),
@@ -370,21 +437,8 @@ fn indexed_fields(e: &Event) -> Row {
 
 /// Rounds `_time` down to the `span` (`1h`, `10m`, `1d`, `30s`).
 fn bucket_time(mut rows: Vec<Row>, span: &str) -> Vec<Row> {
-    let digits: String = span.chars().take_while(|c| c.is_ascii_digit()).collect();
-    let n: f64 = digits.parse().unwrap_or(1.0);
-    let unit = &span[digits.len()..];
-    let secs = n * match unit {
-        "s" | "sec" | "secs" => 1.0,
-        "m" | "min" | "mins" => 60.0,
-        "h" | "hr" | "hrs" => 3600.0,
-        "d" | "day" | "days" => 86400.0,
-        "w" => 604800.0,
-        _ => 1.0,
-    };
-    for r in rows.iter_mut() {
-        if let Some(t) = r.get("_time").and_then(Value::as_num) {
-            r.insert("_time".into(), Value::Num((t / secs).floor() * secs));
-        }
+    if let Some(size) = commands::span_size(span) {
+        commands::bin(&mut rows, "_time", size, None);
     }
     rows
 }

@@ -122,6 +122,53 @@ pub fn parse_args(name: &str, c: &mut Cursor<'_>) -> Result<CommandKind, ParseEr
             }
         }
         "sort" => parse_sort(c)?,
+        "rex" => parse_rex(c)?,
+        "regex" => parse_regex(c)?,
+        "bin" | "bucket" => parse_bin(c)?,
+        "mvexpand" => {
+            let mut limit = 0;
+            let mut field = None;
+            loop {
+                if let Some((k, v)) = c.option() {
+                    if k.eq_ignore_ascii_case("limit") {
+                        limit = v.parse().map_err(|_| c.error(format!("bad limit `{v}`")))?;
+                    }
+                    continue;
+                }
+                match c.field_name() {
+                    Some((f, _)) => field = Some(f),
+                    None => break,
+                }
+            }
+            let field = field.ok_or_else(|| c.error("`mvexpand` needs a field"))?;
+            CommandKind::Mvexpand { field, limit }
+        }
+        "makemv" => {
+            let mut delim = " ".to_string();
+            let mut field = None;
+            loop {
+                if let Some((k, v)) = c.option() {
+                    match k.to_ascii_lowercase().as_str() {
+                        "delim" => delim = v,
+                        "allowempty" | "setsv" => {}
+                        other => {
+                            return Ok(CommandKind::Unsupported {
+                                reason: format!(
+                                    "`makemv {other}=` is not supported by firedrill yet"
+                                ),
+                            })
+                        }
+                    }
+                    continue;
+                }
+                match c.field_name() {
+                    Some((f, _)) => field = Some(f),
+                    None => break,
+                }
+            }
+            let field = field.ok_or_else(|| c.error("`makemv` needs a field"))?;
+            CommandKind::Makemv { field, delim }
+        }
         _ => {
             let reason = match UNSUPPORTED.iter().find(|(n, _)| *n == name) {
                 Some((_, r)) => format!("command `{name}` is not supported: {r}"),
@@ -452,4 +499,123 @@ fn field_list(c: &mut Cursor<'_>) -> Result<Vec<String>, ParseError> {
         }
     }
     Ok(out)
+}
+
+fn parse_rex(c: &mut Cursor<'_>) -> Result<CommandKind, ParseError> {
+    let mut field = "_raw".to_string();
+    let mut max_match = 1;
+    let mut sed = false;
+    let mut pattern = None;
+    loop {
+        c.skip_ws();
+        if c.at_end() {
+            break;
+        }
+        if c.peek() == Some('"') {
+            pattern = Some(c.quoted()?.0);
+            continue;
+        }
+        match c.option() {
+            Some((k, v)) => match k.to_ascii_lowercase().as_str() {
+                "field" => field = v,
+                "max_match" => {
+                    max_match = v
+                        .parse()
+                        .map_err(|_| c.error(format!("bad max_match `{v}`")))?;
+                }
+                "mode" => sed = v.eq_ignore_ascii_case("sed"),
+                "offset_field" => {
+                    return Ok(CommandKind::Unsupported {
+                        reason: "`rex offset_field=` is not supported by firedrill yet".into(),
+                    })
+                }
+                _ => {}
+            },
+            None => return Err(c.error("expected a quoted regular expression or an option")),
+        }
+    }
+    let pattern = pattern.ok_or_else(|| c.error("`rex` needs a quoted regular expression"))?;
+    Ok(CommandKind::Rex {
+        field,
+        pattern,
+        max_match,
+        sed,
+    })
+}
+
+fn parse_regex(c: &mut Cursor<'_>) -> Result<CommandKind, ParseError> {
+    c.skip_ws();
+    if c.peek() == Some('"') {
+        let pattern = c.quoted()?.0;
+        return Ok(CommandKind::Regex {
+            field: "_raw".into(),
+            pattern,
+            negate: false,
+        });
+    }
+    let (field, span) = c
+        .bare_word()
+        .ok_or_else(|| c.error("expected `field=\"regex\"` or a quoted regex"))?;
+    let negate = if c.eat_str("!=") {
+        true
+    } else if c.eat('=') {
+        false
+    } else {
+        return Err(c.error_at(span, "expected = or != after the field in `regex`"));
+    };
+    c.skip_ws();
+    let pattern = if c.peek() == Some('"') {
+        c.quoted()?.0
+    } else {
+        c.option_value().map(|v| v.0).unwrap_or_default()
+    };
+    Ok(CommandKind::Regex {
+        field,
+        pattern,
+        negate,
+    })
+}
+
+fn parse_bin(c: &mut Cursor<'_>) -> Result<CommandKind, ParseError> {
+    let mut span = None;
+    let mut field = None;
+    let mut alias = None;
+    loop {
+        c.skip_ws();
+        if c.at_end() {
+            break;
+        }
+        if let Some((k, v)) = c.option() {
+            match k.to_ascii_lowercase().as_str() {
+                "span" => span = Some(v),
+                other => {
+                    return Ok(CommandKind::Unsupported {
+                        reason: format!(
+                            "`bin {other}=` is not supported by firedrill yet (only span=)"
+                        ),
+                    })
+                }
+            }
+            continue;
+        }
+        if c.eat_keyword("as") {
+            alias = c.field_name().map(|f| f.0);
+            continue;
+        }
+        match c.field_name() {
+            Some((f, _)) => field = Some(f),
+            None => return Err(c.error("expected a field or span=")),
+        }
+    }
+    let field = field.ok_or_else(|| c.error("`bin` needs a field"))?;
+    let span = match span {
+        Some(s) => s,
+        None => {
+            return Ok(CommandKind::Unsupported {
+                reason: "`bin` without span= (automatic bins) is not supported by firedrill yet"
+                    .into(),
+            })
+        }
+    };
+    Ok(CommandKind::Bin { field, span, alias })
 }
