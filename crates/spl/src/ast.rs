@@ -120,6 +120,21 @@ pub enum CommandKind {
         /// Delimiter (default a space).
         delim: String,
     },
+    /// `append [subsearch]`: adds the subsearch's results.
+    Append(Box<Pipeline>),
+    /// `appendpipe [pipeline]`: runs the pipeline over the current results and appends.
+    Appendpipe(Box<Pipeline>),
+    /// `join [type=inner|left|outer] [max=N] fields [subsearch]`.
+    Join {
+        /// The join fields.
+        fields: Vec<String>,
+        /// `type=left`/`outer`: keep rows without a match.
+        left: bool,
+        /// Matches per row (`max=0` means all).
+        max: usize,
+        /// The subsearch.
+        sub: Box<Pipeline>,
+    },
     /// SPL2 `from read_ssa_enriched_events()` or `from source`: the source of an SSA
     /// pipeline, named by what follows `from`.
     Spl2Source(String),

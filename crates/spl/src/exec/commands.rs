@@ -246,6 +246,47 @@ pub fn field_names(rows: &[Row]) -> Vec<String> {
     out
 }
 
+/// `join`: adds to each row the fields of the first `max` subsearch rows that agree on
+/// every join field (0: all); unmatched rows are dropped unless `left`.
+pub fn join(rows: Vec<Row>, right: &[Row], fields: &[String], left: bool, max: usize) -> Vec<Row> {
+    let key = |r: &Row| -> Option<Vec<String>> {
+        fields
+            .iter()
+            .map(|f| r.get(f).and_then(Value::as_text))
+            .collect()
+    };
+    let mut index: std::collections::HashMap<Vec<String>, Vec<&Row>> =
+        std::collections::HashMap::new();
+    for r in right {
+        if let Some(k) = key(r) {
+            index.entry(k).or_default().push(r);
+        }
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let matches = key(&row).and_then(|k| index.get(&k));
+        match matches {
+            Some(ms) => {
+                let take = if max == 0 {
+                    ms.len()
+                } else {
+                    max.min(ms.len())
+                };
+                for m in ms.iter().take(take) {
+                    let mut r = row.clone();
+                    for (k, v) in m.iter() {
+                        r.insert(k.clone(), v.clone());
+                    }
+                    out.push(r);
+                }
+            }
+            None if left => out.push(row),
+            None => {}
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -123,6 +123,54 @@ pub fn parse_args(name: &str, c: &mut Cursor<'_>) -> Result<CommandKind, ParseEr
         }
         "sort" => parse_sort(c)?,
         "rex" => parse_rex(c)?,
+        "append" => {
+            skip_options(c);
+            CommandKind::Append(Box::new(bracketed(c, true)?))
+        }
+        "appendpipe" => {
+            skip_options(c);
+            CommandKind::Appendpipe(Box::new(bracketed(c, false)?))
+        }
+        "join" => {
+            let mut left = false;
+            let mut max = 1;
+            let mut fields = Vec::new();
+            loop {
+                c.skip_ws();
+                if c.peek() == Some('[') || c.at_end() {
+                    break;
+                }
+                if let Some((k, v)) = c.option() {
+                    match k.to_ascii_lowercase().as_str() {
+                        "type" => {
+                            left = matches!(v.to_ascii_lowercase().as_str(), "left" | "outer")
+                        }
+                        "max" => max = v.parse().map_err(|_| c.error(format!("bad max `{v}`")))?,
+                        _ => {}
+                    }
+                    continue;
+                }
+                if c.eat(',') {
+                    continue;
+                }
+                match c.field_name() {
+                    Some((f, _)) => fields.push(f),
+                    None => return Err(c.error("expected join fields or a [subsearch]")),
+                }
+            }
+            if fields.is_empty() {
+                return Ok(CommandKind::Unsupported {
+                    reason: "`join` without join fields is not supported by firedrill yet".into(),
+                });
+            }
+            let sub = Box::new(bracketed(c, true)?);
+            CommandKind::Join {
+                fields,
+                left,
+                max,
+                sub,
+            }
+        }
         "regex" => parse_regex(c)?,
         "bin" | "bucket" => parse_bin(c)?,
         "mvexpand" => {
@@ -618,4 +666,23 @@ fn parse_bin(c: &mut Cursor<'_>) -> Result<CommandKind, ParseError> {
         }
     };
     Ok(CommandKind::Bin { field, span, alias })
+}
+
+/// A `[ ... ]` subsearch at the cursor; `generating` is false for `appendpipe`, whose
+/// commands run over the current results.
+fn bracketed(c: &mut Cursor<'_>, generating: bool) -> Result<crate::ast::Pipeline, ParseError> {
+    c.skip_ws();
+    if c.peek() != Some('[') {
+        return Err(c.error("expected a [subsearch]"));
+    }
+    let open = c.pos;
+    let close = super::search::matching_bracket(c.text, open, c.end)
+        .ok_or_else(|| c.error("unterminated subsearch: missing ]"))?;
+    let p = if generating {
+        super::parse_range(c.text, open + 1, close)?
+    } else {
+        super::parse_subpipeline(c.text, open + 1, close)?
+    };
+    c.pos = close + 1;
+    Ok(p)
 }

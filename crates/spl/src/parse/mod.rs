@@ -16,8 +16,23 @@ pub fn parse(text: &str) -> Result<Pipeline, ParseError> {
 
 /// Parses the search in `text[start..end]` (used for subsearches too).
 pub fn parse_range(text: &str, start: usize, end: usize) -> Result<Pipeline, ParseError> {
+    parse_pipeline(text, start, end, true)
+}
+
+/// Parses `text[start..end]` as commands over existing results (`appendpipe [...]`):
+/// the first word is a command name even without a leading pipe.
+pub fn parse_subpipeline(text: &str, start: usize, end: usize) -> Result<Pipeline, ParseError> {
+    parse_pipeline(text, start, end, false)
+}
+
+fn parse_pipeline(
+    text: &str,
+    start: usize,
+    end: usize,
+    implicit_search: bool,
+) -> Result<Pipeline, ParseError> {
     let mut c = Cursor::new(text, start, end);
-    let leading_pipe = c.eat('|');
+    let leading_pipe = c.eat('|') || !implicit_search;
     let mut commands = Vec::new();
     let mut first = true;
     loop {
