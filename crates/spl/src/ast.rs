@@ -135,6 +135,52 @@ pub enum CommandKind {
         /// The subsearch.
         sub: Box<Pipeline>,
     },
+    /// `spath [input=f] [output=o] [path=p]`.
+    Spath {
+        /// The field holding the JSON (default `_raw`).
+        input: String,
+        /// The path to extract (all fields when absent).
+        path: Option<String>,
+        /// The output field (or prefix when extracting all).
+        output: Option<String>,
+    },
+    /// `fromjson field`.
+    Fromjson(String),
+    /// `xmlkv`.
+    Xmlkv,
+    /// `top`/`rare [limit=N] fields [by fields]`.
+    Top {
+        /// The counted fields.
+        fields: Vec<String>,
+        /// Group-by fields.
+        by: Vec<String>,
+        /// Rows kept per group (0: all).
+        limit: usize,
+        /// True for `rare`.
+        rare: bool,
+    },
+    /// `addtotals [fieldname=Total] [fields]`.
+    Addtotals {
+        /// Fields summed (all numeric fields when empty).
+        fields: Vec<String>,
+        /// Output field.
+        name: String,
+    },
+    /// `replace "a" WITH "b", ... IN fields`.
+    Replace {
+        /// Old and new values (wildcards allowed).
+        pairs: Vec<(String, String)>,
+        /// Fields (all when empty).
+        fields: Vec<String>,
+    },
+    /// `foreach patterns [template]`: the template runs once per matching field with
+    /// `<<FIELD>>` and `<<MATCHSTR>>` substituted.
+    Foreach {
+        /// Field patterns.
+        patterns: Vec<String>,
+        /// The subsearch text with its placeholders.
+        template: String,
+    },
     /// SPL2 `from read_ssa_enriched_events()` or `from source`: the source of an SSA
     /// pipeline, named by what follows `from`.
     Spl2Source(String),

@@ -257,7 +257,9 @@ impl<'a> Cursor<'a> {
                 let len: usize = self
                     .rest()
                     .chars()
-                    .take_while(|&c| !c.is_whitespace() && !matches!(c, '|' | ')' | ']' | ','))
+                    .take_while(|&c| {
+                        !c.is_whitespace() && !matches!(c, '|' | ')' | '[' | ']' | ',')
+                    })
                     .map(char::len_utf8)
                     .sum();
                 if len == 0 {

@@ -1,7 +1,7 @@
 //! Executes a pipeline command by command over in-memory rows.
 
 use super::check::{check_supported, unsupported};
-use super::{commands, eval, functions, search, stats, Data, ExecError};
+use super::{commands, eval, extract, functions, reshape, search, stats, Data, ExecError};
 use crate::ast::{CmpOp, CommandKind, Pipeline, SearchExpr};
 use firedrill_value::{Event, Row};
 use std::sync::Arc;
@@ -203,6 +203,37 @@ fn run_from(
                 rows
             }
             CommandKind::Mvexpand { field, limit } => commands::mvexpand(rows, field, *limit),
+            CommandKind::Spath {
+                input,
+                path,
+                output,
+            } => {
+                extract::spath(&mut rows, input, path.as_deref(), output.as_deref());
+                rows
+            }
+            CommandKind::Fromjson(field) => {
+                extract::fromjson(&mut rows, field);
+                rows
+            }
+            CommandKind::Xmlkv => {
+                extract::xmlkv(&mut rows);
+                rows
+            }
+            CommandKind::Top {
+                fields,
+                by,
+                limit,
+                rare,
+            } => reshape::top(&rows, fields, by, *limit, *rare),
+            CommandKind::Addtotals { fields, name } => {
+                reshape::addtotals(&mut rows, fields, name);
+                rows
+            }
+            CommandKind::Replace { pairs, fields } => {
+                reshape::replace(&mut rows, pairs, fields);
+                rows
+            }
+            CommandKind::Foreach { patterns, template } => foreach(rows, patterns, template, data)?,
             CommandKind::Makemv { field, delim } => {
                 commands::makemv(&mut rows, field, delim);
                 rows
@@ -233,6 +264,42 @@ fn bucket_time(mut rows: Vec<Row>, span: &str) -> Vec<Row> {
         commands::bin(&mut rows, "_time", size, None);
     }
     rows
+}
+
+/// `foreach`: runs the template once per field matching the patterns, with
+/// `<<FIELD>>` (the field) and `<<MATCHSTR>>` (what the wildcard matched) substituted.
+fn foreach(
+    rows: Vec<Row>,
+    patterns: &[String],
+    template: &str,
+    data: &dyn Data,
+) -> Result<Vec<Row>, ExecError> {
+    let mut fields: Vec<(String, String)> = Vec::new();
+    for r in &rows {
+        for k in r.keys() {
+            for p in patterns {
+                if let Some(caps) = commands::field_glob(p, k) {
+                    if !fields.iter().any(|(f, _)| f == k) {
+                        fields.push((k.clone(), caps.join("")));
+                    }
+                }
+            }
+        }
+    }
+    let mut rows = rows;
+    for (field, matched) in fields {
+        let text = template
+            .replace("<<FIELD>>", &field)
+            .replace("<<MATCHSTR>>", &matched);
+        let p =
+            crate::parse::parse_subpipeline(&text, 0, text.len()).map_err(|e| ExecError::Eval {
+                message: format!("foreach template for `{field}`: {e}"),
+                span: crate::span::Span::default(),
+            })?;
+        check_supported(&p).map_err(ExecError::Unsupported)?;
+        rows = run_from(&p, data, Some(rows), &mut |_, _| {})?;
+    }
+    Ok(rows)
 }
 
 /// Most rows a subsearch hands to its outer search (Splunk's default `maxout`).

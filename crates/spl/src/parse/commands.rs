@@ -43,7 +43,7 @@ pub fn parse_args(name: &str, c: &mut Cursor<'_>) -> Result<CommandKind, ParseEr
         "eval" => CommandKind::Eval(parse_assignments(c)?),
         "stats" | "eventstats" | "streamstats" => {
             skip_options(c);
-            let stats = parse_stats(c, &[])?;
+            let stats = parse_stats(c, &[], &mut Vec::new())?;
             if stats.aggs.is_empty() {
                 return Err(c.error(format!("`{name}` needs at least one aggregation")));
             }
@@ -123,6 +123,162 @@ pub fn parse_args(name: &str, c: &mut Cursor<'_>) -> Result<CommandKind, ParseEr
         }
         "sort" => parse_sort(c)?,
         "rex" => parse_rex(c)?,
+        "spath" => {
+            let (mut input, mut path, mut output) = ("_raw".to_string(), None, None);
+            loop {
+                if let Some((k, v)) = c.option() {
+                    match k.to_ascii_lowercase().as_str() {
+                        "input" => input = v,
+                        "output" => output = Some(v),
+                        "path" => path = Some(v),
+                        _ => {}
+                    }
+                    continue;
+                }
+                match c.field_name() {
+                    Some((p, _)) => path = Some(p),
+                    None => break,
+                }
+            }
+            CommandKind::Spath {
+                input,
+                path,
+                output,
+            }
+        }
+        "fromjson" => {
+            let f = c
+                .field_name()
+                .ok_or_else(|| c.error("`fromjson` needs a field"))?
+                .0;
+            skip_options(c);
+            CommandKind::Fromjson(f)
+        }
+        "xmlkv" => {
+            skip_options(c);
+            if !c.at_end() {
+                c.field_name();
+            }
+            CommandKind::Xmlkv
+        }
+        "top" | "rare" => {
+            let mut limit = 10;
+            let mut fields = Vec::new();
+            let mut by = Vec::new();
+            let mut in_by = false;
+            loop {
+                if let Some((k, v)) = c.option() {
+                    if k.eq_ignore_ascii_case("limit") {
+                        limit = v.parse().map_err(|_| c.error(format!("bad limit `{v}`")))?;
+                    }
+                    continue;
+                }
+                if c.eat(',') {
+                    continue;
+                }
+                if c.eat_keyword("by") {
+                    in_by = true;
+                    continue;
+                }
+                match c.field_name() {
+                    Some((f, _)) if in_by => by.push(f),
+                    Some((f, _)) => fields.push(f),
+                    None => break,
+                }
+            }
+            if fields.is_empty() {
+                return Err(c.error(format!("`{name}` needs a field")));
+            }
+            CommandKind::Top {
+                fields,
+                by,
+                limit,
+                rare: name == "rare",
+            }
+        }
+        "addtotals" => {
+            let mut field_name = "Total".to_string();
+            while let Some((k, v)) = c.option() {
+                match k.to_ascii_lowercase().as_str() {
+                    "fieldname" => field_name = v,
+                    "col" if matches!(v.as_str(), "t" | "true") => {
+                        return Ok(CommandKind::Unsupported {
+                            reason: "`addtotals col=true` is not supported by firedrill yet".into(),
+                        })
+                    }
+                    _ => {}
+                }
+            }
+            CommandKind::Addtotals {
+                fields: field_list(c)?,
+                name: field_name,
+            }
+        }
+        "replace" => {
+            let mut pairs = Vec::new();
+            loop {
+                c.skip_ws();
+                if c.eat(',') {
+                    continue;
+                }
+                if c.peek_keyword("IN") || c.at_end() {
+                    break;
+                }
+                let old = c
+                    .option_value()
+                    .ok_or_else(|| c.error("expected a value to replace"))?
+                    .0;
+                if !c.eat_keyword("WITH") {
+                    return Err(c.error("expected WITH in `replace`"));
+                }
+                let new = c
+                    .option_value()
+                    .ok_or_else(|| c.error("expected a value after WITH"))?
+                    .0;
+                pairs.push((old, new));
+            }
+            let fields = if c.eat_keyword("IN") {
+                field_list(c)?
+            } else {
+                Vec::new()
+            };
+            CommandKind::Replace { pairs, fields }
+        }
+        "foreach" => {
+            let mut patterns = Vec::new();
+            loop {
+                c.skip_ws();
+                if c.peek() == Some('[') || c.at_end() {
+                    break;
+                }
+                if let Some((k, _)) = c.option() {
+                    return Ok(CommandKind::Unsupported {
+                        reason: format!("`foreach {k}=` is not supported by firedrill yet"),
+                    });
+                }
+                match c.field_name() {
+                    Some((f, _)) => patterns.push(f),
+                    None => return Err(c.error("expected field patterns or a [template]")),
+                }
+            }
+            c.skip_ws();
+            let open = c.pos;
+            let close = super::search::matching_bracket(c.text, open, c.end)
+                .ok_or_else(|| c.error("`foreach` needs a [template]"))?;
+            let template = c.text[open + 1..close].to_string();
+            // Check the template parses with a sample substitution.
+            let sample = template
+                .replace("<<FIELD>>", "x")
+                .replace("<<MATCHSTR>>", "x");
+            super::parse_subpipeline(&sample, 0, sample.len()).map_err(|mut e| {
+                e.message = format!("in the `foreach` template: {}", e.message);
+                e.span = Span::new(open, close + 1);
+                e.text = c.text.to_string();
+                e
+            })?;
+            c.pos = close + 1;
+            CommandKind::Foreach { patterns, template }
+        }
         "append" => {
             skip_options(c);
             CommandKind::Append(Box::new(bracketed(c, true)?))
@@ -258,7 +414,11 @@ fn parse_assignments(c: &mut Cursor<'_>) -> Result<Vec<(String, Expr)>, ParseErr
 use crate::ast::Expr;
 
 /// Aggregations and an optional `by` clause, stopping at any keyword in `stop`.
-fn parse_stats(c: &mut Cursor<'_>, stop: &[&str]) -> Result<Stats, ParseError> {
+fn parse_stats(
+    c: &mut Cursor<'_>,
+    stop: &[&str],
+    options: &mut Vec<(String, String)>,
+) -> Result<Stats, ParseError> {
     let mut aggs = Vec::new();
     loop {
         c.skip_ws();
@@ -266,6 +426,10 @@ fn parse_stats(c: &mut Cursor<'_>, stop: &[&str]) -> Result<Stats, ParseError> {
             break;
         }
         if c.eat(',') {
+            continue;
+        }
+        if let Some(opt) = c.option() {
+            options.push(opt);
             continue;
         }
         aggs.push(parse_agg(c)?);
@@ -358,7 +522,7 @@ fn parse_tstats(c: &mut Cursor<'_>) -> Result<Tstats, ParseError> {
     while let Some(opt) = c.option() {
         options.push(opt);
     }
-    let mut stats = parse_stats(c, &["from", "where"])?;
+    let mut stats = parse_stats(c, &["from", "where"], &mut options)?;
     let mut datamodel = None;
     if c.eat_keyword("from") {
         if let Some((k, v)) = c.option() {
@@ -381,7 +545,7 @@ fn parse_tstats(c: &mut Cursor<'_>) -> Result<Tstats, ParseError> {
     };
     let mut span = stats.span.take();
     if c.peek_keyword("by") {
-        let tail = parse_stats(c, &[])?;
+        let tail = parse_stats(c, &[], &mut options)?;
         stats.by = tail.by;
         span = tail.span.or(span);
     }

@@ -1,0 +1,261 @@
+//! Field extraction from structured text: `spath` and `fromjson` (JSON, flattened the
+//! way Splunk names JSON fields: `a.b`, arrays as `a{}`), and `xmlkv`.
+
+use firedrill_value::{Row, Value};
+use serde_json::Value as Json;
+use std::collections::BTreeMap;
+
+/// Flattens a JSON document into Splunk field names: objects join keys with `.`,
+/// arrays append `{}`; repeated names become multivalues.
+pub fn flatten(json: &Json) -> BTreeMap<String, Vec<Value>> {
+    let mut out = BTreeMap::new();
+    walk(json, String::new(), &mut out);
+    out
+}
+
+fn walk(j: &Json, prefix: String, out: &mut BTreeMap<String, Vec<Value>>) {
+    match j {
+        Json::Object(m) => {
+            for (k, v) in m {
+                let name = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                walk(v, name, out);
+            }
+        }
+        Json::Array(items) => {
+            let name = format!("{prefix}{{}}");
+            for v in items {
+                walk(v, name.clone(), out);
+            }
+        }
+        scalar => {
+            if let Some(v) = scalar_value(scalar) {
+                out.entry(prefix).or_default().push(v);
+            }
+        }
+    }
+}
+
+fn scalar_value(j: &Json) -> Option<Value> {
+    match j {
+        Json::Null => Some(Value::str("null")),
+        Json::Bool(b) => Some(Value::str(if *b { "true" } else { "false" })),
+        Json::Number(n) => Some(Value::Str(n.to_string())),
+        Json::String(s) => Some(Value::Str(s.clone())),
+        _ => None,
+    }
+}
+
+/// The value at an spath `path` (`a.b{}.c`, `a{2}`: array indexes count from 1):
+/// scalars as text, objects and arrays as JSON text; `{}` collects every element.
+pub fn path_values(json: &Json, path: &str) -> Vec<Value> {
+    let mut cur: Vec<&Json> = vec![json];
+    for seg in split_path(path) {
+        let mut next = Vec::new();
+        for node in cur {
+            match seg {
+                Seg::Key(k) => {
+                    if let Some(v) = node.get(k) {
+                        next.push(v);
+                    }
+                }
+                Seg::All => {
+                    if let Json::Array(items) = node {
+                        next.extend(items.iter());
+                    }
+                }
+                Seg::Index(i) => {
+                    if let Some(v) = node.as_array().and_then(|a| a.get(i.saturating_sub(1))) {
+                        next.push(v);
+                    }
+                }
+            }
+        }
+        cur = next;
+    }
+    cur.into_iter()
+        .map(|j| match j {
+            Json::Object(_) | Json::Array(_) => Value::Str(j.to_string()),
+            other => scalar_value(other).unwrap_or(Value::Null),
+        })
+        .collect()
+}
+
+enum Seg<'a> {
+    Key(&'a str),
+    All,
+    Index(usize),
+}
+
+fn split_path(path: &str) -> Vec<Seg<'_>> {
+    let mut out = Vec::new();
+    for part in path.split('.').filter(|p| !p.is_empty()) {
+        let mut rest = part;
+        if let Some(b) = rest.find('{') {
+            if b > 0 {
+                out.push(Seg::Key(&rest[..b]));
+            }
+            rest = &rest[b..];
+            while let Some(r) = rest.strip_prefix('{') {
+                let close = r.find('}').unwrap_or(r.len());
+                let inner = &r[..close];
+                out.push(match inner.parse::<usize>() {
+                    Ok(i) => Seg::Index(i),
+                    Err(_) => Seg::All,
+                });
+                rest = r.get(close + 1..).unwrap_or("");
+            }
+        } else {
+            out.push(Seg::Key(rest));
+        }
+    }
+    out
+}
+
+/// `spath [input=f] [output=o] [path=p]`. Text that is not JSON extracts nothing.
+pub fn spath(rows: &mut [Row], input: &str, path: Option<&str>, output: Option<&str>) {
+    for row in rows.iter_mut() {
+        let text = match row.get(input) {
+            Some(v) if !v.is_null() => v
+                .values()
+                .first()
+                .map(|x| x.to_string())
+                .unwrap_or_default(),
+            _ => continue,
+        };
+        let json: Json = match serde_json::from_str(text.trim()) {
+            Ok(j) => j,
+            Err(_) => continue,
+        };
+        match path {
+            Some(p) => {
+                let vals = path_values(&json, p);
+                if !vals.is_empty() {
+                    row.insert(output.unwrap_or(p).to_string(), Value::multi(vals));
+                }
+            }
+            None => {
+                for (k, vals) in flatten(&json) {
+                    let name = match output {
+                        Some(o) => format!("{o}.{k}"),
+                        None => k,
+                    };
+                    row.insert(name, Value::multi(vals));
+                }
+            }
+        }
+    }
+}
+
+/// `fromjson field`: the top-level keys of the JSON object in `field` become fields
+/// (nested values as JSON text).
+pub fn fromjson(rows: &mut [Row], field: &str) {
+    for row in rows.iter_mut() {
+        let text = match row.get(field) {
+            Some(Value::Str(s)) => s.clone(),
+            _ => continue,
+        };
+        if let Ok(Json::Object(m)) = serde_json::from_str::<Json>(&text) {
+            for (k, v) in m {
+                let val = match &v {
+                    Json::Array(items) => Value::multi(
+                        items
+                            .iter()
+                            .map(|i| scalar_value(i).unwrap_or_else(|| Value::Str(i.to_string())))
+                            .collect(),
+                    ),
+                    Json::Object(_) => Value::Str(v.to_string()),
+                    other => scalar_value(other).unwrap_or(Value::Null),
+                };
+                row.insert(k, val);
+            }
+        }
+    }
+}
+
+/// `xmlkv`: every innermost `<tag>value</tag>` in `_raw` becomes field `tag`.
+pub fn xmlkv(rows: &mut [Row]) {
+    for row in rows.iter_mut() {
+        let raw = match row.get("_raw") {
+            Some(v) => v.to_string(),
+            None => continue,
+        };
+        let mut found: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+        let mut rest = raw.as_str();
+        while let Some(open) = rest.find('<') {
+            rest = &rest[open + 1..];
+            let close = match rest.find('>') {
+                Some(c) => c,
+                None => break,
+            };
+            let tag = &rest[..close];
+            if tag.starts_with('/')
+                || tag.starts_with('?')
+                || tag.starts_with('!')
+                || tag.ends_with('/')
+            {
+                continue;
+            }
+            let name = tag.split_whitespace().next().unwrap_or("");
+            let body = &rest[close + 1..];
+            let end_tag = format!("</{name}>");
+            if let Some(end) = body.find(&end_tag) {
+                let value = &body[..end];
+                if !value.contains('<') && !name.is_empty() {
+                    found
+                        .entry(name.to_string())
+                        .or_default()
+                        .push(Value::str(value));
+                }
+            }
+        }
+        for (k, v) in found {
+            row.insert(k, Value::multi(v));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flatten_names_like_splunk() {
+        let j: Json =
+            serde_json::from_str(r#"{"a":{"b":1},"c":[{"d":"x"},{"d":"y"}],"e":true}"#).unwrap();
+        let f = flatten(&j);
+        assert_eq!(f["a.b"], vec![Value::str("1")]);
+        assert_eq!(f["c{}.d"], vec![Value::str("x"), Value::str("y")]);
+        assert_eq!(f["e"], vec![Value::str("true")]);
+    }
+
+    #[test]
+    fn spath_paths() {
+        let j: Json = serde_json::from_str(
+            r#"{"userIdentity":{"arn":"arn:x"},"items":[{"id":"i-1"},{"id":"i-2"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            path_values(&j, "userIdentity.arn"),
+            vec![Value::str("arn:x")]
+        );
+        assert_eq!(
+            path_values(&j, "items{}.id"),
+            vec![Value::str("i-1"), Value::str("i-2")]
+        );
+        assert_eq!(path_values(&j, "items{2}.id"), vec![Value::str("i-2")]);
+    }
+
+    #[test]
+    fn xmlkv_reads_leaf_elements() {
+        let mut rows = vec![Row::from([(
+            "_raw".to_string(),
+            Value::str("<a><user>bob</user><n>1</n></a>"),
+        )])];
+        xmlkv(&mut rows);
+        assert_eq!(rows[0]["user"], Value::str("bob"));
+    }
+}

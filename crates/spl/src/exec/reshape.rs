@@ -1,0 +1,154 @@
+//! `top`, `rare`, `addtotals` and `replace`.
+
+use super::commands::field_glob;
+use super::wildcard::Wildcard;
+use firedrill_value::{format_number, Row, Value};
+use std::collections::HashMap;
+
+/// One `by` group of `top`: its key, the counts per value combination, its row total.
+type TopGroup = (Vec<String>, Vec<(Vec<String>, usize)>, usize);
+
+/// `top`/`rare`: counts each combination of `fields` (per `by` group), keeps the
+/// `limit` most (or least) common, with `count` and `percent`.
+pub fn top(rows: &[Row], fields: &[String], by: &[String], limit: usize, rare: bool) -> Vec<Row> {
+    let mut groups: Vec<TopGroup> = Vec::new();
+    let mut gidx: HashMap<Vec<String>, usize> = HashMap::new();
+    for r in rows {
+        let key: Option<Vec<String>> = fields
+            .iter()
+            .map(|f| r.get(f).and_then(Value::as_text))
+            .collect();
+        let gkey: Option<Vec<String>> = by
+            .iter()
+            .map(|f| r.get(f).and_then(Value::as_text))
+            .collect();
+        let (Some(key), Some(gkey)) = (key, gkey) else {
+            continue;
+        };
+        let gi = *gidx.entry(gkey.clone()).or_insert_with(|| {
+            groups.push((gkey, Vec::new(), 0));
+            groups.len() - 1
+        });
+        let g = &mut groups[gi];
+        g.2 += 1;
+        match g.1.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, n)) => *n += 1,
+            None => g.1.push((key, 1)),
+        }
+    }
+    let mut out = Vec::new();
+    for (gkey, mut counts, total) in groups {
+        counts.sort_by(|a, b| if rare { a.1.cmp(&b.1) } else { b.1.cmp(&a.1) });
+        for (key, n) in counts
+            .into_iter()
+            .take(if limit == 0 { usize::MAX } else { limit })
+        {
+            let mut row = Row::new();
+            for (f, v) in by.iter().zip(&gkey) {
+                row.insert(f.clone(), Value::str(v));
+            }
+            for (f, v) in fields.iter().zip(key) {
+                row.insert(f.clone(), Value::Str(v));
+            }
+            row.insert("count".into(), Value::Num(n as f64));
+            let pct = 100.0 * n as f64 / total.max(1) as f64;
+            row.insert("percent".into(), Value::Str(format!("{pct:.6}")));
+            out.push(row);
+        }
+    }
+    out
+}
+
+/// `addtotals [fieldname=Total] [fields]`: the sum of each row's numeric fields.
+pub fn addtotals(rows: &mut [Row], fields: &[String], name: &str) {
+    for row in rows.iter_mut() {
+        let sum: f64 = row
+            .iter()
+            .filter(|(k, _)| {
+                !k.starts_with('_')
+                    && (fields.is_empty() || fields.iter().any(|f| field_glob(f, k).is_some()))
+            })
+            .filter_map(|(_, v)| match v {
+                Value::Num(n) => Some(*n),
+                Value::Str(s) => firedrill_value::parse_number(s),
+                _ => None,
+            })
+            .sum();
+        row.insert(name.to_string(), Value::Str(format_number(sum)));
+    }
+}
+
+/// `replace "old" WITH "new" IN fields` (wildcards; `*` in the new value takes what
+/// the wildcard matched).
+pub fn replace(rows: &mut [Row], pairs: &[(String, String)], fields: &[String]) {
+    for row in rows.iter_mut() {
+        let names: Vec<String> = row
+            .keys()
+            .filter(|k| fields.is_empty() || fields.iter().any(|f| field_glob(f, k).is_some()))
+            .cloned()
+            .collect();
+        for name in names {
+            let Some(v) = row.get(&name).cloned() else {
+                continue;
+            };
+            let mapped: Vec<Value> = v
+                .values()
+                .iter()
+                .map(|x| {
+                    let text = x.to_string();
+                    for (old, new) in pairs {
+                        if Wildcard::new(old).matches(&text) && !old.contains('*') {
+                            return Value::Str(new.clone());
+                        }
+                        if let Some(caps) = field_glob(old, &text) {
+                            let mut caps = caps.into_iter();
+                            let mut out = String::new();
+                            for (i, piece) in new.split('*').enumerate() {
+                                if i > 0 {
+                                    out.push_str(&caps.next().unwrap_or_default());
+                                }
+                                out.push_str(piece);
+                            }
+                            return Value::Str(out);
+                        }
+                    }
+                    x.clone()
+                })
+                .collect();
+            row.insert(name, Value::multi(mapped));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn top_counts_and_limits() {
+        let rows: Vec<Row> = ["a", "b", "a", "c", "a", "b"]
+            .iter()
+            .map(|v| Row::from([("x".to_string(), Value::str(*v))]))
+            .collect();
+        let t = top(&rows, &["x".into()], &[], 2, false);
+        assert_eq!(t.len(), 2);
+        assert_eq!(t[0]["x"], Value::str("a"));
+        assert_eq!(t[0]["count"], Value::Num(3.0));
+        let r = top(&rows, &["x".into()], &[], 1, true);
+        assert_eq!(r[0]["x"], Value::str("c"));
+    }
+
+    #[test]
+    fn replace_with_wildcards() {
+        let mut rows = vec![Row::from([("host".to_string(), Value::str("localhost"))])];
+        replace(
+            &mut rows,
+            &[("*localhost".into(), "localhost".into())],
+            &["host".into()],
+        );
+        assert_eq!(rows[0]["host"], Value::str("localhost"));
+        let mut rows = vec![Row::from([("a".to_string(), Value::str("0"))])];
+        replace(&mut rows, &[("0".into(), "zero".into())], &[]);
+        assert_eq!(rows[0]["a"], Value::str("zero"));
+    }
+}
