@@ -181,6 +181,10 @@ pub enum CommandKind {
         /// The subsearch text with its placeholders.
         template: String,
     },
+    /// `lookup name field [AS f] ... [OUTPUT|OUTPUTNEW col [AS f] ...]`.
+    Lookup(crate::exec::lookup::LookupSpec),
+    /// `| inputlookup name`.
+    Inputlookup(String),
     /// SPL2 `from read_ssa_enriched_events()` or `from source`: the source of an SSA
     /// pipeline, named by what follows `from`.
     Spl2Source(String),

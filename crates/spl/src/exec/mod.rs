@@ -9,6 +9,7 @@ pub mod eval;
 pub mod extract;
 pub mod functions;
 mod hash;
+pub mod lookup;
 mod pipeline;
 pub mod reshape;
 pub mod search;
@@ -33,6 +34,13 @@ pub trait Data: Sync {
     fn datamodel(&self, name: &str) -> Result<Arc<Vec<Row>>, String>;
     /// The rows an SPL2 source reads (`read_ssa_enriched_events`, `source`).
     fn spl2_source(&self, name: &str) -> Result<Arc<Vec<Row>>, String>;
+    /// A lookup table by definition name or file name; the error says why it is not
+    /// available (KV store, ML model, missing file...).
+    fn lookup(&self, name: &str) -> Result<Arc<lookup::LookupTable>, String> {
+        Err(format!(
+            "lookup `{name}` is not available: no lookups were loaded"
+        ))
+    }
 }
 
 /// The simplest [`Data`]: raw events only.

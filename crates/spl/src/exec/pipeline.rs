@@ -1,7 +1,7 @@
 //! Executes a pipeline command by command over in-memory rows.
 
 use super::check::{check_supported, unsupported};
-use super::{commands, eval, extract, functions, reshape, search, stats, Data, ExecError};
+use super::{commands, eval, extract, functions, lookup, reshape, search, stats, Data, ExecError};
 use crate::ast::{CmpOp, CommandKind, Pipeline, SearchExpr};
 use firedrill_value::{Event, Row};
 use std::sync::Arc;
@@ -203,6 +203,28 @@ fn run_from(
                 rows
             }
             CommandKind::Mvexpand { field, limit } => commands::mvexpand(rows, field, *limit),
+            CommandKind::Lookup(spec) => {
+                let table = data
+                    .lookup(&spec.table)
+                    .map_err(|what| ExecError::Unsupported(unsupported(what, cmd.span)))?;
+                lookup::lookup(&mut rows, &table, spec).map_err(|message| ExecError::Data {
+                    message,
+                    span: cmd.span,
+                })?;
+                rows
+            }
+            CommandKind::Inputlookup(name) => {
+                let table = data
+                    .lookup(name)
+                    .map_err(|what| ExecError::Unsupported(unsupported(what, cmd.span)))?;
+                let mut more = lookup::inputlookup(&table);
+                if generating && i == 0 {
+                    more
+                } else {
+                    rows.append(&mut more);
+                    rows
+                }
+            }
             CommandKind::Spath {
                 input,
                 path,

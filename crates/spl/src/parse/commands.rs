@@ -123,6 +123,32 @@ pub fn parse_args(name: &str, c: &mut Cursor<'_>) -> Result<CommandKind, ParseEr
         }
         "sort" => parse_sort(c)?,
         "rex" => parse_rex(c)?,
+        "lookup" => parse_lookup(c)?,
+        "inputlookup" => {
+            let mut name = None;
+            loop {
+                if let Some((k, _)) = c.option() {
+                    if !matches!(k.to_ascii_lowercase().as_str(), "append" | "start" | "max") {
+                        return Ok(CommandKind::Unsupported {
+                            reason: format!("`inputlookup {k}=` is not supported by firedrill yet"),
+                        });
+                    }
+                    continue;
+                }
+                if c.peek_keyword("where") {
+                    return Ok(CommandKind::Unsupported {
+                        reason: "`inputlookup ... where` is not supported by firedrill yet".into(),
+                    });
+                }
+                match c.field_name() {
+                    Some((n, _)) => name = Some(n),
+                    None => break,
+                }
+            }
+            CommandKind::Inputlookup(
+                name.ok_or_else(|| c.error("`inputlookup` needs a lookup name"))?,
+            )
+        }
         "spath" => {
             let (mut input, mut path, mut output) = ("_raw".to_string(), None, None);
             loop {
@@ -849,4 +875,58 @@ fn bracketed(c: &mut Cursor<'_>, generating: bool) -> Result<crate::ast::Pipelin
     };
     c.pos = close + 1;
     Ok(p)
+}
+
+fn parse_lookup(c: &mut Cursor<'_>) -> Result<CommandKind, ParseError> {
+    while c.option().is_some() {}
+    let table = c
+        .field_name()
+        .ok_or_else(|| c.error("`lookup` needs a lookup name"))?
+        .0;
+    let mut inputs = Vec::new();
+    let mut outputs = Vec::new();
+    let mut output_new = false;
+    let mut in_outputs = false;
+    loop {
+        c.skip_ws();
+        if c.at_end() {
+            break;
+        }
+        if c.eat(',') {
+            continue;
+        }
+        if c.eat_keyword("OUTPUTNEW") {
+            output_new = true;
+            in_outputs = true;
+            continue;
+        }
+        if c.eat_keyword("OUTPUT") {
+            in_outputs = true;
+            continue;
+        }
+        let (col, _) = c
+            .field_name()
+            .ok_or_else(|| c.error("expected a lookup field"))?;
+        let field = if c.eat_keyword("as") {
+            c.field_name()
+                .ok_or_else(|| c.error("expected a field after AS"))?
+                .0
+        } else {
+            col.clone()
+        };
+        if in_outputs {
+            outputs.push((col, field));
+        } else {
+            inputs.push((col, field));
+        }
+    }
+    if inputs.is_empty() {
+        return Err(c.error("`lookup` needs at least one field to match on"));
+    }
+    Ok(CommandKind::Lookup(crate::exec::lookup::LookupSpec {
+        table,
+        inputs,
+        outputs,
+        output_new,
+    }))
 }
