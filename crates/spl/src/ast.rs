@@ -185,6 +185,8 @@ pub enum CommandKind {
     Lookup(crate::exec::lookup::LookupSpec),
     /// `| inputlookup name`.
     Inputlookup(String),
+    /// A command that leaves results unchanged here (`outputlookup`).
+    Passthrough,
     /// SPL2 `from read_ssa_enriched_events()` or `from source`: the source of an SSA
     /// pipeline, named by what follows `from`.
     Spl2Source(String),

@@ -103,7 +103,7 @@ fn run_from(
                     span: cmd.span,
                 })?
                 .to_vec(),
-            CommandKind::SsaSink => rows,
+            CommandKind::SsaSink | CommandKind::Passthrough => rows,
             CommandKind::Where(e) => {
                 let mut keep = Vec::with_capacity(rows.len());
                 for r in rows {

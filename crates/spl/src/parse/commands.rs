@@ -26,6 +26,15 @@ const UNSUPPORTED: &[(&str, &str)] = &[
     ),
     ("rest", "queries a live Splunk REST endpoint"),
     (
+        "mstats",
+        "reads metrics indexes, which replayed event datasets do not populate",
+    ),
+    (
+        "mcatalog",
+        "reads metrics indexes, which replayed event datasets do not populate",
+    ),
+    ("sendalert", "triggers alert actions"),
+    (
         "datamodel",
         "the `datamodel` command is not supported yet; use tstats",
     ),
@@ -123,6 +132,12 @@ pub fn parse_args(name: &str, c: &mut Cursor<'_>) -> Result<CommandKind, ParseEr
         }
         "sort" => parse_sort(c)?,
         "rex" => parse_rex(c)?,
+        // Writes the results to a lookup and passes them through unchanged; firedrill
+        // does not write lookups, and the results are what the verdict is about.
+        "outputlookup" => {
+            c.pos = c.end;
+            CommandKind::Passthrough
+        }
         "lookup" => parse_lookup(c)?,
         "inputlookup" => {
             let mut name = None;
