@@ -21,6 +21,7 @@ pub mod exec;
 pub mod parse;
 pub mod span;
 pub mod spl2;
+mod unparse;
 
 pub use exec::{check_supported, run, ExecError, Source, Unsupported};
 pub use parse::parse;

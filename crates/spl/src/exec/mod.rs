@@ -6,6 +6,7 @@ mod check;
 mod cidr;
 pub mod commands;
 pub mod eval;
+pub mod explain;
 pub mod extract;
 pub mod functions;
 mod hash;
