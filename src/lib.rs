@@ -1,1 +1,20 @@
-//! firedrill library.
+//! firedrill proves that Splunk detections fire: it reads detection content, fetches
+//! the attack datasets each detection names, replays the events through a built-in
+//! Splunk-compatible engine, and checks the risk events against what the detection
+//! documents.
+//!
+//! The flow, one module a stage: [`plan`] (content → parsed searches), [`run`]
+//! (datasets → events → [`datasource`] views → engine → [`rba`] → [`verdict`]),
+//! [`report`] (table, JSON, JUnit).
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod coverage;
+pub mod datasource;
+pub mod expectations;
+pub mod lookups;
+pub mod plan;
+pub mod rba;
+pub mod report;
+pub mod run;
+pub mod verdict;

@@ -1,1 +1,362 @@
-fn main() {}
+//! The `firedrill` command line: parses arguments, calls the library, sets the exit
+//! code (0 all passed, 1 something failed or errored, 2 usage or content errors).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use firedrill::{expectations, plan, report, run};
+use firedrill_dataset::{FetchOptions, Fetcher};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Proves Splunk detections fire: replays their attack datasets through a built-in
+/// Splunk-compatible engine and checks the risk events they raise.
+#[derive(Parser)]
+#[command(name = "firedrill", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run detections against their test datasets and report pass/fail.
+    Run(RunArgs),
+    /// Download and lock the datasets detections name, without running them.
+    Fetch(FetchArgs),
+    /// Show how much of the content the engine can judge, and why not the rest.
+    Coverage(CoverageArgs),
+    /// Run one detection over one dataset stage by stage and show where it stops firing.
+    Explain(ExplainArgs),
+}
+
+#[derive(Args)]
+struct ExplainArgs {
+    /// A detection file, or a detection name or id in --content.
+    #[arg(value_name = "DETECTION")]
+    detection: String,
+    /// The event file to run it over.
+    #[arg(long, value_name = "FILE")]
+    dataset: PathBuf,
+    /// Content checkout for macros, lookups (and the detection, when named).
+    #[arg(long, value_name = "DIR")]
+    content: Option<PathBuf>,
+    /// The dataset's sourcetype (default: from the detection's test, else sniffed).
+    #[arg(long)]
+    sourcetype: Option<String>,
+    /// The dataset's source (default: from the detection's test, else from the events).
+    #[arg(long)]
+    source: Option<String>,
+}
+
+#[derive(Args)]
+struct CoverageArgs {
+    /// Detection YAML files, detection pages, or content directories.
+    #[arg(value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Content checkout for macros and lookups (default: found from PATH).
+    #[arg(long, value_name = "DIR")]
+    content: Option<PathBuf>,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+#[derive(Args)]
+struct DataArgs {
+    /// Dataset cache; mirrors attack_data's layout, so a clone of attack_data works.
+    #[arg(long, value_name = "DIR", default_value = "attack_data")]
+    data: PathBuf,
+    /// Replace the upstream attack_data URL prefix (http(s) URL, file:// URL or directory).
+    #[arg(long, value_name = "URL")]
+    mirror: Option<String>,
+    /// Never touch the network; report datasets missing from the cache.
+    #[arg(long)]
+    offline: bool,
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// Detection YAML files, detection pages, or content directories.
+    #[arg(value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Content checkout for macros, lookups and risk objects (default: found from PATH).
+    #[arg(long, value_name = "DIR")]
+    content: Option<PathBuf>,
+    #[command(flatten)]
+    data: DataArgs,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Also write a JUnit XML report to FILE.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Directory of expectation files (default: ./expectations if it exists).
+    #[arg(long, value_name = "DIR")]
+    expectations: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct FetchArgs {
+    /// Detection YAML files, detection pages, or content directories.
+    #[arg(value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Content checkout to read detections from.
+    #[arg(long, value_name = "DIR")]
+    content: Option<PathBuf>,
+    #[command(flatten)]
+    data: DataArgs,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Table,
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(a) => cmd_run(a),
+        Command::Fetch(a) => cmd_fetch(a),
+        Command::Coverage(a) => cmd_coverage(a),
+        Command::Explain(a) => cmd_explain(a),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("firedrill: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn fetcher(d: &DataArgs) -> Result<Fetcher, String> {
+    Fetcher::new(FetchOptions {
+        data_dir: d.data.clone(),
+        mirror: d.mirror.clone(),
+        offline: d.offline,
+        progress: std::io::stderr().is_terminal(),
+    })
+    .map_err(|e| e.to_string())
+}
+
+fn load(
+    paths: &[PathBuf],
+    content: Option<&std::path::Path>,
+) -> Result<(plan::Loaded, bool), String> {
+    if paths.is_empty() && content.is_none() {
+        return Err(
+            "name at least one detection file or content directory (or --content DIR)".into(),
+        );
+    }
+    let loaded = plan::load(paths, content)?;
+    for e in &loaded.errors {
+        let line = e.line.map(|l| format!(":{l}")).unwrap_or_default();
+        eprintln!("firedrill: {}{line}: {}", e.file.display(), e.message);
+    }
+    if loaded.detections.is_empty() {
+        return Err("no detections found in the given paths".into());
+    }
+    let errors = !loaded.errors.is_empty();
+    Ok((loaded, errors))
+}
+
+fn cmd_run(a: RunArgs) -> Result<u8, String> {
+    let (loaded, content_errors) = load(&a.paths, a.content.as_deref())?;
+    let planned = plan::plan(&loaded);
+    let exp_dir = a
+        .expectations
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("expectations"));
+    if a.expectations.is_some() && !exp_dir.is_dir() {
+        return Err(format!(
+            "--expectations {}: no such directory",
+            exp_dir.display()
+        ));
+    }
+    let exps = expectations::load(&exp_dir)?;
+    let f = fetcher(&a.data)?;
+    let warn = |m: String| eprintln!("firedrill: warning: {m}");
+    let lookups = std::sync::Arc::new(firedrill::lookups::Lookups::new(&loaded.content));
+    let r = run::run(&planned, &f, &exps, lookups, &warn);
+    match a.format {
+        Format::Table => print!(
+            "{}",
+            report::table::render(
+                &r,
+                std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+            )
+        ),
+        Format::Json => println!("{}", report::json(&r)),
+    }
+    if let Some(path) = &a.junit {
+        let xml = report::junit::render(&r).map_err(|e| format!("JUnit report: {e}"))?;
+        std::fs::write(path, xml).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    if content_errors {
+        eprintln!("firedrill: some content files could not be loaded (see above)");
+        return Ok(2);
+    }
+    Ok(if r.summary.fail + r.summary.error > 0 {
+        1
+    } else {
+        0
+    })
+}
+
+fn cmd_fetch(a: FetchArgs) -> Result<u8, String> {
+    let (loaded, content_errors) = load(&a.paths, a.content.as_deref())?;
+    let f = fetcher(&a.data)?;
+    let mut refs: Vec<String> = loaded
+        .detections
+        .iter()
+        .flat_map(|d| d.tests.iter())
+        .flat_map(|t| t.attack_data.iter().map(|x| x.data.clone()))
+        .collect();
+    refs.sort();
+    refs.dedup();
+    let mut failed = 0;
+    for r in &refs {
+        match f.fetch(r) {
+            Ok(x) => println!(
+                "{} {} ({} bytes, sha256 {})",
+                if x.downloaded {
+                    "downloaded"
+                } else {
+                    "cached    "
+                },
+                x.path.display(),
+                x.size,
+                x.sha256
+            ),
+            Err(e) => {
+                failed += 1;
+                eprintln!("firedrill: {e}");
+            }
+        }
+    }
+    println!("{} datasets, {} failed", refs.len(), failed);
+    if content_errors {
+        return Ok(2);
+    }
+    Ok(if failed > 0 { 1 } else { 0 })
+}
+
+fn cmd_coverage(a: CoverageArgs) -> Result<u8, String> {
+    let (loaded, content_errors) = load(&a.paths, a.content.as_deref())?;
+    let planned = plan::plan(&loaded);
+    let lookups = firedrill::lookups::Lookups::new(&loaded.content);
+    let c = firedrill::coverage::coverage(&planned, &lookups);
+    match a.format {
+        Format::Table => print!("{}", firedrill::coverage::render(&c)),
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&c).map_err(|e| e.to_string())?
+        ),
+    }
+    Ok(if content_errors { 2 } else { 0 })
+}
+
+fn cmd_explain(a: ExplainArgs) -> Result<u8, String> {
+    let as_path = PathBuf::from(&a.detection);
+    let loaded = if as_path.exists() {
+        plan::load(std::slice::from_ref(&as_path), a.content.as_deref())?
+    } else {
+        let content = a
+            .content
+            .as_deref()
+            .ok_or("DETECTION is not a file; name a detection with --content DIR")?;
+        let mut l = plan::load(&[], Some(content))?;
+        let want = a.detection.to_lowercase();
+        l.detections.retain(|d| {
+            d.name.to_lowercase() == want
+                || d.id.as_deref().is_some_and(|i| i.to_lowercase() == want)
+        });
+        l
+    };
+    let planned = plan::plan(&loaded);
+    let p = match planned.as_slice() {
+        [one] => one,
+        [] => return Err(format!("no detection `{}` found", a.detection)),
+        many => {
+            return Err(format!(
+                "{} detections match `{}`; name one file",
+                many.len(),
+                a.detection
+            ))
+        }
+    };
+    let pipeline = match &p.pipeline {
+        Ok(pl) => pl,
+        Err(plan::Prepared::Error(e)) | Err(plan::Prepared::Unsupported(e)) => {
+            println!("{}: {e}", p.detection.name);
+            return Ok(1);
+        }
+    };
+    let test_meta = p.detection.tests.iter().flat_map(|t| &t.attack_data).next();
+    let bytes = std::fs::read(&a.dataset).map_err(|e| format!("{}: {e}", a.dataset.display()))?;
+    let meta = firedrill_events::SourceMeta {
+        source: a
+            .source
+            .clone()
+            .or_else(|| test_meta.and_then(|m| m.source.clone())),
+        sourcetype: a
+            .sourcetype
+            .clone()
+            .or_else(|| test_meta.and_then(|m| m.sourcetype.clone())),
+        host: None,
+    };
+    let read = firedrill_events::read_events(&bytes, &meta)
+        .map_err(|e| format!("{}: {e}", a.dataset.display()))?;
+    for s in &read.skipped {
+        eprintln!(
+            "firedrill: warning: {}: skipped {} bytes at byte offset {}: {}",
+            a.dataset.display(),
+            s.len,
+            s.offset,
+            s.reason
+        );
+    }
+    let lookups = std::sync::Arc::new(firedrill::lookups::Lookups::new(&loaded.content));
+    let view = firedrill::datasource::DataView::with_lookups(read.events, lookups);
+    println!(
+        "{} over {} ({} events)\n",
+        p.detection.name,
+        a.dataset.display(),
+        view.len()
+    );
+    let stages = firedrill_spl::exec::explain::explain(pipeline, &p.expanded, &view)
+        .map_err(|e| e.render(&p.expanded))?;
+    for (i, s) in stages.iter().enumerate() {
+        let text: String = s.text.chars().take(100).collect();
+        println!(
+            "{:>2}. {:<12} {:>8} in -> {:>8} out   {}",
+            i + 1,
+            s.command,
+            s.rows_in,
+            s.rows_out,
+            text
+        );
+        if !s.conditions.is_empty() {
+            println!("      every row was dropped here; each condition on its own keeps:");
+            for (cond, n) in &s.conditions {
+                let mark = if *n == 0 {
+                    "   <- no row satisfies this"
+                } else {
+                    ""
+                };
+                println!("      {n:>8}  {cond}{mark}");
+            }
+        }
+    }
+    let last = stages.last().map(|s| s.rows_out).unwrap_or(0);
+    println!(
+        "\n{}",
+        if last > 0 {
+            format!("the search returns {last} results")
+        } else {
+            "the search returns no results".to_string()
+        }
+    );
+    Ok(if last > 0 { 0 } else { 1 })
+}

@@ -1,0 +1,298 @@
+//! Loading content from disk: single files, or a whole content tree (a
+//! security_content checkout, its `detections/` folder, or any folder of detections)
+//! with its `macros/` and `lookups/`. A file that cannot be read becomes a
+//! [`LoadError`] naming it (and the line, for YAML); the rest still load.
+
+use crate::macros::{Macro, MacroSet};
+use crate::{page, yaml, Detection, LookupDef, LookupKind};
+use serde_yaml_ng::Value as Y;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A file that could not be loaded.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LoadError {
+    /// The file.
+    pub file: PathBuf,
+    /// The line, when known.
+    pub line: Option<usize>,
+    /// What went wrong.
+    pub message: String,
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(l) => write!(f, "{}:{l}: {}", self.file.display(), self.message),
+            None => write!(f, "{}: {}", self.file.display(), self.message),
+        }
+    }
+}
+
+/// Everything loaded from a content tree.
+#[derive(Clone, Debug, Default)]
+pub struct Content {
+    /// The tree's root (the folder holding `detections/`, `macros/`, `lookups/`).
+    pub root: PathBuf,
+    /// Detections, in file order.
+    pub detections: Vec<Detection>,
+    /// Macros from `macros/`.
+    pub macros: MacroSet,
+    /// Lookup definitions from `lookups/`, by name.
+    pub lookups: BTreeMap<String, LookupDef>,
+    /// Files that could not be loaded.
+    pub errors: Vec<LoadError>,
+}
+
+fn read_yaml(path: &Path) -> Result<Y, LoadError> {
+    let text = std::fs::read_to_string(path).map_err(|e| LoadError {
+        file: path.to_path_buf(),
+        line: None,
+        message: e.to_string(),
+    })?;
+    serde_yaml_ng::from_str(&text).map_err(|e| LoadError {
+        file: path.to_path_buf(),
+        line: e.location().map(|l| l.line()),
+        message: format!("not valid YAML: {e}"),
+    })
+}
+
+fn is_test_file(path: &Path) -> bool {
+    path.to_string_lossy().ends_with(".test.yml") || path.to_string_lossy().ends_with(".test.yaml")
+}
+
+fn is_yaml(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("yml" | "yaml")
+    )
+}
+
+fn is_page(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("md" | "markdown" | "txt")
+    )
+}
+
+/// Loads one file: a detection YAML, or a detection page. A `*.test.yml` file alone
+/// holds no detection and yields none.
+pub fn load_detection_file(path: &Path) -> Result<Vec<Detection>, LoadError> {
+    let err = |message: String| LoadError {
+        file: path.to_path_buf(),
+        line: None,
+        message,
+    };
+    if is_page(path) {
+        let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+        return match page::parse(&text, path) {
+            Some(d) => Ok(vec![d]),
+            None => Err(err(
+                "not a detection page: no `#### Search` code block".into()
+            )),
+        };
+    }
+    if !is_yaml(path) {
+        return Err(err(
+            "not a detection file (expected .yml, .yaml, .md or .txt)".into(),
+        ));
+    }
+    if is_test_file(path) {
+        return Ok(Vec::new());
+    }
+    let doc = read_yaml(path)?;
+    if !yaml::is_detection(&doc) {
+        return Err(err("not a detection: no `name` and `search`".into()));
+    }
+    Ok(vec![yaml::detection(&doc, path)])
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
+        Err(_) => return,
+    };
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            walk(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+/// The content root for `path`: the folder itself when it holds `detections/`, the
+/// parent of a `detections/` folder, otherwise the nearest ancestor with `macros/`.
+fn root_of(path: &Path) -> (PathBuf, PathBuf) {
+    if path.join("detections").is_dir() {
+        return (path.to_path_buf(), path.join("detections"));
+    }
+    let root = path
+        .ancestors()
+        .take(6)
+        .find(|p| p.join("macros").is_dir())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| path.to_path_buf());
+    (root, path.to_path_buf())
+}
+
+/// Loads a content tree (see the module doc).
+pub fn load_content(path: &Path) -> Content {
+    let (root, scan) = root_of(path);
+    let mut c = Content {
+        root: root.clone(),
+        ..Content::default()
+    };
+    load_macros(&root.join("macros"), &mut c);
+    load_lookups(&root.join("lookups"), &mut c);
+    let mut files = Vec::new();
+    walk(&scan, &mut files);
+    let mut tests: Vec<(PathBuf, Vec<(String, crate::Test)>)> = Vec::new();
+    for f in files {
+        if is_test_file(&f) {
+            match read_yaml(&f) {
+                Ok(doc) => tests.push((f.clone(), yaml::test_file(&doc))),
+                Err(e) => c.errors.push(e),
+            }
+        } else if is_yaml(&f) {
+            match read_yaml(&f) {
+                Ok(doc) if yaml::is_detection(&doc) => c.detections.push(yaml::detection(&doc, &f)),
+                Ok(_) => {}
+                Err(e) => c.errors.push(e),
+            }
+        } else if is_page(&f) {
+            if let Ok(text) = std::fs::read_to_string(&f) {
+                if page::looks_like_page(&text) {
+                    match page::parse(&text, &f) {
+                        Some(d) => c.detections.push(d),
+                        None => c.errors.push(LoadError {
+                            file: f.clone(),
+                            line: None,
+                            message: "detection page without a search".into(),
+                        }),
+                    }
+                }
+            }
+        }
+    }
+    for (file, items) in tests {
+        for (target, test) in items {
+            let target = target.trim_start_matches("./").to_string();
+            match c.detections.iter_mut().find(|d| {
+                d.file
+                    .to_string_lossy()
+                    .replace('\\', "/")
+                    .ends_with(&target)
+            }) {
+                Some(d) => {
+                    if !d.tests.iter().any(|t| t.attack_data == test.attack_data) {
+                        d.tests.retain(|t| t.name != "tags.dataset");
+                        d.tests.push(test);
+                    }
+                }
+                None => c.errors.push(LoadError {
+                    file: file.clone(),
+                    line: None,
+                    message: format!("test names `{target}`, which is not in the content"),
+                }),
+            }
+        }
+    }
+    c
+}
+
+fn load_macros(dir: &Path, c: &mut Content) {
+    let mut files = Vec::new();
+    walk(dir, &mut files);
+    for f in files.into_iter().filter(|f| is_yaml(f)) {
+        let doc = match read_yaml(&f) {
+            Ok(d) => d,
+            Err(e) => {
+                c.errors.push(e);
+                continue;
+            }
+        };
+        let get = |k: &str| doc.as_mapping().and_then(|m| m.get(k));
+        let Some(name) = get("name").and_then(Y::as_str) else {
+            continue;
+        };
+        let args: Vec<String> = match get("arguments") {
+            Some(Y::Sequence(items)) => items
+                .iter()
+                .filter_map(|a| a.as_str().map(String::from))
+                .collect(),
+            _ => Vec::new(),
+        };
+        let name = match name.find('(') {
+            Some(p) if name.ends_with(')') => name[..p].to_string(),
+            _ => name.to_string(),
+        };
+        let definition = match get("definition") {
+            Some(Y::String(s)) => s.clone(),
+            Some(Y::Bool(b)) => b.to_string(),
+            Some(Y::Number(n)) => n.to_string(),
+            _ => String::new(),
+        };
+        c.macros.insert(Macro {
+            name,
+            args,
+            definition,
+            file: f,
+        });
+    }
+}
+
+fn load_lookups(dir: &Path, c: &mut Content) {
+    let mut files = Vec::new();
+    walk(dir, &mut files);
+    for f in files.into_iter().filter(|f| is_yaml(f)) {
+        let doc = match read_yaml(&f) {
+            Ok(d) => d,
+            Err(e) => {
+                c.errors.push(e);
+                continue;
+            }
+        };
+        let s = |k: &str| -> Option<String> {
+            match doc.as_mapping().and_then(|m| m.get(k))? {
+                Y::String(s) => Some(s.clone()),
+                Y::Number(n) => Some(n.to_string()),
+                Y::Bool(b) => Some(b.to_string()),
+                _ => None,
+            }
+        };
+        let Some(name) = s("name") else { continue };
+        let filename = s("filename");
+        let collection = s("collection");
+        let kind = if collection.is_some() {
+            LookupKind::KvStore
+        } else if name.starts_with("__mlspl_")
+            || filename.as_deref().is_some_and(|f| f.ends_with(".mlmodel"))
+        {
+            LookupKind::MlModel
+        } else if filename.as_deref().is_some_and(|f| f.ends_with(".csv")) {
+            LookupKind::Csv
+        } else {
+            LookupKind::Other
+        };
+        let boolean =
+            |k: &str| s(k).map(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "1" | "t"));
+        let number = |k: &str| s(k).and_then(|v| v.trim().parse::<u32>().ok());
+        let def = LookupDef {
+            name: name.clone(),
+            filename,
+            collection,
+            kind,
+            match_type: s("match_type").into_iter().collect(),
+            case_sensitive_match: boolean("case_sensitive_match"),
+            min_matches: number("min_matches"),
+            max_matches: number("max_matches"),
+            default_match: s("default_match"),
+            fields_list: s("fields_list"),
+            file: f,
+        };
+        c.lookups.insert(name, def);
+    }
+}

@@ -1,0 +1,113 @@
+//! CIM data model datasets, driven by `data/cim.yml`: which events belong to a
+//! dataset and the fields `tstats` sees, prefixed with the dataset name
+//! (`Processes.process_name`).
+
+use crate::rules::When;
+use firedrill_value::{Event, Row, Value};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::OnceLock;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Dataset {
+    from: Vec<When>,
+    fields: Vec<String>,
+    #[serde(default)]
+    unknown: Vec<String>,
+}
+
+const CIM: &str = include_str!("../data/cim.yml");
+
+fn models() -> &'static BTreeMap<String, Dataset> {
+    static MODELS: OnceLock<BTreeMap<String, Dataset>> = OnceLock::new();
+    MODELS.get_or_init(|| serde_yaml_ng::from_str(CIM).unwrap_or_default())
+}
+
+/// A data model dataset firedrill has no mapping for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CimError {
+    /// Not mapped.
+    UnknownDataset {
+        /// What was asked for.
+        name: String,
+        /// What is mapped.
+        known: Vec<String>,
+    },
+}
+
+impl fmt::Display for CimError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CimError::UnknownDataset { name, known } => write!(
+                f,
+                "data model `{name}` has no mapping in firedrill (mapped: {})",
+                known.join(", ")
+            ),
+        }
+    }
+}
+
+impl std::error::Error for CimError {}
+
+/// The mapped datasets (`Endpoint.Processes`, ...).
+pub fn datamodel_names() -> Vec<String> {
+    models().keys().cloned().collect()
+}
+
+/// Resolves `Endpoint.Processes`, `Endpoint` + node, or a bare node name.
+fn resolve(name: &str) -> Option<(&'static str, &'static Dataset)> {
+    let m = models();
+    if let Some((k, d)) = m.get_key_value(name) {
+        return Some((k.as_str(), d));
+    }
+    // `Network_Resolution` alone means its root dataset; `Risk.All_Risk` style too.
+    m.iter()
+        .find(|(k, _)| k.split('.').next() == Some(name))
+        .map(|(k, d)| (k.as_str(), d))
+}
+
+/// Rows of a data model dataset from `events`.
+pub fn datamodel_rows(dataset: &str, events: &[Event]) -> Result<Vec<Row>, CimError> {
+    let (name, ds) = resolve(dataset).ok_or_else(|| CimError::UnknownDataset {
+        name: dataset.to_string(),
+        known: datamodel_names(),
+    })?;
+    let node = name.rsplit('.').next().unwrap_or(name);
+    let mut out = Vec::new();
+    for e in events {
+        if !ds.from.iter().any(|w| w.matches(&e.fields)) {
+            continue;
+        }
+        let mut row = Row::new();
+        for k in ["_time", "host", "source", "sourcetype"] {
+            if let Some(v) = e.fields.get(k) {
+                row.insert(k.to_string(), v.clone());
+            }
+        }
+        for f in &ds.fields {
+            let v = match e.fields.get(f) {
+                Some(v) if !v.is_null() && v.to_string() != "" => v.clone(),
+                _ if ds.unknown.contains(f) => Value::str("unknown"),
+                _ => continue,
+            };
+            row.insert(format!("{node}.{f}"), v);
+        }
+        out.push(row);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_parses_and_unknown_names_say_what_is_mapped() {
+        let parsed: Result<BTreeMap<String, Dataset>, _> = serde_yaml_ng::from_str(CIM);
+        assert!(parsed.is_ok(), "{:?}", parsed.err());
+        let err = datamodel_rows("Nope.Nothing", &[]).unwrap_err();
+        assert!(err.to_string().contains("Endpoint.Processes"));
+    }
+}

@@ -1,0 +1,232 @@
+//! `firedrill coverage`: for each detection, whether its search parses, whether every
+//! command, function, macro and lookup it needs is supported, and the first thing that
+//! is not — so a user sees how much of their content the engine can judge.
+
+use crate::lookups::Lookups;
+use crate::plan::{Planned, Prepared};
+use firedrill_spl::ast::{CommandKind, Pipeline};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Coverage of one detection.
+#[derive(Clone, Debug, Serialize)]
+pub struct DetectionCoverage {
+    /// Detection name.
+    pub name: String,
+    /// File it came from.
+    pub file: String,
+    /// production, experimental, deprecated, ...
+    pub production_status: String,
+    /// TTP, Anomaly, Hunting, ...
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Its tests name attack data.
+    pub tested: bool,
+    /// The search parses.
+    pub parsed: bool,
+    /// Everything it needs is supported.
+    pub supported: bool,
+    /// The first unsupported thing (or the parse error), if any.
+    pub unsupported: Option<String>,
+    /// Data models it reads.
+    pub datamodels: Vec<String>,
+    /// Data sources it declares.
+    pub data_source: Vec<String>,
+}
+
+/// Counts for one group (a type, a data model, a data source).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Tally {
+    /// Detections in the group.
+    pub total: usize,
+    /// Of which parse.
+    pub parsed: usize,
+    /// Of which are fully supported.
+    pub supported: usize,
+    /// `supported / total` in percent.
+    pub percent_supported: f64,
+}
+
+impl Tally {
+    fn add(&mut self, d: &DetectionCoverage) {
+        self.total += 1;
+        self.parsed += d.parsed as usize;
+        self.supported += d.supported as usize;
+        self.percent_supported = 100.0 * self.supported as f64 / self.total as f64;
+    }
+}
+
+/// The coverage summary.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Summary {
+    /// Every detection.
+    pub all: Tally,
+    /// Detections that are not deprecated.
+    pub active: Tally,
+    /// Active detections whose tests name attack data.
+    pub tested: Tally,
+    /// By detection type.
+    pub by_type: BTreeMap<String, Tally>,
+    /// By data model (tested detections).
+    pub by_datamodel: BTreeMap<String, Tally>,
+    /// By data source (tested detections).
+    pub by_data_source: BTreeMap<String, Tally>,
+    /// First unsupported causes over tested detections, largest first.
+    pub causes: Vec<(String, usize)>,
+}
+
+/// The whole coverage report.
+#[derive(Clone, Debug, Serialize)]
+pub struct Coverage {
+    /// One entry per detection.
+    pub detections: Vec<DetectionCoverage>,
+    /// Totals.
+    pub summary: Summary,
+}
+
+fn datamodels(p: &Pipeline) -> Vec<String> {
+    let mut out = Vec::new();
+    for c in &p.commands {
+        if let CommandKind::Tstats(t) = &c.kind {
+            if let Some(dm) = &t.datamodel {
+                out.push(dm.trim_matches('"').to_string());
+            }
+        }
+    }
+    out
+}
+
+/// Lookups a pipeline uses that are not available (KV store, model, missing).
+fn missing_lookup(p: &Pipeline, lookups: &Lookups) -> Option<String> {
+    p.commands.iter().find_map(|c| match &c.kind {
+        CommandKind::Lookup(spec) => lookups.get(&spec.table).err(),
+        CommandKind::Inputlookup(name) => lookups.get(name).err(),
+        CommandKind::Join { sub, .. } | CommandKind::Append(sub) | CommandKind::Appendpipe(sub) => {
+            missing_lookup(sub, lookups)
+        }
+        _ => None,
+    })
+}
+
+/// A short cause for grouping: the message without positions and names in backticks
+/// kept (so "command `join` is not supported" groups all joins).
+fn cause_key(s: &str) -> String {
+    let first = s.lines().next().unwrap_or("");
+    let cut = first
+        .find(" at line ")
+        .map(|i| &first[..i])
+        .unwrap_or(first);
+    if cut.starts_with("lookup `") {
+        if cut.contains("KV store") {
+            return "lookup is a KV store collection (not available offline)".into();
+        }
+        if cut.contains("machine-learning") {
+            return "lookup is a machine-learning model (not available offline)".into();
+        }
+    }
+    if cut.starts_with("search does not parse") {
+        return "search does not parse".into();
+    }
+    if cut.starts_with("macro expansion failed") {
+        return cut.split(':').take(2).collect::<Vec<_>>().join(":");
+    }
+    if cut.starts_with("regular expression not supported") {
+        return "regular expression uses PCRE features the regex engine lacks".into();
+    }
+    cut.to_string()
+}
+
+/// Computes coverage for planned detections.
+pub fn coverage(planned: &[Planned], lookups: &Lookups) -> Coverage {
+    let mut detections = Vec::new();
+    for p in planned {
+        let d = &p.detection;
+        let (parsed, unsupported, dms) = match &p.pipeline {
+            Ok(pl) => (true, missing_lookup(pl, lookups), datamodels(pl)),
+            Err(Prepared::Unsupported(u)) => (true, Some(u.clone()), Vec::new()),
+            Err(Prepared::Error(e)) => (false, Some(e.clone()), Vec::new()),
+        };
+        detections.push(DetectionCoverage {
+            name: d.name.clone(),
+            file: d.file.display().to_string(),
+            production_status: d.status.clone().unwrap_or_else(|| "production".into()),
+            kind: d.kind.clone().unwrap_or_else(|| "unknown".into()),
+            tested: d.tests.iter().any(|t| !t.attack_data.is_empty()),
+            parsed,
+            supported: unsupported.is_none(),
+            unsupported: unsupported.map(|u| u.lines().next().unwrap_or("").to_string()),
+            datamodels: dms,
+            data_source: d.data_source.clone(),
+        });
+    }
+    let mut s = Summary::default();
+    let mut causes: BTreeMap<String, usize> = BTreeMap::new();
+    for d in &detections {
+        s.all.add(d);
+        let active = d.production_status != "deprecated";
+        if active {
+            s.active.add(d);
+            s.by_type.entry(d.kind.clone()).or_default().add(d);
+        }
+        if active && d.tested {
+            s.tested.add(d);
+            for dm in &d.datamodels {
+                s.by_datamodel.entry(dm.clone()).or_default().add(d);
+            }
+            for ds in &d.data_source {
+                s.by_data_source.entry(ds.clone()).or_default().add(d);
+            }
+            if let Some(u) = &d.unsupported {
+                *causes.entry(cause_key(u)).or_insert(0) += 1;
+            }
+        }
+    }
+    let mut causes: Vec<(String, usize)> = causes.into_iter().collect();
+    causes.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    s.causes = causes;
+    Coverage {
+        detections,
+        summary: s,
+    }
+}
+
+/// The terminal rendering: summary percentages and the top causes.
+pub fn render(c: &Coverage) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let line = |out: &mut String, label: &str, t: &Tally| {
+        let _ = writeln!(
+            out,
+            "{label:<42} {:>5} detections  {:>5.1}% parsed  {:>5.1}% supported",
+            t.total,
+            100.0 * t.parsed as f64 / t.total.max(1) as f64,
+            t.percent_supported
+        );
+    };
+    let s = &c.summary;
+    line(&mut out, "all", &s.all);
+    line(&mut out, "active (not deprecated)", &s.active);
+    line(&mut out, "active with tests", &s.tested);
+    let _ = writeln!(out, "\nby type (active):");
+    for (k, t) in &s.by_type {
+        line(&mut out, &format!("  {k}"), t);
+    }
+    let _ = writeln!(out, "\nby data model (tested):");
+    for (k, t) in &s.by_datamodel {
+        line(&mut out, &format!("  {k}"), t);
+    }
+    let _ = writeln!(out, "\nby data source (tested, 10 largest):");
+    let mut ds: Vec<_> = s.by_data_source.iter().collect();
+    ds.sort_by_key(|d| std::cmp::Reverse(d.1.total));
+    for (k, t) in ds.into_iter().take(10) {
+        line(&mut out, &format!("  {k}"), t);
+    }
+    let _ = writeln!(
+        out,
+        "\nwhy tested detections are not supported (first cause, largest first):"
+    );
+    for (k, n) in &s.causes {
+        let _ = writeln!(out, "  {n:>5}  {k}");
+    }
+    out
+}

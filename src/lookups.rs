@@ -1,0 +1,146 @@
+//! Lookup tables for the engine: the content's `lookups/*.yml` definitions with their
+//! CSV files, loaded on first use. KV-store collections and machine-learning models
+//! cannot exist offline; asking for one says so, and the detection is skipped with
+//! that reason.
+
+use firedrill_content::{Content, LookupDef, LookupKind};
+use firedrill_spl::exec::lookup::LookupTable;
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+/// Every lookup definition of the loaded content, with a cache of loaded tables.
+#[derive(Default)]
+pub struct Lookups {
+    defs: BTreeMap<String, LookupDef>,
+    cache: Mutex<HashMap<String, Result<Arc<LookupTable>, String>>>,
+}
+
+impl Lookups {
+    /// The lookups defined by `contents` (later content wins on name clashes).
+    pub fn new(contents: &[Content]) -> Lookups {
+        let mut defs = BTreeMap::new();
+        for c in contents {
+            for (name, d) in &c.lookups {
+                defs.insert(name.clone(), d.clone());
+            }
+        }
+        Lookups {
+            defs,
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The table for a definition name or a CSV file name.
+    pub fn get(&self, name: &str) -> Result<Arc<LookupTable>, String> {
+        if let Ok(cache) = self.cache.lock() {
+            if let Some(r) = cache.get(name) {
+                return r.clone();
+            }
+        }
+        let r = self.load(name);
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.insert(name.to_string(), r.clone());
+        }
+        r
+    }
+
+    fn load(&self, name: &str) -> Result<Arc<LookupTable>, String> {
+        let def = self
+            .defs
+            .get(name)
+            .or_else(|| {
+                self.defs
+                    .values()
+                    .find(|d| d.filename.as_deref() == Some(name))
+            })
+            .ok_or_else(|| format!("lookup `{name}` is not defined in the content's lookups/"))?;
+        match def.kind {
+            LookupKind::KvStore => {
+                return Err(format!(
+                    "lookup `{name}` is a KV store collection, which is not available offline"
+                ))
+            }
+            LookupKind::MlModel => {
+                return Err(format!(
+                    "lookup `{name}` is a machine-learning model, which is not available offline"
+                ))
+            }
+            _ => {}
+        }
+        let file = def
+            .filename
+            .as_ref()
+            .ok_or_else(|| format!("lookup `{name}` names no file"))?;
+        let path: PathBuf = def
+            .file
+            .parent()
+            .map(|p| p.join(file))
+            .unwrap_or_else(|| PathBuf::from(file));
+        let mut table = read_csv(&path).map_err(|e| format!("lookup `{name}`: {e}"))?;
+        table.name = name.to_string();
+        for m in &def.match_type {
+            for part in m.split(',') {
+                let part = part.trim();
+                if let Some(f) = inner(part, "WILDCARD") {
+                    table.wildcard.push(f);
+                } else if let Some(f) = inner(part, "CIDR") {
+                    table.cidr.push(f);
+                }
+            }
+        }
+        table.case_sensitive = def.case_sensitive_match.unwrap_or(true);
+        table.min_matches = def.min_matches.unwrap_or(0) as usize;
+        table.max_matches = def.max_matches.unwrap_or(1000) as usize;
+        table.default_match = def.default_match.clone();
+        Ok(Arc::new(table))
+    }
+}
+
+fn inner(text: &str, func: &str) -> Option<String> {
+    let rest = text.strip_prefix(func)?.trim_start().strip_prefix('(')?;
+    Some(rest.strip_suffix(')')?.trim().to_string())
+}
+
+/// Reads a lookup CSV (header row, then values); errors name the file and line.
+pub fn read_csv(path: &std::path::Path) -> Result<LookupTable, String> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let fields: Vec<String> = rdr
+        .headers()
+        .map_err(|e| format!("{}: {e}", path.display()))?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    let mut rows = Vec::new();
+    for (i, rec) in rdr.records().enumerate() {
+        let rec = rec.map_err(|e| format!("{}: line {}: {e}", path.display(), i + 2))?;
+        rows.push(rec.iter().map(str::to_string).collect());
+    }
+    Ok(LookupTable {
+        fields,
+        rows,
+        max_matches: 1000,
+        case_sensitive: true,
+        ..LookupTable::default()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn match_type_parsing_and_csv() {
+        assert_eq!(inner("WILDCARD(domain)", "WILDCARD"), Some("domain".into()));
+        assert_eq!(inner("CIDR( net )", "CIDR"), Some("net".into()));
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("t.csv");
+        std::fs::write(&p, "a,b\n1,x\n2,\"y,z\"\n").unwrap();
+        let t = read_csv(&p).unwrap();
+        assert_eq!(t.fields, vec!["a", "b"]);
+        assert_eq!(t.rows[1][1], "y,z");
+    }
+}

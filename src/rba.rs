@@ -1,0 +1,105 @@
+//! Risk-based alerting: the risk events a detection's results would raise in Splunk
+//! Enterprise Security, one per result row per risk object (and per value of a
+//! multivalue risk-object field), with the `$field$`-substituted message.
+
+use firedrill_content::Detection;
+use firedrill_value::{Row, Value};
+use serde::Serialize;
+
+/// One risk event.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RiskEvent {
+    /// The result field that names the entity (`dest`, `user`, ...).
+    pub object: String,
+    /// The entity type (`system`, `user`, `other`).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The risk score.
+    pub score: f64,
+    /// The entity's value in the row.
+    pub value: String,
+    /// The risk message with fields substituted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// The risk events for `rows`.
+pub fn risk_events(det: &Detection, rows: &[Row]) -> Vec<RiskEvent> {
+    let mut out = Vec::new();
+    for row in rows {
+        for obj in &det.risk.objects {
+            let template = obj.message.as_ref().or(det.risk.message.as_ref());
+            let message = template.map(|m| substitute(m, row));
+            for v in row.get(&obj.field).map(Value::values).unwrap_or(&[]) {
+                out.push(RiskEvent {
+                    object: obj.field.clone(),
+                    kind: obj.kind.clone(),
+                    score: obj.score,
+                    value: v.to_string(),
+                    message: message.clone(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Replaces each `$field$` in `template` with the row's value (multivalues joined by
+/// a comma); a field the row does not have is left as written, as Splunk does.
+pub fn substitute(template: &str, row: &Row) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(start) = rest.find('$') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        match after.find('$') {
+            Some(end) if is_field_name(&after[..end]) => {
+                let name = &after[..end];
+                match row.get(name) {
+                    Some(v) if !v.is_null() => {
+                        let parts: Vec<String> = v.values().iter().map(|x| x.to_string()).collect();
+                        out.push_str(&parts.join(","));
+                    }
+                    _ => {
+                        out.push('$');
+                        out.push_str(name);
+                        out.push('$');
+                    }
+                }
+                rest = &after[end + 1..];
+            }
+            _ => {
+                out.push('$');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn is_field_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | ':' | '-' | '{' | '}'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn substitutes_fields_and_keeps_unknown() {
+        let row = Row::from([
+            ("dest".to_string(), Value::str("win-01")),
+            (
+                "user".to_string(),
+                Value::Multi(vec![Value::str("a"), Value::str("b")]),
+            ),
+        ]);
+        assert_eq!(
+            substitute("on $dest$ by $user$ cost $5 $nope$", &row),
+            "on win-01 by a,b cost $5 $nope$"
+        );
+    }
+}

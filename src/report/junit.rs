@@ -1,0 +1,90 @@
+//! JUnit XML (one `<testcase>` per detection test) written with quick-xml, for CI
+//! systems that display test results.
+
+use crate::run::RunReport;
+use crate::verdict::Status;
+use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+use quick_xml::Writer;
+use std::io::Cursor;
+
+/// Renders the report as JUnit XML.
+pub fn render(r: &RunReport) -> Result<String, quick_xml::Error> {
+    let mut w = Writer::new_with_indent(Cursor::new(Vec::new()), b' ', 2);
+    w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+    let tests: usize = r.detections.iter().map(|d| d.tests.len().max(1)).sum();
+    let count = |s: Status| {
+        r.detections
+            .iter()
+            .flat_map(|d| {
+                if d.tests.is_empty() {
+                    vec![d.status]
+                } else {
+                    d.tests.iter().map(|t| t.status).collect()
+                }
+            })
+            .filter(|x| *x == s)
+            .count()
+            .to_string()
+    };
+    let time = format!("{:.3}", r.summary.duration_ms / 1000.0);
+    let mut suites = BytesStart::new("testsuites");
+    suites.push_attribute(("name", "firedrill"));
+    w.write_event(Event::Start(suites))?;
+    let mut suite = BytesStart::new("testsuite");
+    let (tests_s, fail_s, err_s, skip_s) = (
+        tests.to_string(),
+        count(Status::Fail),
+        count(Status::Error),
+        count(Status::Skip),
+    );
+    suite.push_attribute(("name", "firedrill"));
+    suite.push_attribute(("tests", tests_s.as_str()));
+    suite.push_attribute(("failures", fail_s.as_str()));
+    suite.push_attribute(("errors", err_s.as_str()));
+    suite.push_attribute(("skipped", skip_s.as_str()));
+    suite.push_attribute(("time", time.as_str()));
+    w.write_event(Event::Start(suite))?;
+    for d in &r.detections {
+        let cases: Vec<(String, Status, String, f64)> = if d.tests.is_empty() {
+            vec![(d.name.clone(), d.status, d.reason.clone(), 0.0)]
+        } else {
+            d.tests
+                .iter()
+                .map(|t| {
+                    (
+                        format!("{} / {}", d.name, t.name),
+                        t.status,
+                        t.reason.clone(),
+                        t.duration_ms,
+                    )
+                })
+                .collect()
+        };
+        for (name, status, reason, ms) in cases {
+            let mut case = BytesStart::new("testcase");
+            let t = format!("{:.3}", ms / 1000.0);
+            case.push_attribute(("name", name.as_str()));
+            case.push_attribute(("classname", d.file.as_str()));
+            case.push_attribute(("time", t.as_str()));
+            w.write_event(Event::Start(case))?;
+            let tag = match status {
+                Status::Pass => None,
+                Status::Fail => Some("failure"),
+                Status::Error => Some("error"),
+                Status::Skip => Some("skipped"),
+            };
+            if let Some(tag) = tag {
+                let first = reason.lines().next().unwrap_or("").to_string();
+                let mut el = BytesStart::new(tag);
+                el.push_attribute(("message", first.as_str()));
+                w.write_event(Event::Start(el))?;
+                w.write_event(Event::Text(BytesText::new(&reason)))?;
+                w.write_event(Event::End(BytesEnd::new(tag)))?;
+            }
+            w.write_event(Event::End(BytesEnd::new("testcase")))?;
+        }
+    }
+    w.write_event(Event::End(BytesEnd::new("testsuite")))?;
+    w.write_event(Event::End(BytesEnd::new("testsuites")))?;
+    Ok(String::from_utf8_lossy(&w.into_inner().into_inner()).into_owned())
+}

@@ -1,0 +1,11 @@
+//! Reports of a run: a table for people, JSON for scripts, JUnit XML for CI systems.
+
+pub mod junit;
+pub mod table;
+
+use crate::run::RunReport;
+
+/// The JSON report: `{"detections": [...], "summary": {...}}` (documented in the README).
+pub fn json(r: &RunReport) -> String {
+    serde_json::to_string_pretty(r).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}

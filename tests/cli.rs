@@ -1,0 +1,243 @@
+//! The command line end to end: detections, a dataset server on 127.0.0.1 standing in
+//! for attack_data (via `--mirror`), the cache, the lock file and the reports.
+
+mod common;
+
+use assert_cmd::Command;
+use common::{Reply, Server};
+use predicates::prelude::*;
+use std::path::{Path, PathBuf};
+
+const DATASET: &str = "/datasets/attack_techniques/T1003.001/firedrill_example/windows-sysmon.log";
+
+fn example_bytes() -> Vec<u8> {
+    std::fs::read(Path::new("examples/attack_data").join(DATASET.trim_start_matches('/'))).unwrap()
+}
+
+fn firedrill() -> Command {
+    Command::cargo_bin("firedrill").unwrap()
+}
+
+/// A work dir with the v5 example detection and its macros, and an empty cache.
+fn workdir() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let content = dir.path().join("content");
+    std::fs::create_dir_all(content.join("detections")).unwrap();
+    std::fs::create_dir_all(content.join("macros")).unwrap();
+    for m in std::fs::read_dir("examples/macros").unwrap() {
+        let m = m.unwrap().path();
+        std::fs::copy(&m, content.join("macros").join(m.file_name().unwrap())).unwrap();
+    }
+    let det = content.join("detections/example_comsvcs_minidump.yml");
+    std::fs::copy(
+        "examples/detections/endpoint/example_comsvcs_minidump.yml",
+        &det,
+    )
+    .unwrap();
+    (dir, det)
+}
+
+fn run_json(dir: &Path, det: &Path, extra: &[&str]) -> (i32, serde_json::Value, String) {
+    let data = dir.join("cache");
+    let mut cmd = firedrill();
+    cmd.arg("run")
+        .arg(det)
+        .arg("--data")
+        .arg(&data)
+        .args(["--format", "json"])
+        .args(extra);
+    let out = cmd.output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let json = serde_json::from_str(&stdout).unwrap_or(serde_json::Value::Null);
+    (
+        out.status.code().unwrap_or(-1),
+        json,
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+#[test]
+fn downloads_then_reuses_the_cache() {
+    let server = Server::start();
+    server.route(DATASET, Reply::Body(example_bytes()));
+    let (dir, det) = workdir();
+    let (code, json, err) = run_json(dir.path(), &det, &["--mirror", &server.url]);
+    assert_eq!(code, 0, "stderr: {err}\n{json}");
+    let d = &json["detections"][0];
+    assert_eq!(d["status"], "pass");
+    assert_eq!(d["results"], 2);
+    assert_eq!(d["tests"][0]["datasets"][0]["downloaded"], true);
+    assert!(d["risk"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["object"] == "dest" && r["score"] == 64.0));
+    assert_eq!(server.hits(DATASET), 1);
+    let cached = dir
+        .path()
+        .join("cache")
+        .join(DATASET.trim_start_matches('/'));
+    assert!(cached.is_file(), "cache mirrors the upstream path");
+    let lock = std::fs::read_to_string(dir.path().join("cache/firedrill.lock")).unwrap();
+    assert!(
+        lock.contains("windows-sysmon.log"),
+        "lock file records the dataset: {lock}"
+    );
+
+    let (code, json, _) = run_json(dir.path(), &det, &["--mirror", &server.url]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        json["detections"][0]["tests"][0]["datasets"][0]["downloaded"],
+        false
+    );
+    assert_eq!(
+        server.hits(DATASET),
+        1,
+        "second run must not download again"
+    );
+}
+
+#[test]
+fn offline_uses_the_cache_and_names_what_is_missing() {
+    let (dir, det) = workdir();
+    let (code, json, _) = run_json(dir.path(), &det, &["--offline"]);
+    assert_eq!(code, 1);
+    let d = &json["detections"][0];
+    assert_eq!(d["status"], "error");
+    let reason = d["reason"].as_str().unwrap();
+    assert!(reason.contains("windows-sysmon.log"), "{reason}");
+
+    let server = Server::start();
+    server.route(DATASET, Reply::Body(example_bytes()));
+    firedrill()
+        .arg("fetch")
+        .arg(&det)
+        .arg("--data")
+        .arg(dir.path().join("cache"))
+        .args(["--mirror", &server.url])
+        .assert()
+        .success();
+    let (code, json, _) = run_json(dir.path(), &det, &["--offline"]);
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(json["detections"][0]["status"], "pass");
+}
+
+#[test]
+fn a_corrupted_cache_file_is_an_error_naming_it() {
+    let server = Server::start();
+    server.route(DATASET, Reply::Body(example_bytes()));
+    let (dir, det) = workdir();
+    let (code, _, _) = run_json(dir.path(), &det, &["--mirror", &server.url]);
+    assert_eq!(code, 0);
+    let cached = dir
+        .path()
+        .join("cache")
+        .join(DATASET.trim_start_matches('/'));
+    let mut bytes = std::fs::read(&cached).unwrap();
+    bytes[100] ^= 0x20;
+    std::fs::write(&cached, bytes).unwrap();
+    let (code, json, _) = run_json(dir.path(), &det, &["--mirror", &server.url]);
+    assert_eq!(code, 1);
+    let reason = json["detections"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(reason.contains("windows-sysmon.log"), "{reason}");
+    assert_eq!(server.hits(DATASET), 1, "no silent re-download");
+}
+
+#[test]
+fn a_404_and_a_truncated_body_are_errors() {
+    let server = Server::start();
+    let (dir, det) = workdir();
+    let (code, json, _) = run_json(dir.path(), &det, &["--mirror", &server.url]);
+    assert_eq!(code, 1);
+    let reason = json["detections"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        reason.contains("404") || reason.to_lowercase().contains("not found"),
+        "{reason}"
+    );
+
+    let bytes = example_bytes();
+    let half = bytes.len() / 2;
+    server.route(DATASET, Reply::Truncated(bytes, half));
+    let (code, json, _) = run_json(dir.path(), &det, &["--mirror", &server.url]);
+    assert_eq!(code, 1);
+    let reason = json["detections"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(!reason.is_empty());
+    let cached = dir
+        .path()
+        .join("cache")
+        .join(DATASET.trim_start_matches('/'));
+    assert!(
+        !cached.exists(),
+        "a truncated download leaves no file behind"
+    );
+}
+
+#[test]
+fn bundled_examples_pass_with_junit() {
+    let dir = tempfile::tempdir().unwrap();
+    let junit = dir.path().join("junit.xml");
+    firedrill()
+        .args([
+            "run",
+            "examples",
+            "--data",
+            "examples/attack_data",
+            "--expectations",
+            "examples/expectations",
+            "--offline",
+            "--junit",
+        ])
+        .arg(&junit)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("4 passed, 0 failed"));
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains("<testsuite name=\"firedrill\" tests=\"4\" failures=\"0\""),
+        "{xml}"
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    firedrill()
+        .args(["run", "no/such/path.yml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no/such/path.yml"));
+    firedrill().args(["run"]).assert().code(2);
+    firedrill()
+        .args(["run", "x", "--format", "xml"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn a_bad_search_is_an_error_with_a_caret() {
+    let (dir, det) = workdir();
+    let text = std::fs::read_to_string(&det)
+        .unwrap()
+        .replace("| `drop_dm_object_name(Processes)`", "| where (a=1");
+    std::fs::write(&det, text).unwrap();
+    let out = firedrill()
+        .arg("run")
+        .arg(&det)
+        .arg("--data")
+        .arg(dir.path().join("cache"))
+        .arg("--offline")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("ERROR"), "{stdout}");
+    assert!(stdout.contains('^'), "{stdout}");
+}

@@ -1,0 +1,148 @@
+//! Conformance against real content nobody here wrote: `../shared` beside the
+//! repository (run by `.ci/run` with `cargo test -- --ignored`). The README's own test
+//! command does not need it.
+
+use firedrill::datasource::DataView;
+use firedrill::plan::{self, Prepared};
+use firedrill_events::{read_events, SourceMeta};
+use std::path::{Path, PathBuf};
+
+fn shared() -> PathBuf {
+    std::env::var_os("FIREDRILL_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("../shared"))
+}
+
+fn require(p: &Path) {
+    assert!(
+        p.exists(),
+        "{} is missing: the conformance suite needs ../shared beside the repository (or FIREDRILL_SHARED)",
+        p.display()
+    );
+}
+
+fn example_events(file: &str, source: &str) -> Vec<firedrill_value::Event> {
+    let path =
+        Path::new("examples/attack_data/datasets/attack_techniques/T1003.001/firedrill_example")
+            .join(file);
+    let bytes = std::fs::read(&path).unwrap();
+    let meta = SourceMeta {
+        source: Some(source.into()),
+        sourcetype: Some("XmlWinEventLog".into()),
+        host: None,
+    };
+    read_events(&bytes, &meta).unwrap().events
+}
+
+/// Every detection in security_content loads; nearly every search parses; the figures
+/// are printed so regressions show.
+#[test]
+#[ignore]
+fn security_content_loads_and_parses() {
+    let root = shared().join("content/security_content_2024-10");
+    require(&root);
+    let started = std::time::Instant::now();
+    let loaded = plan::load(std::slice::from_ref(&root), None).unwrap();
+    let loaded_in = started.elapsed();
+    let planned = plan::plan(&loaded);
+    let planned_in = started.elapsed() - loaded_in;
+    let total = planned.len();
+    let mut parsed = 0;
+    let mut unsupported = 0;
+    let mut errors = Vec::new();
+    for p in &planned {
+        match &p.pipeline {
+            Ok(_) => parsed += 1,
+            Err(Prepared::Unsupported(_)) => {
+                parsed += 1;
+                unsupported += 1;
+            }
+            Err(Prepared::Error(e)) => errors.push(format!(
+                "{}: {}",
+                p.detection.file.display(),
+                e.lines().next().unwrap_or("")
+            )),
+        }
+    }
+    println!(
+        "security_content_2024-10: {total} detections loaded ({} load errors) in {:?}; planned in {:?}",
+        loaded.errors.len(),
+        loaded_in,
+        planned_in
+    );
+    println!(
+        "  parsed {parsed} ({:.1}%), of which {unsupported} use something unsupported; {} did not parse",
+        100.0 * parsed as f64 / total as f64,
+        errors.len()
+    );
+    for e in errors.iter().take(20) {
+        println!("  - {e}");
+    }
+    assert!(
+        total >= 1600,
+        "expected the 1,711 detection files, loaded {total}"
+    );
+    assert!(
+        parsed as f64 >= 0.95 * total as f64,
+        "parse rate fell: {parsed}/{total}"
+    );
+}
+
+/// The schema examples (every schema version) and the two seed pages load, parse and
+/// fire on the bundled example data, which holds the same attack.
+#[test]
+#[ignore]
+fn seeds_and_schema_examples_fire() {
+    let content = shared().join("content/security_content_2024-10");
+    let seeds = shared().join("seeds");
+    let examples = shared().join("content/schema_examples");
+    require(&content);
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&seeds)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    paths.extend(
+        std::fs::read_dir(&examples)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| !p.to_string_lossy().contains("sysmon_eventid_1")),
+    );
+    paths.sort();
+    let loaded = plan::load(&paths, Some(&content)).unwrap();
+    assert!(loaded.errors.is_empty(), "load errors: {:?}", loaded.errors);
+    let planned = plan::plan(&loaded);
+    let sysmon = DataView::new(example_events(
+        "windows-sysmon.log",
+        "XmlWinEventLog:Microsoft-Windows-Sysmon/Operational",
+    ));
+    let security = DataView::new(example_events(
+        "windows-security.log",
+        "XmlWinEventLog:Security",
+    ));
+    let mut fired = Vec::new();
+    for p in &planned {
+        let name = format!("{} ({})", p.detection.name, p.detection.file.display());
+        let pipeline = match &p.pipeline {
+            Ok(pl) => pl,
+            Err(e) => panic!("{name}: {e:?}"),
+        };
+        let reads_4688 = p
+            .detection
+            .tests
+            .iter()
+            .flat_map(|t| &t.attack_data)
+            .any(|a| a.data.contains("windows-security"));
+        let view = if reads_4688 { &security } else { &sysmon };
+        let rows = firedrill_spl::run(pipeline, view)
+            .unwrap_or_else(|e| panic!("{name}: {}", e.render(&p.expanded)));
+        println!("{name}: {} results, risk rule: {}", rows.len(), p.risk_rule);
+        assert!(!rows.is_empty(), "{name} did not fire on the example data");
+        let risk = firedrill::rba::risk_events(&p.detection, &rows);
+        assert!(!risk.is_empty(), "{name} raised no risk events");
+        fired.push(name);
+    }
+    assert!(
+        fired.len() >= 9,
+        "expected both seeds and the schema examples, got {fired:?}"
+    );
+}
