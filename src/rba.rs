@@ -3,7 +3,8 @@
 //! multivalue risk-object field), with the `$field$`-substituted message.
 
 use firedrill_content::Detection;
-use firedrill_value::{Row, Value};
+use firedrill_spl::exec::eval::field;
+use firedrill_value::Row;
 use serde::Serialize;
 
 /// One risk event.
@@ -30,7 +31,8 @@ pub fn risk_events(det: &Detection, rows: &[Row]) -> Vec<RiskEvent> {
         for obj in &det.risk.objects {
             let template = obj.message.as_ref().or(det.risk.message.as_ref());
             let message = template.map(|m| substitute(m, row));
-            for v in row.get(&obj.field).map(Value::values).unwrap_or(&[]) {
+            let value = field(row, &obj.field);
+            for v in value.values() {
                 out.push(RiskEvent {
                     object: obj.field.clone(),
                     kind: obj.kind.clone(),
@@ -55,7 +57,7 @@ pub fn substitute(template: &str, row: &Row) -> String {
         match after.find('$') {
             Some(end) if is_field_name(&after[..end]) => {
                 let name = &after[..end];
-                match row.get(name) {
+                match Some(field(row, name)) {
                     Some(v) if !v.is_null() => {
                         let parts: Vec<String> = v.values().iter().map(|x| x.to_string()).collect();
                         out.push_str(&parts.join(","));
@@ -87,6 +89,7 @@ fn is_field_name(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use firedrill_value::Value;
 
     #[test]
     fn substitutes_fields_and_keeps_unknown() {

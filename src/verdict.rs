@@ -8,7 +8,8 @@
 use crate::expectations::Expectation;
 use crate::rba::RiskEvent;
 use firedrill_content::Detection;
-use firedrill_value::{Row, Value};
+use firedrill_spl::exec::eval::field;
+use firedrill_value::Row;
 use serde::Serialize;
 
 /// The outcome of a test or a detection. Ordered from best to worst.
@@ -56,11 +57,11 @@ impl Judgement {
     }
 }
 
-fn is_null_text(v: Option<&Value>) -> bool {
-    match v {
-        None | Some(Value::Null) => true,
-        Some(v) => v.values().iter().all(|x| x.to_string() == "null"),
-    }
+/// True when a result field is missing, null, or the string `null` (what
+/// `fillnull_value=null` leaves for a missing by-field).
+fn is_null_text(row: &Row, name: &str) -> bool {
+    let v = field(row, name);
+    v.is_null() || v.values().iter().all(|x| x.to_string() == "null")
 }
 
 /// Applies the pass rule and the expectations to a test's results.
@@ -96,10 +97,7 @@ fn rule(det: &Detection, rows: &[Row], risk: &[RiskEvent], expect: &[&Expectatio
         None => {}
     }
     for obj in &det.risk.objects {
-        let missing = rows
-            .iter()
-            .filter(|r| is_null_text(r.get(&obj.field)))
-            .count();
+        let missing = rows.iter().filter(|r| is_null_text(r, &obj.field)).count();
         if missing > 0 {
             return fail(format!(
                 "risk object field `{}` is missing or null in {missing} of {} results",
@@ -109,7 +107,7 @@ fn rule(det: &Detection, rows: &[Row], risk: &[RiskEvent], expect: &[&Expectatio
         }
     }
     for t in &det.risk.threat_objects {
-        if !rows.is_empty() && rows.iter().all(|r| is_null_text(r.get(&t.field))) {
+        if !rows.is_empty() && rows.iter().all(|r| is_null_text(r, &t.field)) {
             return fail(format!(
                 "threat object field `{}` is null in every result",
                 t.field

@@ -31,9 +31,7 @@ impl When {
         channel_ok
             && match &self.event_code {
                 None => true,
-                Some(codes) => {
-                    text(row, "EventCode").is_some_and(|c| codes.contains(&c))
-                }
+                Some(codes) => text(row, "EventCode").is_some_and(|c| codes.contains(&c)),
             }
     }
 }

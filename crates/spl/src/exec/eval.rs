@@ -22,10 +22,7 @@ pub struct EvalError {
 pub fn eval(e: &Expr, row: &Row) -> Result<Value, EvalError> {
     match e {
         Expr::Lit(v) => Ok(v.clone()),
-        Expr::Field(f) => Ok(match row.get(f) {
-            Some(v) => v.clone(),
-            None => map_path(f, row),
-        }),
+        Expr::Field(f) => Ok(field(row, f)),
         Expr::Array(items) => {
             let vs = items
                 .iter()
@@ -50,6 +47,15 @@ pub fn eval(e: &Expr, row: &Row) -> Result<Value, EvalError> {
             })
         }
         Expr::Binary(op, l, r) => binary(*op, l, r, row),
+    }
+}
+
+/// The value of field `name` in `row`; a dotted name that is no field reads through
+/// SPL2 maps (`device.hostname`).
+pub fn field(row: &Row, name: &str) -> Value {
+    match row.get(name) {
+        Some(v) => v.clone(),
+        None => map_path(name, row),
     }
 }
 
