@@ -149,6 +149,12 @@ pub fn load_content(path: &Path) -> Content {
     load_lookups(&root.join("lookups"), &mut c);
     let mut files = Vec::new();
     walk(&scan, &mut files);
+    // 2021-era trees keep `*.test.yml` files in `tests/` beside `detections/`.
+    if scan == root.join("detections") {
+        let mut tests = Vec::new();
+        walk(&root.join("tests"), &mut tests);
+        files.extend(tests.into_iter().filter(|f| is_test_file(f)));
+    }
     let mut tests: Vec<(PathBuf, Vec<(String, crate::Test)>)> = Vec::new();
     for f in files {
         if is_test_file(&f) {
