@@ -179,9 +179,14 @@ fn legacy_test_files_attach_to_their_detection() {
     let d = &c.detections[0];
     assert_eq!(d.schema, Schema::Legacy2021);
     assert_eq!(d.tests.len(), 1, "{:?}", d.tests);
+    // The test file's data replaces the old `tags.dataset` list.
     assert_eq!(
         d.tests[0].attack_data[0].data,
-        "https://example.test/old.log"
+        "https://example.test/datasets/a/windows-sysmon.log"
+    );
+    assert_eq!(
+        d.tests[0].attack_data[0].sourcetype.as_deref(),
+        Some("xmlwineventlog")
     );
     assert_eq!(c.macros.len(), 1);
     // Loading a test file on its own yields no detection.
