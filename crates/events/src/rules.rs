@@ -64,6 +64,9 @@ pub struct Op {
     /// A field lower-cased.
     #[serde(default)]
     pub lower: Option<String>,
+    /// The first capture group of `[field, pattern]`; nothing when it does not match.
+    #[serde(default)]
+    pub regex: Option<(String, String)>,
 }
 
 fn present(row: &Row, field: &str) -> Option<String> {
@@ -110,6 +113,11 @@ impl Op {
         if let Some(f) = &self.lower {
             return present(row, f).map(|v| Value::Str(v.to_lowercase()));
         }
+        if let Some((f, pattern)) = &self.regex {
+            let re = regex::Regex::new(pattern).ok()?;
+            let v = present(row, f)?;
+            return re.captures(&v)?.get(1).map(|m| Value::str(m.as_str()));
+        }
         None
     }
 }
@@ -142,5 +150,7 @@ mod tests {
         assert_eq!(op("copy: [T, U]"), Some(Value::str("alice")));
         assert_eq!(op("copy: [T]"), None);
         assert_eq!(op("{map: U, values: {alice: a}}"), Some(Value::str("a")));
+        assert_eq!(op(r"regex: [U, '^a(l+)']"), Some(Value::str("l")));
+        assert_eq!(op(r"regex: [U, '^x']"), None);
     }
 }

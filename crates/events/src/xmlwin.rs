@@ -168,8 +168,10 @@ fn parse_event(raw: &[u8], meta: &SourceMeta) -> Result<Event, String> {
                 let parent = stack.last().map(String::as_str).unwrap_or("");
                 let v = std::mem::take(&mut value);
                 if name == "Data" {
+                    // Rendered events indent some values ("\n\t\t%{S-1-5-…}"); the
+                    // add-on's values carry no surrounding whitespace.
                     let key = data_name.take().unwrap_or_else(|| "Data".to_string());
-                    push(&mut fields, &key, v);
+                    push(&mut fields, &key, v.trim().to_string());
                 } else if parent == "System" {
                     push(&mut fields, &name, v.trim().to_string());
                 } else if stack.iter().any(|s| s == "UserData") && !v.trim().is_empty() {

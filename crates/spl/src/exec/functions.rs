@@ -106,11 +106,63 @@ pub fn regex(pattern: &str, span: Span) -> Result<Regex, EvalError> {
         if let Some(r) = cache.borrow().get(pattern) {
             return Ok(r.clone());
         }
-        let r = Regex::new(pattern)
+        let r = Regex::new(&pcre_compat(pattern))
             .map_err(|e| err(span, format!("invalid regular expression `{pattern}`: {e}")))?;
         cache.borrow_mut().insert(pattern.to_string(), r.clone());
         Ok(r)
     })
+}
+
+/// Splunk's regexes are PCRE, where a `{` that does not start a repetition such as
+/// `{2}` or `{1,3}` is a literal brace (and so is a `}` that closes none); the regex
+/// crate rejects them, so escape them.
+pub fn pcre_compat(pattern: &str) -> String {
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut out = String::with_capacity(pattern.len());
+    let mut i = 0;
+    let mut in_class = false;
+    let mut open_quantifier = false;
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '\\' => {
+                out.push(c);
+                if let Some(&n) = chars.get(i + 1) {
+                    out.push(n);
+                }
+                i += 2;
+                continue;
+            }
+            '[' if !in_class => in_class = true,
+            ']' if in_class => in_class = false,
+            '{' if !in_class => {
+                let rest: String = chars[i + 1..].iter().collect();
+                let quantifier = rest.find('}').is_some_and(|end| {
+                    let body = &rest[..end];
+                    body.chars().next().is_some_and(|d| d.is_ascii_digit())
+                        && body.chars().all(|d| d.is_ascii_digit() || d == ',')
+                });
+                if !quantifier {
+                    out.push_str("\\{");
+                    i += 1;
+                    continue;
+                }
+                open_quantifier = true;
+            }
+            '}' if !in_class => {
+                if !open_quantifier {
+                    out.push_str("\\}");
+                    i += 1;
+                    continue;
+                }
+                open_quantifier = false;
+            }
+            _ => {}
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
 }
 
 /// Calls eval function `name`.
@@ -834,6 +886,17 @@ mod tests {
             ev("md5(\"abc\")"),
             Value::str("900150983cd24fb0d6963f7d28e17f72")
         );
+    }
+
+    #[test]
+    fn pcre_literal_braces() {
+        assert_eq!(
+            pcre_compat(r"(^%{|^)(?P<x>.*?)(}$|$)"),
+            r"(^%\{|^)(?P<x>.*?)(\}$|$)"
+        );
+        assert_eq!(pcre_compat(r"\d{1,3}x{2}"), r"\d{1,3}x{2}");
+        assert_eq!(pcre_compat(r"[{}]"), r"[{}]");
+        assert!(Regex::new(&pcre_compat(r"(^%{|^)(?P<x>.*?)(}$|$)")).is_ok());
     }
 
     #[test]
