@@ -178,7 +178,14 @@ fn cmd_run(a: RunArgs) -> Result<u8, String> {
     let f = fetcher(&a.data)?;
     let warn = |m: String| eprintln!("firedrill: warning: {m}");
     let lookups = std::sync::Arc::new(firedrill::lookups::Lookups::new(&loaded.content));
-    let r = run::run(&planned, &f, &exps, lookups, &warn);
+    let r = run::run(
+        &planned,
+        &f,
+        &exps,
+        lookups,
+        &warn,
+        std::io::stderr().is_terminal() && planned.len() > 20,
+    );
     match a.format {
         Format::Table => print!(
             "{}",

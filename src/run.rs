@@ -125,13 +125,15 @@ fn dataset_key(a: &AttackData) -> DatasetKey {
     (a.data.clone(), a.source.clone(), a.sourcetype.clone())
 }
 
-/// Runs `planned` detections. `warn` receives messages for stderr (skipped regions...).
+/// Runs `planned` detections. `warn` receives messages for stderr (skipped regions...);
+/// `progress` shows a bar of detections run (the caller decides: a terminal on stderr).
 pub fn run(
     planned: &[Planned],
     fetcher: &Fetcher,
     expectations: &[Expectation],
     lookups: Arc<Lookups>,
     warn: &(dyn Fn(String) + Sync),
+    progress: bool,
 ) -> RunReport {
     let started = Instant::now();
     // Phase 1: fetch each distinct dataset reference once.
@@ -164,10 +166,25 @@ pub fn run(
 
     // Phase 3: one data view per distinct set of datasets, then every test.
     let views: Views = Default::default();
+    let bar = if progress {
+        let b = indicatif::ProgressBar::new(planned.len() as u64);
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} detections {per_sec}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
     let detections: Vec<DetectionReport> = planned
         .par_iter()
-        .map(|p| run_detection(p, &reads, &views, &lookups, expectations))
+        .map(|p| {
+            let r = run_detection(p, &reads, &views, &lookups, expectations);
+            bar.inc(1);
+            r
+        })
         .collect();
+    bar.finish_and_clear();
 
     let mut summary = Summary {
         total: detections.len(),

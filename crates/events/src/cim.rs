@@ -75,6 +75,11 @@ pub fn datamodel_rows(dataset: &str, events: &[Event]) -> Result<Vec<Row>, CimEr
         known: datamodel_names(),
     })?;
     let node = name.rsplit('.').next().unwrap_or(name);
+    let names: Vec<(&str, String, bool)> = ds
+        .fields
+        .iter()
+        .map(|f| (f.as_str(), format!("{node}.{f}"), ds.unknown.contains(f)))
+        .collect();
     let mut out = Vec::new();
     for e in events {
         if !ds.from.iter().any(|w| w.matches(&e.fields)) {
@@ -86,13 +91,21 @@ pub fn datamodel_rows(dataset: &str, events: &[Event]) -> Result<Vec<Row>, CimEr
                 row.insert(k.to_string(), v.clone());
             }
         }
-        for f in &ds.fields {
-            let v = match e.fields.get(f) {
-                Some(v) if !v.is_null() && v.to_string() != "" => v.clone(),
-                _ if ds.unknown.contains(f) => Value::str("unknown"),
-                _ => continue,
+        for (f, key, unknown) in &names {
+            let v = match e.fields.get(*f) {
+                Some(Value::Str(s)) if s.is_empty() => None,
+                Some(v) if !v.is_null() => Some(v.clone()),
+                _ => None,
             };
-            row.insert(format!("{node}.{f}"), v);
+            match (v, unknown) {
+                (Some(v), _) => {
+                    row.insert(key.clone(), v);
+                }
+                (None, true) => {
+                    row.insert(key.clone(), Value::str("unknown"));
+                }
+                (None, false) => {}
+            }
         }
         out.push(row);
     }

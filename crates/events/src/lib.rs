@@ -15,6 +15,7 @@ pub use cim::{datamodel_names, datamodel_rows, CimError};
 pub use ssa::ssa_enriched;
 
 use firedrill_value::Event;
+use rayon::prelude::*;
 use std::fmt;
 
 /// Splunk metadata to give the events (from the test or the dataset's metadata).
@@ -117,9 +118,7 @@ pub fn read_events(bytes: &[u8], meta: &SourceMeta) -> Result<ReadOutcome, ReadE
     match format {
         Format::XmlWinEventLog => {
             let (mut events, skipped) = xmlwin::read(bytes, meta);
-            for e in events.iter_mut() {
-                ta::apply(e);
-            }
+            events.par_iter_mut().for_each(ta::apply);
             Ok(ReadOutcome {
                 format,
                 events,

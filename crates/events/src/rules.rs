@@ -23,15 +23,29 @@ fn text(row: &Row, field: &str) -> Option<String> {
     }
 }
 
+/// The first value of a field as a string slice, without allocating.
+fn first_str<'a>(row: &'a Row, field: &str) -> Option<&'a str> {
+    match row.get(field)? {
+        Value::Str(s) => Some(s),
+        Value::Multi(vs) => match vs.first()? {
+            Value::Str(s) => Some(s),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 impl When {
     /// True if `row` is such an event.
     pub fn matches(&self, row: &Row) -> bool {
         let channel_ok =
-            text(row, "Channel").is_some_and(|c| c.eq_ignore_ascii_case(&self.channel));
+            first_str(row, "Channel").is_some_and(|c| c.eq_ignore_ascii_case(&self.channel));
         channel_ok
             && match &self.event_code {
                 None => true,
-                Some(codes) => text(row, "EventCode").is_some_and(|c| codes.contains(&c)),
+                Some(codes) => {
+                    first_str(row, "EventCode").is_some_and(|c| codes.iter().any(|x| x == c))
+                }
             }
     }
 }

@@ -9,6 +9,7 @@ use memchr::memmem;
 use quick_xml::escape::resolve_xml_entity;
 use quick_xml::events::{BytesStart, Event as X};
 use quick_xml::Reader;
+use rayon::prelude::*;
 
 /// True if `<Event` at `at` opens an Event element (not `<EventData`, `<EventID`...).
 fn opens_event(bytes: &[u8], at: usize) -> bool {
@@ -59,7 +60,7 @@ fn junk(bytes: &[u8], from: usize, to: usize, skipped: &mut Vec<Skipped>) {
 /// Reads every event in `bytes`.
 pub fn read(bytes: &[u8], meta: &SourceMeta) -> (Vec<Event>, Vec<Skipped>) {
     let end_finder = memmem::Finder::new(b"</Event>");
-    let mut events = Vec::new();
+    let mut spans: Vec<(usize, usize)> = Vec::new();
     let mut skipped = Vec::new();
     let mut pos = 0;
     while pos < bytes.len() {
@@ -83,14 +84,7 @@ pub fn read(bytes: &[u8], meta: &SourceMeta) -> (Vec<Event>, Vec<Skipped>) {
                 pos = n;
             }
             (Some(e), _) => {
-                match parse_event(&bytes[start..e], meta) {
-                    Ok(ev) => events.push(ev),
-                    Err(msg) => skipped.push(Skipped {
-                        offset: start as u64,
-                        len: (e - start) as u64,
-                        reason: format!("malformed event: {msg}"),
-                    }),
-                }
+                spans.push((start, e));
                 pos = e;
             }
             (None, _) => {
@@ -103,6 +97,25 @@ pub fn read(bytes: &[u8], meta: &SourceMeta) -> (Vec<Event>, Vec<Skipped>) {
             }
         }
     }
+    // Splitting is a fast scan; parsing each event is the work, done in parallel.
+    let parsed: Vec<Result<Event, Skipped>> = spans
+        .par_iter()
+        .map(|&(start, e)| {
+            parse_event(&bytes[start..e], meta).map_err(|msg| Skipped {
+                offset: start as u64,
+                len: (e - start) as u64,
+                reason: format!("malformed event: {msg}"),
+            })
+        })
+        .collect();
+    let mut events = Vec::with_capacity(parsed.len());
+    for p in parsed {
+        match p {
+            Ok(ev) => events.push(ev),
+            Err(s) => skipped.push(s),
+        }
+    }
+    skipped.sort_by_key(|s| s.offset);
     (events, skipped)
 }
 

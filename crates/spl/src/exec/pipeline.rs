@@ -39,16 +39,16 @@ fn run_from(
         };
         rows = match &cmd.kind {
             CommandKind::Search(s) if i == 0 && generating => {
-                let s = resolve_subsearches(s, data)?;
+                let m = search::compile(&resolve_subsearches(s, data)?);
                 data.events()
                     .iter()
-                    .filter(|e| search::matches(&s, &e.fields))
+                    .filter(|e| m.matches(&e.fields))
                     .map(|e| e.fields.clone())
                     .collect()
             }
             CommandKind::Search(s) => {
-                let s = resolve_subsearches(s, data)?;
-                rows.retain(|r| search::matches(&s, r));
+                let m = search::compile(&resolve_subsearches(s, data)?);
+                rows.retain(|r| m.matches(r));
                 rows
             }
             CommandKind::Append(sub) => {
@@ -82,11 +82,10 @@ fn run_from(
                     None => Arc::new(data.events().iter().map(indexed_fields).collect()),
                 };
                 let filtered: Vec<Row> = match &t.filter {
-                    Some(f) => source
-                        .iter()
-                        .filter(|r| search::matches(f, r))
-                        .cloned()
-                        .collect(),
+                    Some(f) => {
+                        let m = search::compile(&resolve_subsearches(f, data)?);
+                        source.iter().filter(|r| m.matches(r)).cloned().collect()
+                    }
                     None => source.to_vec(),
                 };
                 let fill = t.option("fillnull_value").map(|v| v.trim_matches('"'));

@@ -18,48 +18,127 @@ const ALWAYS_TRUE: &[&str] = &[
     "splunk_server",
 ];
 
-/// True if `row` satisfies `expr`.
+/// True if `row` satisfies `expr` (compiles it first; use [`compile`] for many rows).
 pub fn matches(expr: &SearchExpr, row: &Row) -> bool {
-    match expr {
-        SearchExpr::All => true,
-        SearchExpr::And(items) => items.iter().all(|e| matches(e, row)),
-        SearchExpr::Or(items) => items.iter().any(|e| matches(e, row)),
-        SearchExpr::Not(inner) => !matches(inner, row),
-        SearchExpr::Subsearch(_) => false,
-        SearchExpr::Term(t) => term_matches(t, row),
-        SearchExpr::In { field, values } => {
-            let v = row.get(field).unwrap_or(&Value::Null);
-            values.iter().any(|p| any_value_matches(v, p))
+    compile(expr).matches(row)
+}
+
+/// A search expression compiled once: wildcards pre-built, numbers pre-parsed.
+#[derive(Clone, Debug)]
+pub enum Matcher {
+    /// Always true.
+    All,
+    /// Always false (a subsearch that was not resolved).
+    Nothing,
+    /// Every child.
+    And(Vec<Matcher>),
+    /// Any child.
+    Or(Vec<Matcher>),
+    /// Not the child.
+    Not(Box<Matcher>),
+    /// `field=pattern` (any value matches).
+    Eq(String, Pattern),
+    /// `field!=pattern` (field present and no value matches).
+    Ne(String, Pattern),
+    /// `field<value` and friends.
+    Ord(String, CmpOp, String),
+    /// `field IN (...)`.
+    In(String, Vec<Pattern>),
+    /// A bare term in `_raw`.
+    Term(Wildcard),
+}
+
+/// A value pattern: its wildcard and, when it is a number, the number.
+#[derive(Clone, Debug)]
+pub struct Pattern {
+    w: Wildcard,
+    num: Option<f64>,
+}
+
+impl Pattern {
+    fn new(p: &str) -> Pattern {
+        Pattern {
+            w: Wildcard::new(p),
+            num: parse_number(p),
         }
+    }
+
+    fn any_value(&self, v: &Value) -> bool {
+        if self.w.is_any() {
+            return !v.is_null();
+        }
+        v.values().iter().any(|x| match x {
+            Value::Str(s) => self.w.matches(s),
+            Value::Num(n) => {
+                self.num == Some(*n) || self.w.matches(&firedrill_value::format_number(*n))
+            }
+            other => self.w.matches(&other.to_string()),
+        })
+    }
+}
+
+/// Compiles a search expression.
+pub fn compile(expr: &SearchExpr) -> Matcher {
+    match expr {
+        SearchExpr::All => Matcher::All,
+        SearchExpr::Subsearch(_) => Matcher::Nothing,
+        SearchExpr::And(items) => Matcher::And(items.iter().map(compile).collect()),
+        SearchExpr::Or(items) => Matcher::Or(items.iter().map(compile).collect()),
+        SearchExpr::Not(inner) => Matcher::Not(Box::new(compile(inner))),
+        SearchExpr::Term(t) => {
+            if t == "*" {
+                Matcher::All
+            } else {
+                Matcher::Term(Wildcard::new(&format!("*{}*", t.trim_matches('*'))))
+            }
+        }
+        SearchExpr::In { field, values } => Matcher::In(
+            field.clone(),
+            values.iter().map(|v| Pattern::new(v)).collect(),
+        ),
         SearchExpr::Compare {
             field, op, value, ..
         } => {
             if ALWAYS_TRUE.iter().any(|f| f.eq_ignore_ascii_case(field)) {
-                return true;
+                return Matcher::All;
             }
-            let v = row.get(field).unwrap_or(&Value::Null);
             match op {
-                CmpOp::Eq => any_value_matches(v, value),
-                CmpOp::Ne => !v.is_null() && !any_value_matches(v, value),
-                CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge => {
-                    v.values().iter().any(|x| ordered(x, value, *op))
-                }
+                CmpOp::Eq => Matcher::Eq(field.clone(), Pattern::new(value)),
+                CmpOp::Ne => Matcher::Ne(field.clone(), Pattern::new(value)),
+                other => Matcher::Ord(field.clone(), *other, value.clone()),
             }
         }
     }
 }
 
-fn any_value_matches(v: &Value, pattern: &str) -> bool {
-    let w = Wildcard::new(pattern);
-    if w.is_any() {
-        return !v.is_null();
-    }
-    v.values().iter().any(|x| match x {
-        Value::Num(n) => {
-            w.matches(&firedrill_value::format_number(*n)) || parse_number(pattern) == Some(*n)
+impl Matcher {
+    /// True if `row` satisfies the expression.
+    pub fn matches(&self, row: &Row) -> bool {
+        match self {
+            Matcher::All => true,
+            Matcher::Nothing => false,
+            Matcher::And(items) => items.iter().all(|m| m.matches(row)),
+            Matcher::Or(items) => items.iter().any(|m| m.matches(row)),
+            Matcher::Not(inner) => !inner.matches(row),
+            Matcher::Eq(f, p) => p.any_value(row.get(f).unwrap_or(&Value::Null)),
+            Matcher::Ne(f, p) => {
+                let v = row.get(f).unwrap_or(&Value::Null);
+                !v.is_null() && !p.any_value(v)
+            }
+            Matcher::Ord(f, op, value) => row
+                .get(f)
+                .is_some_and(|v| v.values().iter().any(|x| ordered(x, value, *op))),
+            Matcher::In(f, ps) => {
+                let v = row.get(f).unwrap_or(&Value::Null);
+                ps.iter().any(|p| p.any_value(v))
+            }
+            Matcher::Term(w) => match row.get("_raw") {
+                Some(Value::Str(raw)) => w.matches(raw),
+                Some(other) => w.matches(&other.to_string()),
+                None => false,
+            },
         }
-        other => w.matches(&other.to_string()),
-    })
+    }
 }
 
 fn ordered(x: &Value, pattern: &str, op: CmpOp) -> bool {
@@ -77,22 +156,6 @@ fn ordered(x: &Value, pattern: &str, op: CmpOp) -> bool {
             CmpOp::Eq | CmpOp::Ne => false,
         },
     }
-}
-
-fn term_matches(term: &str, row: &Row) -> bool {
-    if term == "*" {
-        return true;
-    }
-    let raw = match row.get("_raw") {
-        Some(v) => v.to_string(),
-        None => return false,
-    };
-    let pattern = if term.starts_with('*') || term.ends_with('*') {
-        format!("*{}*", term.trim_matches('*'))
-    } else {
-        format!("*{term}*")
-    };
-    Wildcard::new(&pattern).matches(&raw)
 }
 
 #[cfg(test)]

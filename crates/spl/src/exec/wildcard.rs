@@ -1,35 +1,55 @@
-//! Splunk `*` wildcard patterns, matched with ASCII case folding (search semantics).
+//! Splunk `*` wildcard patterns, matched with ASCII case folding (search semantics),
+//! without allocating per match.
 
-/// A compiled wildcard pattern: literal pieces between `*`s.
+/// A compiled wildcard pattern: lower-cased literal pieces between `*`s.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Wildcard {
-    pieces: Vec<String>,
+    pieces: Vec<Vec<u8>>,
     anchored_start: bool,
     anchored_end: bool,
+}
+
+/// Finds `needle` (already lower-case) in `hay`, ignoring ASCII case.
+fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(0);
+    }
+    if hay.len() < needle.len() {
+        return None;
+    }
+    let first = needle[0];
+    let upper = first.to_ascii_uppercase();
+    let last_start = hay.len() - needle.len();
+    let mut i = 0;
+    while i <= last_start {
+        let rel = memchr::memchr2(first, upper, &hay[i..=last_start])?;
+        let at = i + rel;
+        if hay[at..at + needle.len()].eq_ignore_ascii_case(needle) {
+            return Some(at);
+        }
+        i = at + 1;
+    }
+    None
 }
 
 impl Wildcard {
     /// Compiles `pattern` (case-insensitive).
     pub fn new(pattern: &str) -> Wildcard {
         let lower = pattern.to_ascii_lowercase();
-        let pieces: Vec<String> = lower
-            .split('*')
-            .filter(|p| !p.is_empty())
-            .map(String::from)
-            .collect();
+        let pieces = if lower.contains('*') {
+            lower
+                .split('*')
+                .filter(|p| !p.is_empty())
+                .map(|p| p.as_bytes().to_vec())
+                .collect()
+        } else {
+            vec![lower.as_bytes().to_vec()]
+        };
         Wildcard {
             anchored_start: !lower.starts_with('*'),
             anchored_end: !lower.ends_with('*'),
             pieces,
         }
-        .normalise(&lower)
-    }
-
-    fn normalise(mut self, lower: &str) -> Wildcard {
-        if !lower.contains('*') {
-            self.pieces = vec![lower.to_string()];
-        }
-        self
     }
 
     /// True if the pattern is just `*` (matches any present value).
@@ -39,38 +59,33 @@ impl Wildcard {
 
     /// Matches `text` against the pattern, ignoring ASCII case.
     pub fn matches(&self, text: &str) -> bool {
-        if self.pieces.is_empty() {
-            return !self.anchored_start || text.is_empty();
-        }
-        let lower;
-        let text = if text.bytes().any(|b| b.is_ascii_uppercase()) {
-            lower = text.to_ascii_lowercase();
-            lower.as_str()
-        } else {
-            text
-        };
+        let t = text.as_bytes();
         let n = self.pieces.len();
+        if n == 0 {
+            return !self.anchored_start || t.is_empty();
+        }
         if n == 1 && self.anchored_start && self.anchored_end {
-            return text == self.pieces[0];
+            return t.eq_ignore_ascii_case(&self.pieces[0]);
         }
         let mut pos = 0;
         for (i, piece) in self.pieces.iter().enumerate() {
             let first = i == 0;
             let last = i == n - 1;
             if first && self.anchored_start {
-                if !text.starts_with(piece.as_str()) {
+                if t.len() < piece.len() || !t[..piece.len()].eq_ignore_ascii_case(piece) {
                     return false;
                 }
                 pos = piece.len();
                 if last && self.anchored_end {
-                    return text.len() == piece.len();
+                    return t.len() == piece.len();
                 }
                 continue;
             }
             if last && self.anchored_end {
-                return text.len() >= pos + piece.len() && text[pos..].ends_with(piece.as_str());
+                return t.len() >= pos + piece.len()
+                    && t[t.len() - piece.len()..].eq_ignore_ascii_case(piece);
             }
-            match text.get(pos..).and_then(|t| t.find(piece.as_str())) {
+            match find_ci(&t[pos..], piece) {
                 Some(at) => pos += at + piece.len(),
                 None => return false,
             }
@@ -95,5 +110,6 @@ mod tests {
         assert!(!Wildcard::new("ab*ba").matches("aba"));
         assert!(Wildcard::new("").matches(""));
         assert!(!Wildcard::new("").matches("x"));
+        assert!(Wildcard::new("*MiniDump*").matches("comsvcs.dll minidump 1"));
     }
 }
