@@ -127,8 +127,8 @@ fn cause_key(s: &str) -> String {
     if cut.starts_with("search does not parse") {
         return "search does not parse".into();
     }
-    if cut.starts_with("macro expansion failed") {
-        return cut.split(':').take(2).collect::<Vec<_>>().join(":");
+    if cut.starts_with("macro `") {
+        return cut.split(" (byte offset").next().unwrap_or(cut).to_string();
     }
     if cut.starts_with("regular expression not supported") {
         return "regular expression uses PCRE features the regex engine lacks".into();

@@ -2,8 +2,8 @@
 //! risk objects, expands macros and parses each search once.
 
 use firedrill_content::{
-    expand_macros, load_content, load_detection_file, Content, Detection, LoadError, MacroSet,
-    SearchLanguage,
+    expand_macros, load_content, load_detection_file, Content, Detection, LoadError, MacroError,
+    MacroSet, SearchLanguage,
 };
 use firedrill_spl::ast::Pipeline;
 use firedrill_spl::{check_supported, parse, spl2};
@@ -152,6 +152,11 @@ pub fn prepare(d: &Detection, macros: &MacroSet) -> (String, Result<Pipeline, Pr
     }
     let expanded = match expand_macros(&d.search, macros) {
         Ok(e) => e.text,
+        // A macro the content does not define (Enterprise Security ships several) is
+        // something firedrill cannot run, not a broken search.
+        Err(e @ MacroError::Undefined { .. }) => {
+            return (d.search.clone(), Err(Prepared::Unsupported(e.to_string())))
+        }
         Err(e) => {
             return (
                 d.search.clone(),

@@ -146,3 +146,46 @@ fn seeds_and_schema_examples_fire() {
         "expected both seeds and the schema examples, got {fired:?}"
     );
 }
+
+/// The engine's reach over real content (issue: nine in ten tested detections): at least
+/// 98% of active detections parse and at least 90% of tested ones are fully supported.
+#[test]
+#[ignore]
+fn coverage_of_security_content() {
+    let root = shared().join("content/security_content_2024-10");
+    require(&root);
+    let started = std::time::Instant::now();
+    let loaded = plan::load(std::slice::from_ref(&root), None).unwrap();
+    let planned = plan::plan(&loaded);
+    let lookups = firedrill::lookups::Lookups::new(&loaded.content);
+    let c = firedrill::coverage::coverage(&planned, &lookups);
+    let s = &c.summary;
+    let active_parsed = 100.0 * s.active.parsed as f64 / s.active.total as f64;
+    println!(
+        "coverage in {:?}: active {} ({active_parsed:.1}% parsed), tested {} ({:.1}% supported)",
+        started.elapsed(),
+        s.active.total,
+        s.tested.total,
+        s.tested.percent_supported
+    );
+    for (cause, n) in &s.causes {
+        println!("  {n:>4}  {cause}");
+    }
+    assert!(
+        s.active.total >= 1600,
+        "expected the 1,613 active detections"
+    );
+    assert!(
+        s.tested.total >= 1490,
+        "expected the 1,498 tested detections"
+    );
+    assert!(
+        active_parsed >= 98.0,
+        "active parse rate fell to {active_parsed:.1}%"
+    );
+    assert!(
+        s.tested.percent_supported >= 90.0,
+        "tested support fell to {:.1}%",
+        s.tested.percent_supported
+    );
+}
