@@ -189,3 +189,69 @@ fn coverage_of_security_content() {
         s.tested.percent_supported
     );
 }
+
+/// Every file in ../shared/samples is read with no event lost: the event count equals
+/// the count MANIFEST.txt gives (EVTX records, XmlWinEventLog events, archive events).
+#[test]
+#[ignore]
+fn samples_read_without_loss() {
+    let dir = shared().join("samples");
+    require(&dir);
+    let manifest = std::fs::read_to_string(dir.join("MANIFEST.txt")).unwrap();
+    // "N records" / "N events" in a file's contents= or note= line.
+    fn count(text: &str) -> Option<usize> {
+        let words: Vec<&str> = text
+            .split(|c: char| c.is_whitespace() || c == ',' || c == ';')
+            .collect();
+        words.windows(2).find_map(|w| {
+            matches!(w[1].trim_end_matches(':'), "records" | "events")
+                .then(|| w[0].trim_start_matches('(').parse().ok())
+                .flatten()
+        })
+    }
+    let mut current: Option<String> = None;
+    let mut expected: Vec<(String, usize)> = Vec::new();
+    for line in manifest.lines() {
+        let t = line.trim();
+        if !line.starts_with(' ') && !t.contains('=') && t.contains('/') {
+            current = Some(t.to_string());
+        } else if let Some(file) = &current {
+            let c = t
+                .strip_prefix("contents=")
+                .or_else(|| t.strip_prefix("note="));
+            if let Some(n) = c.and_then(count) {
+                expected.retain(|(f, _)| f != file);
+                expected.push((file.clone(), n));
+            }
+        }
+    }
+    assert!(
+        expected.len() >= 60,
+        "MANIFEST lists {} files with counts",
+        expected.len()
+    );
+    let mut total = 0;
+    let started = std::time::Instant::now();
+    for (file, n) in &expected {
+        let bytes = std::fs::read(dir.join(file)).unwrap();
+        let out =
+            read_events(&bytes, &SourceMeta::default()).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let lost: Vec<_> = out
+            .skipped
+            .iter()
+            .filter(|s| !s.reason.starts_with("text between events"))
+            .collect();
+        assert_eq!(
+            out.events.len(),
+            *n,
+            "{file}: read {} events, MANIFEST says {n}; skipped {lost:?}",
+            out.events.len()
+        );
+        total += out.events.len();
+    }
+    println!(
+        "samples: {} files, {total} events read in {:?}, none lost",
+        expected.len(),
+        started.elapsed()
+    );
+}

@@ -5,7 +5,11 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod archive;
 mod cim;
+mod evtx_reader;
+mod json_reader;
+mod lines;
 mod rules;
 mod ssa;
 mod ta;
@@ -34,14 +38,22 @@ pub struct SourceMeta {
 pub enum Format {
     /// Splunk's XmlWinEventLog text: `<Event>` elements one after another.
     XmlWinEventLog,
-    /// Not recognised.
+    /// Binary Windows event log (`.evtx`).
+    Evtx,
+    /// JSON lines, concatenated objects or an array.
+    Json,
+    /// Classic multi-line WinEventLog text.
+    WinEventLog,
+    /// Any other text, one event per line, with `key=value` extraction.
+    Lines,
+    /// Not recognised (binary data).
     Unknown,
 }
 
 /// A region of the input that is not an event.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Skipped {
-    /// Byte offset in the file.
+    /// Byte offset in the file (0 when the format has no byte positions, e.g. EVTX).
     pub offset: u64,
     /// Length in bytes.
     pub len: u64,
@@ -52,7 +64,7 @@ pub struct Skipped {
 /// Everything read from one file.
 #[derive(Clone, Debug)]
 pub struct ReadOutcome {
-    /// The format used.
+    /// The format used (for an archive, its members' format).
     pub format: Format,
     /// The events, in file order.
     pub events: Vec<Event>,
@@ -70,6 +82,10 @@ pub enum ReadError {
         /// The first bytes, escaped.
         start: String,
     },
+    /// A compressed or archived dataset could not be unpacked.
+    Archive(String),
+    /// An EVTX file could not be opened.
+    Evtx(String),
 }
 
 impl fmt::Display for ReadError {
@@ -77,17 +93,21 @@ impl fmt::Display for ReadError {
         match self {
             ReadError::UnsupportedFormat { sourcetype, start } => write!(
                 f,
-                "no reader for this data (sourcetype {}; it starts with {start:?}); firedrill reads XmlWinEventLog so far",
+                "no reader for this binary data (sourcetype {}; it starts with {start:?})",
                 sourcetype.as_deref().unwrap_or("not given")
             ),
+            ReadError::Archive(m) | ReadError::Evtx(m) => f.write_str(m),
         }
     }
 }
 
 impl std::error::Error for ReadError {}
 
-/// Recognises a format from the first bytes.
+/// Recognises a format from the content.
 pub fn sniff(bytes: &[u8]) -> Format {
+    if evtx_reader::is_evtx(bytes) {
+        return Format::Evtx;
+    }
     let head = &bytes[..bytes.len().min(4096)];
     let text = String::from_utf8_lossy(head);
     let t = text.trim_start_matches('\u{feff}').trim_start();
@@ -96,38 +116,89 @@ pub fn sniff(bytes: &[u8]) -> Format {
         || t.contains("<Event xmlns")
     {
         Format::XmlWinEventLog
-    } else {
+    } else if json_reader::looks_like_json(head) {
+        Format::Json
+    } else if lines::looks_classic(head) {
+        Format::WinEventLog
+    } else if head.contains(&0) {
         Format::Unknown
+    } else {
+        Format::Lines
     }
 }
 
-/// Reads a whole dataset file: the reader comes from the sourcetype
-/// (`xmlwineventlog`, any case) or from sniffing; malformed events are skipped and
-/// reported, never fatal; add-on fields are applied to every event.
+/// The format a sourcetype names, when it names one unambiguously.
+fn by_sourcetype(st: &str) -> Option<Format> {
+    let st = st.to_ascii_lowercase();
+    if st.starts_with("xmlwineventlog") {
+        Some(Format::XmlWinEventLog)
+    } else if st == "wineventlog" || st.starts_with("wineventlog:") {
+        Some(Format::WinEventLog)
+    } else {
+        None
+    }
+}
+
+/// Reads a whole dataset file. gzip and tar are unpacked (within limits); EVTX is
+/// recognised by its magic; otherwise the sourcetype picks the reader, or sniffing
+/// does. Malformed events are skipped and reported, never fatal; add-on fields are
+/// applied to every event.
 pub fn read_events(bytes: &[u8], meta: &SourceMeta) -> Result<ReadOutcome, ReadError> {
-    let by_type = meta
-        .sourcetype
-        .as_deref()
-        .map(|s| s.to_ascii_lowercase())
-        .filter(|s| s.starts_with("xmlwineventlog"))
-        .map(|_| Format::XmlWinEventLog);
-    let format = match by_type {
-        Some(f) => f,
-        None => sniff(bytes),
+    if archive::is_gzip(bytes) {
+        let inner = archive::gunzip(bytes).map_err(ReadError::Archive)?;
+        return read_events(&inner, meta);
+    }
+    if archive::is_tar(bytes) {
+        let members = archive::untar(bytes).map_err(ReadError::Archive)?;
+        let mut out = ReadOutcome {
+            format: Format::Unknown,
+            events: Vec::new(),
+            skipped: Vec::new(),
+        };
+        for (name, data) in members {
+            match read_events(&data, meta) {
+                Ok(r) => {
+                    out.format = r.format;
+                    out.events.extend(r.events);
+                    out.skipped.extend(r.skipped.into_iter().map(|mut s| {
+                        s.reason = format!("{name}: {}", s.reason);
+                        s
+                    }));
+                }
+                Err(e) => out.skipped.push(Skipped {
+                    offset: 0,
+                    len: data.len() as u64,
+                    reason: format!("archive member {name}: {e}"),
+                }),
+            }
+        }
+        return Ok(out);
+    }
+    let format = if evtx_reader::is_evtx(bytes) {
+        Format::Evtx
+    } else {
+        match meta.sourcetype.as_deref().and_then(by_sourcetype) {
+            Some(f) => f,
+            None => sniff(bytes),
+        }
     };
-    match format {
-        Format::XmlWinEventLog => {
-            let (mut events, skipped) = xmlwin::read(bytes, meta);
-            events.par_iter_mut().for_each(ta::apply);
-            Ok(ReadOutcome {
-                format,
-                events,
-                skipped,
+    let (mut events, skipped) = match format {
+        Format::XmlWinEventLog => xmlwin::read(bytes, meta),
+        Format::Evtx => evtx_reader::read(bytes, meta).map_err(ReadError::Evtx)?,
+        Format::Json => json_reader::read(bytes, meta),
+        Format::WinEventLog => lines::read_classic(bytes, meta),
+        Format::Lines => (lines::read_lines(bytes, meta), Vec::new()),
+        Format::Unknown => {
+            return Err(ReadError::UnsupportedFormat {
+                sourcetype: meta.sourcetype.clone(),
+                start: String::from_utf8_lossy(&bytes[..bytes.len().min(40)]).into_owned(),
             })
         }
-        Format::Unknown => Err(ReadError::UnsupportedFormat {
-            sourcetype: meta.sourcetype.clone(),
-            start: String::from_utf8_lossy(&bytes[..bytes.len().min(40)]).into_owned(),
-        }),
-    }
+    };
+    events.par_iter_mut().for_each(ta::apply);
+    Ok(ReadOutcome {
+        format,
+        events,
+        skipped,
+    })
 }

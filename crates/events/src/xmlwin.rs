@@ -133,7 +133,7 @@ fn push(fields: &mut Vec<(String, String)>, k: &str, v: String) {
 }
 
 /// Parses one `<Event>` element into an event with its System and EventData fields.
-fn parse_event(raw: &[u8], meta: &SourceMeta) -> Result<Event, String> {
+pub fn parse_event(raw: &[u8], meta: &SourceMeta) -> Result<Event, String> {
     let text = String::from_utf8_lossy(raw);
     let mut reader = Reader::from_str(&text);
     let mut stack: Vec<String> = Vec::new();
