@@ -255,3 +255,98 @@ fn samples_read_without_loss() {
         started.elapsed()
     );
 }
+
+/// Detections whose own tests name a sample in ../shared/samples
+/// (`declared_tests.tsv`): each is run on its sample with the test's source and
+/// sourcetype and judged by the pass rule. Those known to pass must keep passing; the
+/// others are printed with the reason (the README explains each).
+#[test]
+#[ignore]
+fn declared_tests_on_their_samples() {
+    let dir = shared().join("samples");
+    let content = shared().join("content/security_content_2024-10");
+    require(&dir);
+    let loaded = plan::load(&[], Some(&content)).unwrap();
+    let planned = plan::plan(&loaded);
+    let lookups = std::sync::Arc::new(firedrill::lookups::Lookups::new(&loaded.content));
+    let tsv = std::fs::read_to_string(dir.join("declared_tests.tsv")).unwrap();
+    let mut passed = Vec::new();
+    let mut failed = Vec::new();
+    for line in tsv.lines().skip(1) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let (sample, file) = (
+            cols[0],
+            cols[1].trim_start_matches("security_content_2024-10/"),
+        );
+        let p = planned
+            .iter()
+            .find(|p| p.detection.file.ends_with(file))
+            .unwrap_or_else(|| panic!("{file} not loaded"));
+        // The upstream path the sample came from: "<blob>__a__b__c.log" is "a/b/c.log".
+        let upstream = sample.rsplit('/').next().unwrap_or(sample);
+        let upstream = upstream
+            .split_once("__")
+            .map(|x| x.1)
+            .unwrap_or(upstream)
+            .replace("__", "/");
+        let data = p
+            .detection
+            .tests
+            .iter()
+            .flat_map(|t| &t.attack_data)
+            .find(|a| a.data.ends_with(&upstream));
+        let meta = SourceMeta {
+            source: data.and_then(|a| a.source.clone()),
+            sourcetype: data.and_then(|a| a.sourcetype.clone()),
+            host: None,
+        };
+        let bytes = std::fs::read(dir.join(sample)).unwrap();
+        let events = read_events(&bytes, &meta).unwrap().events;
+        let view = DataView::with_lookups(events, lookups.clone());
+        let name = format!("{} on {}", p.detection.name, upstream);
+        let verdict = match &p.pipeline {
+            Ok(pl) => match firedrill_spl::run(pl, &view) {
+                Ok(rows) => {
+                    let risk = firedrill::rba::risk_events(&p.detection, &rows);
+                    firedrill::verdict::judge(&p.detection, &rows, &risk, &[])
+                }
+                Err(e) => firedrill::verdict::Judgement::new(
+                    firedrill::verdict::Status::Error,
+                    e.to_string(),
+                ),
+            },
+            Err(e) => firedrill::verdict::Judgement::new(
+                firedrill::verdict::Status::Skip,
+                format!("{e:?}"),
+            ),
+        };
+        if verdict.status == firedrill::verdict::Status::Pass {
+            passed.push(name);
+        } else {
+            let reason = verdict.reason.lines().next().unwrap_or("").to_string();
+            failed.push(format!("{name}: {} — {reason}", verdict.status.as_str()));
+        }
+    }
+    println!(
+        "declared tests: {} pass, {} do not",
+        passed.len(),
+        failed.len()
+    );
+    for f in &failed {
+        println!("  - {f}");
+    }
+    for must in [
+        "Detect Certify Command Line Arguments",
+        "Detect Certify With PowerShell Script Block Logging",
+        "Windows AD DSRM Account Changes",
+        "Windows AD DSRM Password Reset",
+        "Windows AD Privileged Object Access Activity",
+        "Windows Steal Authentication Certificates - ESC1 Authentication",
+        "Windows Suspect Process With Authentication Traffic",
+    ] {
+        assert!(
+            passed.iter().any(|p| p.starts_with(must)),
+            "{must} no longer fires on its sample"
+        );
+    }
+}
