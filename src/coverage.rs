@@ -28,6 +28,13 @@ pub struct DetectionCoverage {
     pub supported: bool,
     /// The first unsupported thing (or the parse error), if any.
     pub unsupported: Option<String>,
+    /// Its test datasets' sourcetypes have a reader with the add-on's fields, and
+    /// every data model it reads is mapped.
+    pub data_covered: bool,
+    /// Why the data side is not covered (first cause), if so.
+    pub data_unsupported: Option<String>,
+    /// Its tests replay Windows event logs.
+    pub windows_data: bool,
     /// Data models it reads.
     pub datamodels: Vec<String>,
     /// Data sources it declares.
@@ -73,6 +80,18 @@ pub struct Summary {
     pub by_data_source: BTreeMap<String, Tally>,
     /// First unsupported causes over tested detections, largest first.
     pub causes: Vec<(String, usize)>,
+    /// Tested active detections whose data side is covered.
+    pub tested_data_covered: usize,
+    /// Tested active detections both supported and data-covered.
+    pub tested_fully_covered: usize,
+    /// Tested active detections that replay Windows event logs.
+    pub windows_tested: usize,
+    /// Of which both supported and data-covered.
+    pub windows_fully_covered: usize,
+    /// `windows_fully_covered / windows_tested` in percent.
+    pub percent_windows_fully_covered: f64,
+    /// Why tested detections' data is not covered (first cause), largest first.
+    pub data_causes: Vec<(String, usize)>,
 }
 
 /// The whole coverage report.
@@ -136,6 +155,44 @@ fn cause_key(s: &str) -> String {
     cut.to_string()
 }
 
+/// The sourcetypes a detection's tests replay (from the source when none is named).
+fn sourcetypes(d: &firedrill_content::Detection) -> Vec<String> {
+    let mut out: Vec<String> = d
+        .tests
+        .iter()
+        .flat_map(|t| &t.attack_data)
+        .map(|a| match (&a.sourcetype, &a.source) {
+            (Some(st), _) => st.to_ascii_lowercase(),
+            (None, Some(src)) if src.to_ascii_lowercase().starts_with("xmlwineventlog") => {
+                "xmlwineventlog".into()
+            }
+            (None, Some(src)) if src.to_ascii_lowercase().starts_with("wineventlog") => {
+                "wineventlog".into()
+            }
+            _ => "unknown".into(),
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The data side: why a detection's data would not reach it as Splunk's add-ons and
+/// data models give it, if so.
+fn data_gap(sts: &[String], dms: &[String]) -> Option<String> {
+    if let Some(st) = sts
+        .iter()
+        .find(|st| firedrill_events::sourcetype_support(st).is_none())
+    {
+        return Some(format!(
+            "sourcetype `{st}` has no reader with its add-on's fields"
+        ));
+    }
+    dms.iter()
+        .find(|dm| !firedrill_events::datamodel_known(dm))
+        .map(|dm| format!("data model `{dm}` has no mapping"))
+}
+
 /// Computes coverage for planned detections.
 pub fn coverage(planned: &[Planned], lookups: &Lookups) -> Coverage {
     let mut detections = Vec::new();
@@ -146,7 +203,17 @@ pub fn coverage(planned: &[Planned], lookups: &Lookups) -> Coverage {
             Err(Prepared::Unsupported(u)) => (true, Some(u.clone()), Vec::new()),
             Err(Prepared::Error(e)) => (false, Some(e.clone()), Vec::new()),
         };
+        let sts = sourcetypes(d);
+        let tested = d.tests.iter().any(|t| !t.attack_data.is_empty());
+        let data_unsupported = if tested {
+            data_gap(&sts, &dms)
+        } else {
+            Some("no test data".into())
+        };
         detections.push(DetectionCoverage {
+            data_covered: data_unsupported.is_none(),
+            data_unsupported,
+            windows_data: sts.iter().any(|s| s.contains("wineventlog")),
             name: d.name.clone(),
             file: d.file.display().to_string(),
             production_status: d.status.clone().unwrap_or_else(|| "production".into()),
@@ -161,6 +228,7 @@ pub fn coverage(planned: &[Planned], lookups: &Lookups) -> Coverage {
     }
     let mut s = Summary::default();
     let mut causes: BTreeMap<String, usize> = BTreeMap::new();
+    let mut data_causes: BTreeMap<String, usize> = BTreeMap::new();
     for d in &detections {
         s.all.add(d);
         let active = d.production_status != "deprecated";
@@ -179,11 +247,25 @@ pub fn coverage(planned: &[Planned], lookups: &Lookups) -> Coverage {
             if let Some(u) = &d.unsupported {
                 *causes.entry(cause_key(u)).or_insert(0) += 1;
             }
+            s.tested_data_covered += d.data_covered as usize;
+            s.tested_fully_covered += (d.data_covered && d.supported) as usize;
+            if d.windows_data {
+                s.windows_tested += 1;
+                s.windows_fully_covered += (d.data_covered && d.supported) as usize;
+            }
+            if let Some(u) = &d.data_unsupported {
+                *data_causes.entry(u.clone()).or_insert(0) += 1;
+            }
         }
     }
     let mut causes: Vec<(String, usize)> = causes.into_iter().collect();
     causes.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     s.causes = causes;
+    s.percent_windows_fully_covered =
+        100.0 * s.windows_fully_covered as f64 / s.windows_tested.max(1) as f64;
+    let mut data_causes: Vec<(String, usize)> = data_causes.into_iter().collect();
+    data_causes.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    s.data_causes = data_causes;
     Coverage {
         detections,
         summary: s,
@@ -207,6 +289,16 @@ pub fn render(c: &Coverage) -> String {
     line(&mut out, "all", &s.all);
     line(&mut out, "active (not deprecated)", &s.active);
     line(&mut out, "active with tests", &s.tested);
+    let _ = writeln!(
+        out,
+        "\ndata side (tested): {} of {} covered ({} fully: engine and data); Windows event data: {} of {} fully covered ({:.1}%)",
+        s.tested_data_covered,
+        s.tested.total,
+        s.tested_fully_covered,
+        s.windows_fully_covered,
+        s.windows_tested,
+        s.percent_windows_fully_covered
+    );
     let _ = writeln!(out, "\nby type (active):");
     for (k, t) in &s.by_type {
         line(&mut out, &format!("  {k}"), t);
@@ -226,6 +318,13 @@ pub fn render(c: &Coverage) -> String {
         "\nwhy tested detections are not supported (first cause, largest first):"
     );
     for (k, n) in &s.causes {
+        let _ = writeln!(out, "  {n:>5}  {k}");
+    }
+    let _ = writeln!(
+        out,
+        "\nwhy tested detections' data is not covered (first cause, 15 largest):"
+    );
+    for (k, n) in s.data_causes.iter().take(15) {
         let _ = writeln!(out, "  {n:>5}  {k}");
     }
     out

@@ -68,6 +68,11 @@ fn resolve(name: &str) -> Option<(&'static str, &'static Dataset)> {
         .map(|(k, d)| (k.as_str(), d))
 }
 
+/// True if a data model name (`Endpoint.Processes`, `Change`...) has a mapping.
+pub fn datamodel_known(name: &str) -> bool {
+    resolve(name).is_some()
+}
+
 /// Rows of a data model dataset from `events`.
 pub fn datamodel_rows(dataset: &str, events: &[Event]) -> Result<Vec<Row>, CimError> {
     let (name, ds) = resolve(dataset).ok_or_else(|| CimError::UnknownDataset {

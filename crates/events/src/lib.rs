@@ -15,7 +15,7 @@ mod ssa;
 mod ta;
 mod xmlwin;
 
-pub use cim::{datamodel_names, datamodel_rows, CimError};
+pub use cim::{datamodel_known, datamodel_names, datamodel_rows, CimError};
 pub use ssa::ssa_enriched;
 
 use firedrill_value::Event;
@@ -102,6 +102,32 @@ impl fmt::Display for ReadError {
 }
 
 impl std::error::Error for ReadError {}
+
+/// How firedrill reads a sourcetype, when it emulates its add-on: (reader, fields).
+pub fn sourcetype_support(sourcetype: &str) -> Option<(String, String)> {
+    static TABLE: std::sync::OnceLock<std::collections::BTreeMap<String, Support>> =
+        std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        serde_yaml_ng::from_str(include_str!("../data/sourcetypes.yml")).unwrap_or_default()
+    });
+    let st = sourcetype.to_ascii_lowercase();
+    let hit = table.get(&st).or_else(|| {
+        table
+            .iter()
+            .find(|(k, _)| {
+                k.strip_suffix('*')
+                    .is_some_and(|prefix| st.starts_with(prefix))
+            })
+            .map(|(_, v)| v)
+    })?;
+    Some((hit.reader.clone(), hit.fields.clone()))
+}
+
+#[derive(serde::Deserialize)]
+struct Support {
+    reader: String,
+    fields: String,
+}
 
 /// Recognises a format from the content.
 pub fn sniff(bytes: &[u8]) -> Format {
