@@ -183,6 +183,19 @@ fn coverage_of_security_content() {
         active_parsed >= 98.0,
         "active parse rate fell to {active_parsed:.1}%"
     );
+    println!(
+        "  data side: {} of {} tested covered; Windows event data {} of {} fully covered ({:.1}%)",
+        s.tested_data_covered,
+        s.tested.total,
+        s.windows_fully_covered,
+        s.windows_tested,
+        s.percent_windows_fully_covered
+    );
+    assert!(
+        s.percent_windows_fully_covered >= 90.0,
+        "Windows-data coverage fell to {:.1}%",
+        s.percent_windows_fully_covered
+    );
     assert!(
         s.tested.percent_supported >= 90.0,
         "tested support fell to {:.1}%",
