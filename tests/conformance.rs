@@ -245,10 +245,17 @@ fn samples_read_without_loss() {
     );
     let mut total = 0;
     let started = std::time::Instant::now();
+    let mut per_format: std::collections::BTreeMap<String, (usize, usize, f64)> =
+        Default::default();
     for (file, n) in &expected {
         let bytes = std::fs::read(dir.join(file)).unwrap();
+        let t0 = std::time::Instant::now();
         let out =
             read_events(&bytes, &SourceMeta::default()).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let entry = per_format.entry(format!("{:?}", out.format)).or_default();
+        entry.0 += out.events.len();
+        entry.1 += bytes.len();
+        entry.2 += t0.elapsed().as_secs_f64();
         let lost: Vec<_> = out
             .skipped
             .iter()
@@ -267,6 +274,14 @@ fn samples_read_without_loss() {
         expected.len(),
         started.elapsed()
     );
+    for (format, (events, bytes, secs)) in &per_format {
+        println!(
+            "  {format:<15} {events:>6} events {:>7.2} MB (as stored) in {secs:.3} s = {:.0} events/s, {:.1} MB/s",
+            *bytes as f64 / 1e6,
+            *events as f64 / secs,
+            *bytes as f64 / 1e6 / secs
+        );
+    }
 }
 
 /// Detections whose own tests name a sample in ../shared/samples
