@@ -122,6 +122,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn linux_sysmon_process_events_map_to_processes() {
+        let raw = r#"<Event><System><Provider Name="Linux-Sysmon" Guid="{ff032593}"/><EventID>1</EventID><TimeCreated SystemTime="2022-08-09T10:42:47.749450000Z"/><EventRecordID>1</EventRecordID><Channel>Linux-Sysmon/Operational</Channel><Computer>ar-linux</Computer><Security UserId="0"/></System><EventData><Data Name="ProcessId">10268</Data><Data Name="Image">/usr/bin/sudo</Data><Data Name="CommandLine">sudo gdb -nx -ex !sh -ex quit</Data><Data Name="User">ubuntu</Data><Data Name="ParentImage">/bin/bash</Data></EventData></Event>"#;
+        let out = crate::read_events(
+            raw.as_bytes(),
+            &crate::SourceMeta {
+                sourcetype: Some("sysmon:linux".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let rows = datamodel_rows("Endpoint.Processes", &out.events).unwrap();
+        assert_eq!(rows[0]["Processes.process_name"], Value::str("sudo"));
+        assert_eq!(rows[0]["Processes.parent_process_name"], Value::str("bash"));
+        assert_eq!(rows[0]["Processes.dest"], Value::str("ar-linux"));
+        assert_eq!(
+            rows[0]["Processes.original_file_name"],
+            Value::str("unknown")
+        );
+    }
+
+    #[test]
     fn table_parses_and_unknown_names_say_what_is_mapped() {
         let parsed: Result<BTreeMap<String, Dataset>, _> = serde_yaml_ng::from_str(CIM);
         assert!(parsed.is_ok(), "{:?}", parsed.err());

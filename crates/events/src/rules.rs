@@ -5,12 +5,32 @@ use firedrill_value::{Row, Value};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-/// Which events a rule or dataset takes: a channel and, optionally, EventCodes.
+/// One channel name or several.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Channels {
+    /// One channel.
+    One(String),
+    /// Any of these channels.
+    Many(Vec<String>),
+}
+
+impl Channels {
+    fn matches(&self, c: &str) -> bool {
+        match self {
+            Channels::One(x) => x.eq_ignore_ascii_case(c),
+            Channels::Many(xs) => xs.iter().any(|x| x.eq_ignore_ascii_case(c)),
+        }
+    }
+}
+
+/// Which events a rule or dataset takes: a channel (or several) and, optionally,
+/// EventCodes.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct When {
     /// The event's `Channel` (case-insensitive).
-    pub channel: String,
+    pub channel: Channels,
     /// EventCodes; any when absent.
     #[serde(default, rename = "EventCode")]
     pub event_code: Option<Vec<String>>,
@@ -38,8 +58,7 @@ fn first_str<'a>(row: &'a Row, field: &str) -> Option<&'a str> {
 impl When {
     /// True if `row` is such an event.
     pub fn matches(&self, row: &Row) -> bool {
-        let channel_ok =
-            first_str(row, "Channel").is_some_and(|c| c.eq_ignore_ascii_case(&self.channel));
+        let channel_ok = first_str(row, "Channel").is_some_and(|c| self.channel.matches(c));
         channel_ok
             && match &self.event_code {
                 None => true,
