@@ -50,15 +50,21 @@ struct ExplainArgs {
 
 #[derive(Args)]
 struct CoverageArgs {
-    /// Detection YAML files, detection pages, or content directories.
-    #[arg(value_name = "PATH")]
-    paths: Vec<PathBuf>,
-    /// Content checkout for macros and lookups (default: found from PATH).
-    #[arg(long, value_name = "DIR")]
-    content: Option<PathBuf>,
+    #[command(flatten)]
+    targets: Targets,
     /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
+}
+
+#[derive(Args)]
+struct Targets {
+    /// Detection YAML files, detection pages, or content directories.
+    #[arg(value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Content checkout for macros, lookups and risk objects (default: found from PATH).
+    #[arg(long, value_name = "DIR")]
+    content: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -76,12 +82,8 @@ struct DataArgs {
 
 #[derive(Args)]
 struct RunArgs {
-    /// Detection YAML files, detection pages, or content directories.
-    #[arg(value_name = "PATH")]
-    paths: Vec<PathBuf>,
-    /// Content checkout for macros, lookups and risk objects (default: found from PATH).
-    #[arg(long, value_name = "DIR")]
-    content: Option<PathBuf>,
+    #[command(flatten)]
+    targets: Targets,
     #[command(flatten)]
     data: DataArgs,
     /// Output format on stdout.
@@ -97,12 +99,8 @@ struct RunArgs {
 
 #[derive(Args)]
 struct FetchArgs {
-    /// Detection YAML files, detection pages, or content directories.
-    #[arg(value_name = "PATH")]
-    paths: Vec<PathBuf>,
-    /// Content checkout to read detections from.
-    #[arg(long, value_name = "DIR")]
-    content: Option<PathBuf>,
+    #[command(flatten)]
+    targets: Targets,
     #[command(flatten)]
     data: DataArgs,
 }
@@ -162,7 +160,7 @@ fn load(
 }
 
 fn cmd_run(a: RunArgs) -> Result<u8, String> {
-    let (loaded, content_errors) = load(&a.paths, a.content.as_deref())?;
+    let (loaded, content_errors) = load(&a.targets.paths, a.targets.content.as_deref())?;
     let planned = plan::plan(&loaded);
     let exp_dir = a
         .expectations
@@ -212,7 +210,7 @@ fn cmd_run(a: RunArgs) -> Result<u8, String> {
 }
 
 fn cmd_fetch(a: FetchArgs) -> Result<u8, String> {
-    let (loaded, content_errors) = load(&a.paths, a.content.as_deref())?;
+    let (loaded, content_errors) = load(&a.targets.paths, a.targets.content.as_deref())?;
     let f = fetcher(&a.data)?;
     let mut refs: Vec<String> = loaded
         .detections
@@ -250,7 +248,7 @@ fn cmd_fetch(a: FetchArgs) -> Result<u8, String> {
 }
 
 fn cmd_coverage(a: CoverageArgs) -> Result<u8, String> {
-    let (loaded, content_errors) = load(&a.paths, a.content.as_deref())?;
+    let (loaded, content_errors) = load(&a.targets.paths, a.targets.content.as_deref())?;
     let planned = plan::plan(&loaded);
     let lookups = firedrill::lookups::Lookups::new(&loaded.content);
     let c = firedrill::coverage::coverage(&planned, &lookups);

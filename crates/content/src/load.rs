@@ -209,17 +209,25 @@ pub fn load_content(path: &Path) -> Content {
     c
 }
 
-fn load_macros(dir: &Path, c: &mut Content) {
+/// Every YAML document below `dir`, with its file; unreadable ones become errors.
+fn yaml_docs(dir: &Path, errors: &mut Vec<LoadError>) -> Vec<(PathBuf, Y)> {
     let mut files = Vec::new();
     walk(dir, &mut files);
-    for f in files.into_iter().filter(|f| is_yaml(f)) {
-        let doc = match read_yaml(&f) {
-            Ok(d) => d,
+    files
+        .into_iter()
+        .filter(|f| is_yaml(f))
+        .filter_map(|f| match read_yaml(&f) {
+            Ok(d) => Some((f, d)),
             Err(e) => {
-                c.errors.push(e);
-                continue;
+                errors.push(e);
+                None
             }
-        };
+        })
+        .collect()
+}
+
+fn load_macros(dir: &Path, c: &mut Content) {
+    for (f, doc) in yaml_docs(dir, &mut c.errors) {
         let get = |k: &str| doc.as_mapping().and_then(|m| m.get(k));
         let Some(name) = get("name").and_then(Y::as_str) else {
             continue;
@@ -235,12 +243,7 @@ fn load_macros(dir: &Path, c: &mut Content) {
             Some(p) if name.ends_with(')') => name[..p].to_string(),
             _ => name.to_string(),
         };
-        let definition = match get("definition") {
-            Some(Y::String(s)) => s.clone(),
-            Some(Y::Bool(b)) => b.to_string(),
-            Some(Y::Number(n)) => n.to_string(),
-            _ => String::new(),
-        };
+        let definition = yaml::text(get("definition")).unwrap_or_default();
         c.macros.insert(Macro {
             name,
             args,
@@ -251,24 +254,8 @@ fn load_macros(dir: &Path, c: &mut Content) {
 }
 
 fn load_lookups(dir: &Path, c: &mut Content) {
-    let mut files = Vec::new();
-    walk(dir, &mut files);
-    for f in files.into_iter().filter(|f| is_yaml(f)) {
-        let doc = match read_yaml(&f) {
-            Ok(d) => d,
-            Err(e) => {
-                c.errors.push(e);
-                continue;
-            }
-        };
-        let s = |k: &str| -> Option<String> {
-            match doc.as_mapping().and_then(|m| m.get(k))? {
-                Y::String(s) => Some(s.clone()),
-                Y::Number(n) => Some(n.to_string()),
-                Y::Bool(b) => Some(b.to_string()),
-                _ => None,
-            }
-        };
+    for (f, doc) in yaml_docs(dir, &mut c.errors) {
+        let s = |k: &str| yaml::text(doc.as_mapping().and_then(|m| m.get(k)));
         let Some(name) = s("name") else { continue };
         let filename = s("filename");
         let collection = s("collection");

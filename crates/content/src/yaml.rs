@@ -11,7 +11,8 @@ fn get<'a>(v: &'a Y, key: &str) -> Option<&'a Y> {
     v.as_mapping().and_then(|m| m.get(key))
 }
 
-fn text(v: Option<&Y>) -> Option<String> {
+/// A scalar as text (strings, numbers and booleans).
+pub fn text(v: Option<&Y>) -> Option<String> {
     match v? {
         Y::String(s) => Some(s.clone()),
         Y::Number(n) => Some(n.to_string()),
