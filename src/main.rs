@@ -95,6 +95,9 @@ struct RunArgs {
     /// Directory of expectation files (default: ./expectations if it exists).
     #[arg(long, value_name = "DIR")]
     expectations: Option<PathBuf>,
+    /// Also write contentctl's test_results/summary.yml to FILE.
+    #[arg(long, value_name = "FILE")]
+    summary_yml: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -193,6 +196,13 @@ fn cmd_run(a: RunArgs) -> Result<u8, String> {
             )
         ),
         Format::Json => println!("{}", report::json(&r)),
+    }
+    if let Some(path) = &a.summary_yml {
+        let yml = report::summary_yml::render(&planned, &r, "selected")?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        }
+        std::fs::write(path, yml).map_err(|e| format!("{}: {e}", path.display()))?;
     }
     if let Some(path) = &a.junit {
         let xml = report::junit::render(&r).map_err(|e| format!("JUnit report: {e}"))?;

@@ -241,3 +241,80 @@ fn a_bad_search_is_an_error_with_a_caret() {
     assert!(stdout.contains("ERROR"), "{stdout}");
     assert!(stdout.contains('^'), "{stdout}");
 }
+
+#[test]
+fn writes_contentctl_summary_yml() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("test_results/summary.yml");
+    firedrill()
+        .args([
+            "run",
+            "examples",
+            "--data",
+            "examples/attack_data",
+            "--offline",
+            "--summary-yml",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let y: serde_yaml_ng::Value =
+        serde_yaml_ng::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let s = &y["summary"];
+    for key in [
+        "mode",
+        "enable_integration_testing",
+        "success",
+        "total_detections",
+        "total_tested_detections",
+        "total_pass",
+        "total_fail",
+        "total_skipped",
+        "total_untested",
+        "total_production",
+        "total_experimental",
+        "total_deprecated",
+        "total_manual",
+        "success_rate",
+    ] {
+        assert!(s.get(key).is_some(), "summary.{key} missing");
+    }
+    assert_eq!(s["total_pass"].as_u64(), Some(4));
+    assert_eq!(s["success_rate"].as_str(), Some("100.0%"));
+    let t = &y["tested_detections"][0];
+    for key in [
+        "name",
+        "type",
+        "production_status",
+        "status",
+        "source_category",
+        "data_source",
+        "search",
+        "file_path",
+        "manual_test",
+        "success",
+        "tests",
+    ] {
+        assert!(t.get(key).is_some(), "tested_detections[0].{key} missing");
+    }
+    let test = &t["tests"][0];
+    for key in [
+        "name",
+        "test_type",
+        "success",
+        "message",
+        "exception",
+        "status",
+        "duration",
+        "wait_duration",
+        "resultCount",
+        "runDuration",
+    ] {
+        assert!(test.get(key).is_some(), "tests[0].{key} missing");
+    }
+    assert!(
+        y.get("skipped_detections").is_some()
+            && y.get("untested_detections").is_some()
+            && y.get("percent_complete").is_some()
+    );
+}

@@ -1,6 +1,7 @@
 //! Reports of a run: a table for people, JSON for scripts, JUnit XML for CI systems.
 
 pub mod junit;
+pub mod summary_yml;
 pub mod table;
 
 use crate::run::RunReport;
