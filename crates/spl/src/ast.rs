@@ -185,6 +185,24 @@ pub enum CommandKind {
     Lookup(crate::exec::lookup::LookupSpec),
     /// `| inputlookup name`.
     Inputlookup(String),
+    /// `transaction fields [maxspan=] [maxpause=] [startswith=(...)] [endswith=(...)]`.
+    Transaction(Transaction),
+    /// `streamstats [window=N] [current=t|f] aggs [by fields]`.
+    Streamstats {
+        /// Aggregations and by-fields.
+        stats: Stats,
+        /// Rows in the window (0: all before).
+        window: usize,
+        /// Include the current row.
+        current: bool,
+    },
+    /// `timechart span=X aggs` (no `by`): stats per time bucket, empty buckets filled.
+    Timechart {
+        /// Aggregations.
+        stats: Stats,
+        /// Bucket size in seconds.
+        span: f64,
+    },
     /// A command that leaves results unchanged here (`outputlookup`).
     Passthrough,
     /// SPL2 `from read_ssa_enriched_events()` or `from source`: the source of an SSA
@@ -394,4 +412,19 @@ pub enum BinOp {
     Div,
     /// `%`
     Mod,
+}
+
+/// `transaction` arguments.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Transaction {
+    /// Events are grouped by these fields' values.
+    pub fields: Vec<String>,
+    /// Most seconds from first to last event.
+    pub maxspan: Option<f64>,
+    /// Most seconds between consecutive events.
+    pub maxpause: Option<f64>,
+    /// An event that starts a transaction.
+    pub startswith: Option<SearchExpr>,
+    /// An event that ends one.
+    pub endswith: Option<SearchExpr>,
 }

@@ -34,12 +34,6 @@ pub fn check_supported(p: &Pipeline) -> Result<(), Unsupported> {
                 }
             }
             CommandKind::Stats(s) => {
-                if cmd.name == "streamstats" {
-                    return Err(unsupported(
-                        "command `streamstats` is not supported by firedrill yet",
-                        span,
-                    ));
-                }
                 check_aggs(&s.aggs)?;
             }
             CommandKind::Tstats(t) => {

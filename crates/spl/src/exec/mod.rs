@@ -15,6 +15,7 @@ mod pipeline;
 pub mod reshape;
 pub mod search;
 pub mod stats;
+mod stream;
 pub mod time;
 pub mod wildcard;
 

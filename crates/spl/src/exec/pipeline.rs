@@ -1,7 +1,9 @@
 //! Executes a pipeline command by command over in-memory rows.
 
 use super::check::{check_supported, unsupported};
-use super::{commands, eval, extract, functions, lookup, reshape, search, stats, Data, ExecError};
+use super::{
+    commands, eval, extract, functions, lookup, reshape, search, stats, stream, Data, ExecError,
+};
 use crate::ast::{CmpOp, CommandKind, Pipeline, SearchExpr};
 use firedrill_value::{Event, Row};
 use std::sync::Arc;
@@ -202,6 +204,15 @@ fn run_from(
                 rows
             }
             CommandKind::Mvexpand { field, limit } => commands::mvexpand(rows, field, *limit),
+            CommandKind::Transaction(t) => stream::transaction(rows, t),
+            CommandKind::Streamstats {
+                stats,
+                window,
+                current,
+            } => stream::streamstats(rows, stats, *window, *current).map_err(eval_err)?,
+            CommandKind::Timechart { stats, span } => {
+                stream::timechart(&rows, stats, *span).map_err(eval_err)?
+            }
             CommandKind::Lookup(spec) => {
                 let table = data
                     .lookup(&spec.table)

@@ -50,7 +50,7 @@ pub fn parse_args(name: &str, c: &mut Cursor<'_>) -> Result<CommandKind, ParseEr
         "search" => CommandKind::Search(parse_search(c, &[])?),
         "where" => CommandKind::Where(parse_expr(c, false)?),
         "eval" => CommandKind::Eval(parse_assignments(c)?),
-        "stats" | "eventstats" | "streamstats" => {
+        "stats" | "eventstats" => {
             skip_options(c);
             let stats = parse_stats(c, &[], &mut Vec::new())?;
             if stats.aggs.is_empty() {
@@ -132,6 +132,61 @@ pub fn parse_args(name: &str, c: &mut Cursor<'_>) -> Result<CommandKind, ParseEr
         }
         "sort" => parse_sort(c)?,
         "rex" => parse_rex(c)?,
+        "transaction" => parse_transaction(c)?,
+        "streamstats" => {
+            let (mut window, mut current) = (0usize, true);
+            let mut unsupported = None;
+            while let Some((k, v)) = c.option() {
+                match k.to_ascii_lowercase().as_str() {
+                    "window" => {
+                        window = v
+                            .parse()
+                            .map_err(|_| c.error(format!("bad window `{v}`")))?
+                    }
+                    "current" => {
+                        current = !matches!(v.to_ascii_lowercase().as_str(), "f" | "false" | "0")
+                    }
+                    "global" | "allnum" => {}
+                    other => unsupported = Some(other.to_string()),
+                }
+            }
+            if let Some(o) = unsupported {
+                c.pos = c.end;
+                return Ok(CommandKind::Unsupported {
+                    reason: format!("`streamstats {o}=` is not supported by firedrill yet"),
+                });
+            }
+            let stats = parse_stats(c, &[], &mut Vec::new())?;
+            CommandKind::Streamstats {
+                stats,
+                window,
+                current,
+            }
+        }
+        "timechart" => {
+            let mut opts = Vec::new();
+            let stats = parse_stats(c, &[], &mut opts)?;
+            let span = opts
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("span"))
+                .map(|(_, v)| v.clone())
+                .or(stats.span.clone());
+            if !stats.by.is_empty() {
+                return Ok(CommandKind::Unsupported {
+                    reason: "`timechart ... by` (one column per value) is not supported by firedrill yet".into(),
+                });
+            }
+            let size = span.as_deref().and_then(crate::exec::commands::span_size);
+            match size {
+                Some(span) => CommandKind::Timechart { stats, span },
+                None => {
+                    return Ok(CommandKind::Unsupported {
+                        reason: "`timechart` without a span= is not supported by firedrill yet"
+                            .into(),
+                    })
+                }
+            }
+        }
         // Writes the results to a lookup and passes them through unchanged; firedrill
         // does not write lookups, and the results are what the verdict is about.
         "outputlookup" => {
@@ -944,4 +999,121 @@ fn parse_lookup(c: &mut Cursor<'_>) -> Result<CommandKind, ParseError> {
         outputs,
         output_new,
     }))
+}
+
+fn parse_transaction(c: &mut Cursor<'_>) -> Result<CommandKind, ParseError> {
+    let mut t = crate::ast::Transaction {
+        fields: Vec::new(),
+        maxspan: None,
+        maxpause: None,
+        startswith: None,
+        endswith: None,
+    };
+    loop {
+        c.skip_ws();
+        if c.at_end() {
+            break;
+        }
+        if c.eat(',') {
+            continue;
+        }
+        let save = c.pos;
+        if let Some((name, _)) = c.bare_word() {
+            if c.rest().starts_with('=') {
+                c.pos += 1;
+                let lname = name.to_ascii_lowercase();
+                if lname == "startswith" || lname == "endswith" {
+                    let expr = boundary(c)?;
+                    if lname == "startswith" {
+                        t.startswith = Some(expr);
+                    } else {
+                        t.endswith = Some(expr);
+                    }
+                    continue;
+                }
+                let (v, _) = c
+                    .option_value()
+                    .ok_or_else(|| c.error(format!("expected a value for {name}=")))?;
+                match lname.as_str() {
+                    "maxspan" | "maxpause" => {
+                        let secs = crate::exec::commands::span_size(&v)
+                            .ok_or_else(|| c.error(format!("bad {name} `{v}`")))?;
+                        if lname == "maxspan" {
+                            t.maxspan = Some(secs);
+                        } else {
+                            t.maxpause = Some(secs);
+                        }
+                    }
+                    "connected" | "keepevicted" | "mvlist" | "delim" | "keeporphans"
+                    | "maxevents" => {}
+                    other => {
+                        c.pos = c.end;
+                        return Ok(CommandKind::Unsupported {
+                            reason: format!(
+                                "`transaction {other}=` is not supported by firedrill yet"
+                            ),
+                        });
+                    }
+                }
+                continue;
+            }
+            c.pos = save;
+        }
+        match c.field_name() {
+            Some((f, _)) => t.fields.push(f),
+            None => return Err(c.error("expected transaction fields or options")),
+        }
+    }
+    if t.fields.is_empty() {
+        return Ok(CommandKind::Unsupported {
+            reason: "`transaction` without fields is not supported by firedrill yet".into(),
+        });
+    }
+    Ok(CommandKind::Transaction(t))
+}
+
+/// `startswith=(search terms)` or `startswith="search terms"`.
+fn boundary(c: &mut Cursor<'_>) -> Result<crate::ast::SearchExpr, ParseError> {
+    c.skip_ws();
+    match c.peek() {
+        Some('(') => {
+            let open = c.pos;
+            let mut depth = 0usize;
+            let bytes = c.text.as_bytes();
+            let mut i = open;
+            while i < c.end {
+                match bytes[i] {
+                    b'"' => i = crate::cursor::skip_quoted(bytes, i, c.end),
+                    b'(' => depth += 1,
+                    b')' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+            if i >= c.end {
+                return Err(c.error("unclosed ( in startswith/endswith"));
+            }
+            let mut inner = Cursor::new(c.text, open + 1, i);
+            let e = parse_search(&mut inner, &[])?;
+            c.pos = i + 1;
+            Ok(e)
+        }
+        Some('"') => {
+            let (s, _) = c.quoted()?;
+            let mut inner = Cursor::new(&s, 0, s.len());
+            parse_search(&mut inner, &[]).map_err(|mut e| {
+                e.text = c.text.to_string();
+                e.span = Span::new(c.pos, c.pos);
+                e
+            })
+        }
+        _ => {
+            Err(c.error("expected (search terms) or \"search terms\" after startswith=/endswith="))
+        }
+    }
 }
