@@ -15,6 +15,7 @@ pub mod expectations;
 pub mod lookups;
 pub mod plan;
 pub mod rba;
+pub mod replay_cmd;
 pub mod report;
 pub mod run;
 pub mod verdict;

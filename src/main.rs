@@ -27,6 +27,98 @@ enum Command {
     Coverage(CoverageArgs),
     /// Run one detection over one dataset stage by stage and show where it stops firing.
     Explain(ExplainArgs),
+    /// Send datasets (or the datasets detections name) to Splunk's HTTP Event Collector.
+    Replay(ReplayArgs),
+    /// Run a local HEC-compatible server that counts what it receives (dry runs).
+    HecSink(SinkArgs),
+}
+
+#[derive(Args)]
+struct ReplayArgs {
+    /// Dataset files, detection files or content directories.
+    #[arg(value_name = "DATASET|DETECTION|DIR", required = true)]
+    inputs: Vec<PathBuf>,
+    /// HEC base URL, e.g. https://splunk:8088 (repeat for an indexer cluster).
+    #[arg(long = "hec", value_name = "URL", required = true)]
+    hec: Vec<String>,
+    /// File holding the HEC token (default: the SPLUNK_HEC_TOKEN environment variable).
+    #[arg(long, value_name = "FILE")]
+    token_file: Option<PathBuf>,
+    /// `raw` (Splunk breaks lines and reads timestamps) or `event` (JSON envelopes).
+    #[arg(long, value_enum, default_value_t = HecEndpoint::Raw)]
+    endpoint: HecEndpoint,
+    /// Index to write to.
+    #[arg(long)]
+    index: Option<String>,
+    /// Override the source.
+    #[arg(long)]
+    source: Option<String>,
+    /// Override the sourcetype.
+    #[arg(long)]
+    sourcetype: Option<String>,
+    /// Override the host.
+    #[arg(long)]
+    host: Option<String>,
+    /// Wait for indexer acknowledgment (the token must have it enabled).
+    #[arg(long)]
+    ack: bool,
+    /// Seconds to wait for acknowledgment.
+    #[arg(long, default_value_t = 300)]
+    ack_timeout: u64,
+    /// Most uncompressed bytes per request (Splunk Cloud accepts about 1 MB).
+    #[arg(long, default_value_t = 1_000_000)]
+    batch_bytes: usize,
+    /// Send bodies uncompressed.
+    #[arg(long)]
+    no_gzip: bool,
+    /// Requests in flight.
+    #[arg(long, default_value_t = 4)]
+    in_flight: usize,
+    /// Move event times so the newest lands at this time (`now` or ISO 8601).
+    #[arg(long, value_name = "now|TIME")]
+    shift_time: Option<String>,
+    /// Extra CA certificate (PEM) to trust.
+    #[arg(long, value_name = "FILE")]
+    ca: Option<PathBuf>,
+    /// Do not verify TLS certificates (warned about).
+    #[arg(long)]
+    insecure: bool,
+    /// Content checkout for detections named as inputs.
+    #[arg(long, value_name = "DIR")]
+    content: Option<PathBuf>,
+    #[command(flatten)]
+    data: DataArgs,
+    /// Output format of the summary.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum HecEndpoint {
+    Raw,
+    Event,
+}
+
+#[derive(Args)]
+struct SinkArgs {
+    /// Port on 127.0.0.1.
+    #[arg(long, default_value_t = 8088)]
+    port: u16,
+    /// File holding the token to accept (default: SPLUNK_HEC_TOKEN).
+    #[arg(long, value_name = "FILE")]
+    token_file: Option<PathBuf>,
+    /// Answer with ack ids and serve /services/collector/ack.
+    #[arg(long)]
+    ack: bool,
+    /// Answer every Nth data request "server is busy" (503, code 9).
+    #[arg(long, default_value_t = 0)]
+    busy_every: usize,
+    /// Drop the connection on every Nth data request.
+    #[arg(long, default_value_t = 0)]
+    drop_every: usize,
+    /// Stop after this many seconds (default: run until interrupted).
+    #[arg(long)]
+    seconds: Option<u64>,
 }
 
 #[derive(Args)]
@@ -121,6 +213,8 @@ fn main() -> ExitCode {
         Command::Fetch(a) => cmd_fetch(a),
         Command::Coverage(a) => cmd_coverage(a),
         Command::Explain(a) => cmd_explain(a),
+        Command::Replay(a) => cmd_replay(a),
+        Command::HecSink(a) => cmd_sink(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -374,4 +468,189 @@ fn cmd_explain(a: ExplainArgs) -> Result<u8, String> {
         }
     );
     Ok(if last > 0 { 0 } else { 1 })
+}
+
+fn token(file: Option<&std::path::Path>) -> Result<String, String> {
+    let t = match file {
+        Some(f) => {
+            std::fs::read_to_string(f).map_err(|e| format!("--token-file {}: {e}", f.display()))?
+        }
+        None => std::env::var("SPLUNK_HEC_TOKEN").map_err(|_| {
+            "no HEC token: set SPLUNK_HEC_TOKEN or pass --token-file FILE".to_string()
+        })?,
+    };
+    let t = t.trim().to_string();
+    if t.is_empty() {
+        return Err("the HEC token is empty".into());
+    }
+    Ok(t)
+}
+
+/// The events of one input: a dataset file, or the test datasets of detections.
+fn replay_inputs(a: &ReplayArgs) -> Result<Vec<firedrill_value::Event>, String> {
+    let mut events = Vec::new();
+    let mut detections = Vec::new();
+    for input in &a.inputs {
+        if !input.exists() {
+            return Err(format!("{}: no such file or directory", input.display()));
+        }
+        let is_detection = input.is_dir()
+            || firedrill_content::load_detection_file(input).is_ok_and(|d| !d.is_empty());
+        if is_detection {
+            detections.push(input.clone());
+            continue;
+        }
+        let bytes = std::fs::read(input).map_err(|e| format!("{}: {e}", input.display()))?;
+        let meta = firedrill_events::SourceMeta {
+            source: a.source.clone(),
+            sourcetype: a.sourcetype.clone(),
+            host: a.host.clone(),
+        };
+        let out = firedrill_events::read_events(&bytes, &meta)
+            .map_err(|e| format!("{}: {e}", input.display()))?;
+        for s in &out.skipped {
+            eprintln!(
+                "firedrill: warning: {}: skipped {} bytes at byte offset {}: {}",
+                input.display(),
+                s.len,
+                s.offset,
+                s.reason
+            );
+        }
+        events.extend(out.events);
+    }
+    if !detections.is_empty() {
+        let loaded = plan::load(&detections, a.content.as_deref())?;
+        let f = fetcher(&a.data)?;
+        let mut seen = std::collections::HashSet::new();
+        for d in &loaded.detections {
+            for ad in d.tests.iter().flat_map(|t| &t.attack_data) {
+                if !seen.insert((ad.data.clone(), ad.source.clone(), ad.sourcetype.clone())) {
+                    continue;
+                }
+                let fetched = f.fetch(&ad.data).map_err(|e| e.to_string())?;
+                let bytes = std::fs::read(&fetched.path)
+                    .map_err(|e| format!("{}: {e}", fetched.path.display()))?;
+                let meta = firedrill_events::SourceMeta {
+                    source: ad
+                        .source
+                        .clone()
+                        .or_else(|| fetched.meta.as_ref().and_then(|m| m.source.clone())),
+                    sourcetype: ad
+                        .sourcetype
+                        .clone()
+                        .or_else(|| fetched.meta.as_ref().and_then(|m| m.sourcetype.clone())),
+                    host: None,
+                };
+                let out = firedrill_events::read_events(&bytes, &meta)
+                    .map_err(|e| format!("{}: {e}", fetched.path.display()))?;
+                events.extend(out.events);
+            }
+        }
+    }
+    Ok(events)
+}
+
+fn cmd_replay(a: ReplayArgs) -> Result<u8, String> {
+    let token = token(a.token_file.as_deref())?;
+    if a.insecure {
+        eprintln!("firedrill: warning: --insecure: TLS certificates are not verified; anyone on the path can read the token");
+    }
+    let events = replay_inputs(&a)?;
+    let overrides = firedrill::replay_cmd::Overrides {
+        index: a.index.clone(),
+        source: a.source.clone(),
+        sourcetype: a.sourcetype.clone(),
+        host: a.host.clone(),
+    };
+    let mut out = firedrill::replay_cmd::outgoing(&events, &overrides);
+    let raw = matches!(a.endpoint, HecEndpoint::Raw);
+    if let Some(spec) = &a.shift_time {
+        let target = firedrill::replay_cmd::target_time(spec)?;
+        let delta = firedrill::replay_cmd::shift(&mut out, target, raw)?;
+        eprintln!("firedrill: shifted event times by {delta:.0} s");
+    }
+    let opts = firedrill_replay::ReplayOptions {
+        urls: a.hec.clone(),
+        token,
+        endpoint: if raw {
+            firedrill_replay::Endpoint::Raw
+        } else {
+            firedrill_replay::Endpoint::Event
+        },
+        max_batch_bytes: a.batch_bytes,
+        gzip: !a.no_gzip,
+        in_flight: a.in_flight,
+        ack: a.ack,
+        ack_timeout: std::time::Duration::from_secs(a.ack_timeout),
+        ca_file: a.ca.clone(),
+        insecure: a.insecure,
+        ..firedrill_replay::ReplayOptions::default()
+    };
+    let total = out.len() as u64;
+    let bar = if std::io::stderr().is_terminal() {
+        let b = indicatif::ProgressBar::new(total);
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} events {per_sec} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let started = std::time::Instant::now();
+    let progress = |p: firedrill_replay::Progress| {
+        bar.set_position(p.events);
+        let secs = started.elapsed().as_secs_f64().max(1e-3);
+        bar.set_message(format!("{:.1} MB/s", p.bytes as f64 / 1e6 / secs));
+    };
+    let sum =
+        firedrill_replay::replay(out.into_iter(), &opts, &progress).map_err(|e| e.to_string())?;
+    bar.finish_and_clear();
+    match a.format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&sum).map_err(|e| e.to_string())?),
+        Format::Table => println!(
+            "{} events, {:.1} MB in {} batches to {} endpoint(s) in {:.2} s ({:.0} events/s, {:.1} MB/s): {} {}, {} failed, {} retries",
+            sum.events,
+            sum.bytes as f64 / 1e6,
+            sum.batches,
+            sum.per_endpoint.len(),
+            sum.duration_s,
+            sum.events as f64 / sum.duration_s.max(1e-9),
+            sum.bytes as f64 / 1e6 / sum.duration_s.max(1e-9),
+            if sum.ack { sum.acknowledged } else { sum.accepted },
+            if sum.ack { "acknowledged" } else { "accepted" },
+            sum.failed,
+            sum.retries
+        ),
+    }
+    Ok(if sum.failed > 0 { 1 } else { 0 })
+}
+
+fn cmd_sink(a: SinkArgs) -> Result<u8, String> {
+    let token = token(a.token_file.as_deref())?;
+    let sink = firedrill_replay::Sink::start(
+        firedrill_replay::SinkOptions {
+            token,
+            ack: a.ack,
+            busy_every: a.busy_every,
+            drop_every: a.drop_every,
+            ..firedrill_replay::SinkOptions::default()
+        },
+        a.port,
+    )
+    .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}", a.port))?;
+    println!("HEC sink listening on {}", sink.url());
+    let started = std::time::Instant::now();
+    loop {
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        let s = sink.stats();
+        eprintln!(
+            "{} events, {} requests ({} gzip), {} busy, {} dropped",
+            s.events, s.data_requests, s.gzip_requests, s.busy_replies, s.dropped
+        );
+        if a.seconds.is_some_and(|n| started.elapsed().as_secs() >= n) {
+            return Ok(0);
+        }
+    }
 }

@@ -318,3 +318,112 @@ fn writes_contentctl_summary_yml() {
             && y.get("percent_complete").is_some()
     );
 }
+
+const SYSMON: &str = "examples/attack_data/datasets/attack_techniques/T1003.001/firedrill_example/windows-sysmon.log";
+
+fn hec_sink(token: &str) -> firedrill_replay::Sink {
+    firedrill_replay::Sink::start(
+        firedrill_replay::SinkOptions {
+            token: token.into(),
+            ack: true,
+            busy_every: 2,
+            ..Default::default()
+        },
+        0,
+    )
+    .unwrap()
+}
+
+#[test]
+fn replays_a_dataset_into_hec() {
+    let sink = hec_sink("tok-123");
+    let out = firedrill()
+        .env("SPLUNK_HEC_TOKEN", "tok-123")
+        .args([
+            "replay",
+            SYSMON,
+            "--hec",
+            sink.url(),
+            "--ack",
+            "--index",
+            "attack",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sum: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(sum["events"], 5);
+    assert_eq!(sum["acknowledged"], 5);
+    assert_eq!(sum["failed"], 0);
+    let got = sink.events();
+    assert_eq!(got.len(), 5, "every XML event arrived once");
+    assert!(got.iter().all(|e| e.index.as_deref() == Some("attack")));
+    assert!(got
+        .iter()
+        .all(|e| e.sourcetype.as_deref() == Some("XmlWinEventLog")));
+    assert!(got[0].raw.starts_with("<Event") && got[0].raw.ends_with("</Event>"));
+}
+
+#[test]
+fn replays_the_datasets_a_detection_names_with_shifted_times() {
+    let sink = hec_sink("tok-123");
+    let out = firedrill()
+        .env("SPLUNK_HEC_TOKEN", "tok-123")
+        .args([
+            "replay",
+            "examples/detections/endpoint/example_comsvcs_minidump.yml",
+            "--data",
+            "examples/attack_data",
+            "--offline",
+            "--hec",
+            sink.url(),
+            "--endpoint",
+            "event",
+            "--shift-time",
+            "2030-01-01T00:00:00Z",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got = sink.events();
+    assert_eq!(got.len(), 5);
+    let newest = got.iter().filter_map(|e| e.time).fold(f64::MIN, f64::max);
+    assert_eq!(
+        newest, 1_893_456_000.0,
+        "the newest event lands at the target time"
+    );
+}
+
+#[test]
+fn a_bad_hec_token_fails_without_printing_it() {
+    let sink = hec_sink("right");
+    let out = firedrill()
+        .env("SPLUNK_HEC_TOKEN", "wrong-secret-token")
+        .args(["replay", SYSMON, "--hec", sink.url()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(all.contains("Invalid token"), "{all}");
+    assert!(!all.contains("wrong-secret-token"), "token leaked: {all}");
+    firedrill()
+        .env_remove("SPLUNK_HEC_TOKEN")
+        .args(["replay", SYSMON, "--hec", sink.url()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("SPLUNK_HEC_TOKEN"));
+}
