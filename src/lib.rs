@@ -18,4 +18,5 @@ pub mod rba;
 pub mod replay_cmd;
 pub mod report;
 pub mod run;
+pub mod splunk;
 pub mod verdict;

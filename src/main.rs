@@ -190,6 +190,27 @@ struct RunArgs {
     /// Also write contentctl's test_results/summary.yml to FILE.
     #[arg(long, value_name = "FILE")]
     summary_yml: Option<PathBuf>,
+    /// Also run each test in this Splunk (management URL, e.g. https://splunk:8089)
+    /// and fail on any disagreement; credentials from SPLUNK_TOKEN, or
+    /// SPLUNK_USERNAME and SPLUNK_PASSWORD.
+    #[arg(long, value_name = "URL", requires = "hec")]
+    splunk: Option<String>,
+    /// HEC URL(s) of that Splunk, for replaying the test data (token from
+    /// SPLUNK_HEC_TOKEN or --token-file).
+    #[arg(long = "hec", value_name = "URL")]
+    hec: Vec<String>,
+    /// File holding the HEC token.
+    #[arg(long, value_name = "FILE")]
+    token_file: Option<PathBuf>,
+    /// Prefix of the indexes the test data is replayed into (one per test).
+    #[arg(long, value_name = "NAME", default_value = "firedrill")]
+    splunk_index: String,
+    /// Extra CA certificate (PEM) for Splunk's TLS.
+    #[arg(long, value_name = "FILE")]
+    ca: Option<PathBuf>,
+    /// Do not verify Splunk's TLS certificates (warned about).
+    #[arg(long)]
+    insecure: bool,
 }
 
 #[derive(Args)]
@@ -273,7 +294,7 @@ fn cmd_run(a: RunArgs) -> Result<u8, String> {
     let f = fetcher(&a.data)?;
     let warn = |m: String| eprintln!("firedrill: warning: {m}");
     let lookups = std::sync::Arc::new(firedrill::lookups::Lookups::new(&loaded.content));
-    let r = run::run(
+    let mut r = run::run(
         &planned,
         &f,
         &exps,
@@ -281,6 +302,29 @@ fn cmd_run(a: RunArgs) -> Result<u8, String> {
         &warn,
         std::io::stderr().is_terminal() && planned.len() > 20,
     );
+    if let Some(url) = &a.splunk {
+        if a.insecure {
+            eprintln!("firedrill: warning: --insecure: TLS certificates are not verified");
+        }
+        let client = firedrill::splunk::SplunkClient::from_env(url, a.insecure, a.ca.as_deref())?;
+        let hec = firedrill_replay::ReplayOptions {
+            urls: a.hec.clone(),
+            token: token(a.token_file.as_deref())?,
+            ca_file: a.ca.clone(),
+            insecure: a.insecure,
+            ack: true,
+            ..firedrill_replay::ReplayOptions::default()
+        };
+        firedrill::splunk::differential(
+            &planned,
+            &mut r,
+            &f,
+            &client,
+            &hec,
+            &a.splunk_index,
+            &warn,
+        );
+    }
     match a.format {
         Format::Table => print!(
             "{}",

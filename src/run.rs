@@ -59,6 +59,9 @@ pub struct TestReport {
     pub datasets: Vec<DatasetReport>,
     /// Wall time of the search, in milliseconds.
     pub duration_ms: f64,
+    /// Splunk's answer, when the differential check ran (`--splunk`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub splunk: Option<crate::splunk::SplunkAnswer>,
 }
 
 /// The result of one detection (its worst test decides its status).
@@ -401,6 +404,7 @@ fn run_detection(
             risk: Vec::new(),
             datasets,
             duration_ms: 0.0,
+            splunk: None,
         };
         let judgement = if t.test_type.eq_ignore_ascii_case("manual") {
             Judgement::new(Status::Skip, "manual test")

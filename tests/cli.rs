@@ -427,3 +427,102 @@ fn a_bad_hec_token_fails_without_printing_it() {
         .code(2)
         .stderr(predicate::str::contains("SPLUNK_HEC_TOKEN"));
 }
+
+/// A stand-in Splunk: HEC and the REST search API on one port, answering searches by
+/// expanding the content's macros and running them over what it received — or, with
+/// `disagree`, always answering no results.
+fn fake_splunk(disagree: bool) -> firedrill_replay::Sink {
+    let sink = hec_sink("tok-123");
+    let content = firedrill_content::load_content(Path::new("examples"));
+    sink.set_search_handler(std::sync::Arc::new(
+        move |search: &str, received: &[firedrill_replay::ReceivedEvent]| {
+            if disagree || search.contains("| delete") {
+                return Ok(Vec::new());
+            }
+            let expanded = firedrill_content::expand_macros(search, &content.macros)
+                .map_err(|e| e.to_string())?
+                .text;
+            let pipeline = firedrill_spl::parse(&expanded).map_err(|e| e.to_string())?;
+            let mut events = Vec::new();
+            for r in received {
+                let meta = firedrill_events::SourceMeta {
+                    source: r.source.clone(),
+                    sourcetype: r.sourcetype.clone(),
+                    host: r.host.clone(),
+                };
+                events.extend(
+                    firedrill_events::read_events(r.raw.as_bytes(), &meta)
+                        .map_err(|e| e.to_string())?
+                        .events,
+                );
+            }
+            let view = firedrill::datasource::DataView::new(events);
+            let rows = firedrill_spl::run(&pipeline, &view).map_err(|e| e.to_string())?;
+            Ok(rows
+                .into_iter()
+                .map(|r| {
+                    r.into_iter()
+                        .map(|(k, v)| (k, serde_json::Value::String(v.to_string())))
+                        .collect()
+                })
+                .collect())
+        },
+    ));
+    sink
+}
+
+fn differential_run(sink: &firedrill_replay::Sink) -> (i32, serde_json::Value) {
+    let out = firedrill()
+        .env("SPLUNK_HEC_TOKEN", "tok-123")
+        .env("SPLUNK_TOKEN", "tok-123")
+        .args([
+            "run",
+            "examples/detections/endpoint/example_comsvcs_minidump.yml",
+            "--data",
+            "examples/attack_data",
+            "--offline",
+            "--format",
+            "json",
+            "--splunk",
+            sink.url(),
+            "--hec",
+            sink.url(),
+        ])
+        .output()
+        .unwrap();
+    let json = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+    (out.status.code().unwrap_or(-1), json)
+}
+
+#[test]
+fn the_differential_check_agrees_with_a_splunk_that_agrees() {
+    let sink = fake_splunk(false);
+    let (code, json) = differential_run(&sink);
+    let t = &json["detections"][0]["tests"][0];
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(t["splunk"]["results"], 2);
+    assert_eq!(t["splunk"]["agree"], true);
+    assert_eq!(
+        sink.events().len(),
+        5,
+        "the test data was replayed into Splunk"
+    );
+    assert!(sink.events().iter().all(|e| e
+        .index
+        .as_deref()
+        .is_some_and(|i| i.starts_with("firedrill_"))));
+}
+
+#[test]
+fn a_disagreement_with_splunk_fails_with_both_answers() {
+    let sink = fake_splunk(true);
+    let (code, json) = differential_run(&sink);
+    let d = &json["detections"][0];
+    assert_eq!(code, 1, "{json}");
+    assert_eq!(d["status"], "fail");
+    let reason = d["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("Splunk returned 0 results") && reason.contains("firedrill 2"),
+        "{reason}"
+    );
+}

@@ -29,7 +29,8 @@ impl Request {
     }
 }
 
-fn decode(s: &str) -> String {
+/// Decodes `%XX` and `+` in a URL or form component.
+pub fn url_decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -70,7 +71,7 @@ pub fn read_request(r: &mut BufReader<TcpStream>) -> Option<Request> {
         .filter(|p| !p.is_empty())
         .map(|p| {
             let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (decode(k), decode(v))
+            (url_decode(k), url_decode(v))
         })
         .collect();
     let mut headers = Vec::new();
@@ -106,6 +107,7 @@ pub fn read_request(r: &mut BufReader<TcpStream>) -> Option<Request> {
 pub fn respond(w: &mut TcpStream, status: u16, body: &str) -> std::io::Result<()> {
     let reason = match status {
         200 => "OK",
+        201 => "Created",
         400 => "Bad Request",
         401 => "Unauthorized",
         403 => "Forbidden",

@@ -10,7 +10,7 @@ mod http;
 pub mod sink;
 
 pub use client::{replay, Endpoint, HecError, Outgoing, Progress, ReplayOptions, ReplaySummary};
-pub use sink::{ReceivedEvent, Sink, SinkOptions, SinkStats};
+pub use sink::{ReceivedEvent, SearchHandler, Sink, SinkOptions, SinkStats};
 
 /// HEC status codes and their documented texts.
 pub fn code_text(code: i64) -> &'static str {

@@ -85,11 +85,23 @@ struct State {
     channels: HashMap<String, Channel>,
 }
 
+/// Answers a REST search (`/services/search/jobs`, `exec_mode=oneshot`) over the
+/// events received so far: the search text and the events in, result rows out.
+pub type SearchHandler = Arc<
+    dyn Fn(
+            &str,
+            &[ReceivedEvent],
+        ) -> Result<Vec<serde_json::Map<String, serde_json::Value>>, String>
+        + Send
+        + Sync,
+>;
+
 /// A running sink; it stops with the process.
 pub struct Sink {
     url: String,
     state: Arc<Mutex<State>>,
     opts: Arc<Mutex<SinkOptions>>,
+    search: Arc<Mutex<Option<SearchHandler>>>,
 }
 
 impl Sink {
@@ -99,14 +111,20 @@ impl Sink {
         let url = format!("http://{}", listener.local_addr()?);
         let state: Arc<Mutex<State>> = Arc::default();
         let opts = Arc::new(Mutex::new(opts));
-        let (s, o) = (state.clone(), opts.clone());
+        let search: Arc<Mutex<Option<SearchHandler>>> = Arc::default();
+        let (s, o, h) = (state.clone(), opts.clone(), search.clone());
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                let (s, o) = (s.clone(), o.clone());
-                std::thread::spawn(move || serve(stream, &s, &o));
+                let (s, o, h) = (s.clone(), o.clone(), h.clone());
+                std::thread::spawn(move || serve(stream, &s, &o, &h));
             }
         });
-        Ok(Sink { url, state, opts })
+        Ok(Sink {
+            url,
+            state,
+            opts,
+            search,
+        })
     }
 
     /// `http://127.0.0.1:PORT`
@@ -130,6 +148,13 @@ impl Sink {
             .unwrap_or_default()
     }
 
+    /// Makes the sink answer Splunk's REST search API too (a stand-in management port).
+    pub fn set_search_handler(&self, h: SearchHandler) {
+        if let Ok(mut slot) = self.search.lock() {
+            *slot = Some(h);
+        }
+    }
+
     /// Changes the behaviour while running (e.g. turn unhealthy).
     pub fn set_options(&self, f: impl FnOnce(&mut SinkOptions)) {
         if let Ok(mut o) = self.opts.lock() {
@@ -146,7 +171,12 @@ fn reply(w: &mut TcpStream, status: u16, code: i64) -> bool {
     respond(w, status, &body).is_ok()
 }
 
-fn serve(stream: TcpStream, state: &Mutex<State>, opts: &Mutex<SinkOptions>) {
+fn serve(
+    stream: TcpStream,
+    state: &Mutex<State>,
+    opts: &Mutex<SinkOptions>,
+    search: &Mutex<Option<SearchHandler>>,
+) {
     let _ = stream.set_nodelay(true);
     let Ok(read_half) = stream.try_clone() else {
         return;
@@ -160,6 +190,15 @@ fn serve(stream: TcpStream, state: &Mutex<State>, opts: &Mutex<SinkOptions>) {
         };
         if let Ok(mut s) = state.lock() {
             s.stats.requests += 1;
+        }
+        if req.path.starts_with("/services/search")
+            || req.path.starts_with("/services/data/indexes")
+        {
+            let h = search.lock().ok().and_then(|h| h.clone());
+            if !rest(&req, &mut w, state, &o, h) {
+                return;
+            }
+            continue;
         }
         if !handle(&req, &mut w, state, &o) {
             return;
@@ -396,4 +435,68 @@ fn ack(req: &Request, w: &mut TcpStream, state: &Mutex<State>, o: &SinkOptions) 
         }
     }
     respond(w, 200, &format!("{{\"acks\":{{{}}}}}", answers.join(","))).is_ok()
+}
+
+/// An `application/x-www-form-urlencoded` body.
+fn form(body: &[u8]) -> Vec<(String, String)> {
+    String::from_utf8_lossy(body)
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (crate::http::url_decode(k), crate::http::url_decode(v))
+        })
+        .collect()
+}
+
+/// The management-port stand-in: index creation and oneshot searches. Accepts a
+/// `Bearer <token>` or `Splunk <token>` with the sink's token, or any Basic login.
+fn rest(
+    req: &Request,
+    w: &mut TcpStream,
+    state: &Mutex<State>,
+    o: &SinkOptions,
+    h: Option<SearchHandler>,
+) -> bool {
+    let authed = match req.header("Authorization") {
+        Some(a) => {
+            a.starts_with("Basic ")
+                || a.strip_prefix("Bearer ")
+                    .or_else(|| a.strip_prefix("Splunk "))
+                    == Some(o.token.as_str())
+        }
+        None => false,
+    };
+    if !authed {
+        return respond(
+            w,
+            401,
+            "{\"messages\":[{\"type\":\"WARN\",\"text\":\"call not properly authenticated\"}]}",
+        )
+        .is_ok();
+    }
+    if req.path.starts_with("/services/data/indexes") {
+        return respond(w, 201, "{\"entry\":[]}").is_ok();
+    }
+    let Some(h) = h else {
+        return respond(w, 404, "{\"messages\":[{\"type\":\"ERROR\",\"text\":\"search is not available on this sink\"}]}").is_ok();
+    };
+    let params = form(&req.body);
+    let search = params
+        .iter()
+        .find(|(k, _)| k == "search")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    let events = state.lock().map(|s| s.events.clone()).unwrap_or_default();
+    match h(&search, &events) {
+        Ok(rows) => {
+            let body = serde_json::json!({ "results": rows }).to_string();
+            respond(w, 200, &body).is_ok()
+        }
+        Err(e) => {
+            let body =
+                serde_json::json!({ "messages": [{ "type": "FATAL", "text": e }] }).to_string();
+            respond(w, 400, &body).is_ok()
+        }
+    }
 }
