@@ -1,4 +1,4 @@
-//! Compressed and archived datasets: gzip, and tar (inside gzip or not). Limits guard
+//! Compressed and archived datasets: gzip, tar (inside gzip or not) and zip. Limits guard
 //! against decompression bombs; archive member names are only labels (nothing is
 //! written to disk), so path traversal in them cannot escape anywhere.
 
@@ -64,6 +64,45 @@ pub fn untar(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
     Ok(out)
 }
 
+/// True if `bytes` start like a zip archive.
+pub fn is_zip(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"PK\x03\x04")
+}
+
+/// The files in a zip archive: (name, bytes), within the same limits as gzip.
+pub fn unzip(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let mut ar = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map_err(|e| format!("zip archive is corrupt: {e}"))?;
+    let limit = MAX_EXPANDED.min((bytes.len() as u64).saturating_mul(MAX_RATIO).max(1 << 20));
+    let mut total = 0u64;
+    let mut out = Vec::new();
+    for i in 0..ar.len() {
+        let mut f = ar
+            .by_index(i)
+            .map_err(|e| format!("zip member {i} cannot be read: {e}"))?;
+        if f.is_dir() {
+            continue;
+        }
+        let name = f
+            .name()
+            .map(|n| n.into_owned())
+            .unwrap_or_else(|_| format!("member {i}"));
+        let mut data = Vec::new();
+        (&mut f)
+            .take(limit - total.min(limit) + 1)
+            .read_to_end(&mut data)
+            .map_err(|e| format!("zip member {name} is corrupt or encrypted: {e}"))?;
+        total += data.len() as u64;
+        if total > limit {
+            return Err(format!(
+                "zip archive expands past {limit} bytes: refusing a possible decompression bomb"
+            ));
+        }
+        out.push((name, data));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,6 +121,22 @@ mod tests {
         let err = gunzip(&bomb).unwrap_err();
         assert!(err.contains("decompression bomb"), "{err}");
         assert!(gunzip(b"\x1f\x8bnot gzip").is_err());
+    }
+
+    #[test]
+    fn zip_members() {
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        w.start_file("data/a.log", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        w.write_all(b"x=1\ny=2\n").unwrap();
+        let bytes = w.finish().unwrap().into_inner();
+        assert!(is_zip(&bytes));
+        let files = unzip(&bytes).unwrap();
+        assert_eq!(
+            files,
+            vec![("data/a.log".to_string(), b"x=1\ny=2\n".to_vec())]
+        );
+        assert!(unzip(b"PK\x03\x04broken").is_err());
     }
 
     #[test]

@@ -174,8 +174,13 @@ pub fn read_events(bytes: &[u8], meta: &SourceMeta) -> Result<ReadOutcome, ReadE
         let inner = archive::gunzip(bytes).map_err(ReadError::Archive)?;
         return read_events(&inner, meta);
     }
-    if archive::is_tar(bytes) {
-        let members = archive::untar(bytes).map_err(ReadError::Archive)?;
+    if archive::is_tar(bytes) || archive::is_zip(bytes) {
+        let members = if archive::is_zip(bytes) {
+            archive::unzip(bytes)
+        } else {
+            archive::untar(bytes)
+        }
+        .map_err(ReadError::Archive)?;
         let mut out = ReadOutcome {
             format: Format::Unknown,
             events: Vec::new(),
