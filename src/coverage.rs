@@ -150,7 +150,7 @@ fn cause_key(s: &str) -> String {
         return cut.split(" (byte offset").next().unwrap_or(cut).to_string();
     }
     if cut.starts_with("regular expression not supported") {
-        return "regular expression uses PCRE features the regex engine lacks".into();
+        return "regular expression neither regex engine accepts".into();
     }
     cut.to_string()
 }

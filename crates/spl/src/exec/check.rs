@@ -60,14 +60,14 @@ pub fn check_supported(p: &Pipeline) -> Result<(), Unsupported> {
     Ok(())
 }
 
-/// Splunk regexes are PCRE; the few PCRE features the regex crate lacks (look-around,
-/// back-references) are reported as unsupported before the search runs.
+/// Splunk regexes are PCRE; a pattern neither regex engine can compile is reported as
+/// unsupported before the search runs.
 fn check_regex(pattern: &str, span: Span) -> Result<(), Unsupported> {
     match functions::regex(pattern, span) {
         Ok(_) => Ok(()),
         Err(e) => Err(unsupported(
             format!(
-                "regular expression not supported by firedrill's regex engine: {}",
+                "regular expression not supported by firedrill's regex engines: {}",
                 e.message
             ),
             span,

@@ -395,8 +395,8 @@ pub fn makemv(rows: &mut [Row], field: &str, delim: &str) {
 
 /// `rex`: named capture groups of `re` become fields, one value per match up to
 /// `max_match` (0: all).
-pub fn rex(rows: &mut [Row], field: &str, re: &regex::Regex, max_match: usize) {
-    let names: Vec<&str> = re.capture_names().flatten().collect();
+pub fn rex(rows: &mut [Row], field: &str, re: &super::re::Re, max_match: usize) {
+    let names: Vec<String> = re.names();
     for row in rows.iter_mut() {
         let texts: Vec<String> = match row.get(field) {
             Some(v) => v.values().iter().map(|x| x.to_string()).collect(),
@@ -405,14 +405,14 @@ pub fn rex(rows: &mut [Row], field: &str, re: &regex::Regex, max_match: usize) {
         let mut found: Vec<Vec<Value>> = vec![Vec::new(); names.len()];
         let mut matches = 0;
         'outer: for t in &texts {
-            for caps in re.captures_iter(t) {
+            for caps in re.named_captures(t, &names) {
                 if max_match != 0 && matches >= max_match {
                     break 'outer;
                 }
                 matches += 1;
-                for (i, n) in names.iter().enumerate() {
-                    if let Some(m) = caps.name(n) {
-                        found[i].push(Value::str(m.as_str()));
+                for (i, m) in caps.into_iter().enumerate() {
+                    if let Some(m) = m {
+                        found[i].push(Value::Str(m));
                     }
                 }
             }
@@ -426,7 +426,7 @@ pub fn rex(rows: &mut [Row], field: &str, re: &regex::Regex, max_match: usize) {
 }
 
 /// `rex mode=sed "s/re/replacement/flags"` on `field`.
-pub fn sed(rows: &mut [Row], field: &str, re: &regex::Regex, replacement: &str, global: bool) {
+pub fn sed(rows: &mut [Row], field: &str, re: &super::re::Re, replacement: &str, global: bool) {
     for row in rows.iter_mut() {
         if let Some(v) = row.get(field) {
             let out = match v {
@@ -442,12 +442,8 @@ pub fn sed(rows: &mut [Row], field: &str, re: &regex::Regex, replacement: &str, 
     }
 }
 
-fn sub(re: &regex::Regex, text: &str, rep: &str, global: bool) -> String {
-    if global {
-        re.replace_all(text, rep).into_owned()
-    } else {
-        re.replace(text, rep).into_owned()
-    }
+fn sub(re: &super::re::Re, text: &str, rep: &str, global: bool) -> String {
+    re.replace(text, rep, global).into_owned()
 }
 
 /// Splits a sed expression `s/re/rep/flags` into its parts (the regex crate's `${1}`
@@ -502,7 +498,7 @@ mod more_tests {
     #[test]
     fn rex_named_groups_and_max_match() {
         let mut rows = vec![Row::from([("_raw".to_string(), Value::str("a=1 a=2 a=3"))])];
-        let re = regex::Regex::new(r"a=(?<n>\d)").unwrap();
+        let re = super::super::re::Re::new(r"a=(?<n>\d)").unwrap();
         rex(&mut rows, "_raw", &re, 2);
         assert_eq!(
             rows[0]["n"],
@@ -519,7 +515,13 @@ mod more_tests {
             "_raw".to_string(),
             Value::str("cc=1234-5678-1234-5678"),
         )])];
-        sed(&mut rows, "_raw", &regex::Regex::new(&re).unwrap(), &rep, g);
+        sed(
+            &mut rows,
+            "_raw",
+            &super::super::re::Re::new(&re).unwrap(),
+            &rep,
+            g,
+        );
         assert_eq!(rows[0]["_raw"], Value::str("cc=XXXX-XXXX-XXXX-5678"));
     }
 

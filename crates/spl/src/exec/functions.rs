@@ -2,11 +2,11 @@
 //! `case`, `coalesce` and the multivalue lambdas evaluate only what Splunk evaluates.
 
 use super::eval::{compare, eval, like, truth, EvalError};
+use super::re::Re;
 use super::time;
 use crate::ast::Expr;
 use crate::span::Span;
 use firedrill_value::{format_number, Row, Value};
-use regex::Regex;
 use std::cell::RefCell;
 use std::collections::HashMap;
 
@@ -97,16 +97,16 @@ fn err(span: Span, message: impl Into<String>) -> EvalError {
 }
 
 thread_local! {
-    static REGEX_CACHE: RefCell<HashMap<String, Regex>> = RefCell::new(HashMap::new());
+    static REGEX_CACHE: RefCell<HashMap<String, Re>> = RefCell::new(HashMap::new());
 }
 
 /// Compiles a regex once per thread and pattern.
-pub fn regex(pattern: &str, span: Span) -> Result<Regex, EvalError> {
+pub fn regex(pattern: &str, span: Span) -> Result<Re, EvalError> {
     REGEX_CACHE.with(|cache| {
         if let Some(r) = cache.borrow().get(pattern) {
             return Ok(r.clone());
         }
-        let r = Regex::new(&pcre_compat(pattern))
+        let r = Re::new(&pcre_compat(pattern))
             .map_err(|e| err(span, format!("invalid regular expression `{pattern}`: {e}")))?;
         cache.borrow_mut().insert(pattern.to_string(), r.clone());
         Ok(r)
@@ -129,6 +129,16 @@ pub fn pcre_compat(pattern: &str) -> String {
                 out.push(c);
                 if let Some(&n) = chars.get(i + 1) {
                     out.push(n);
+                    // `\x{202E}`, `\p{L}`, `\k{name}`: the braces belong to the escape.
+                    if matches!(n, 'x' | 'p' | 'P' | 'k' | 'g' | 'N')
+                        && chars.get(i + 2) == Some(&'{')
+                    {
+                        if let Some(close) = chars[i + 2..].iter().position(|&ch| ch == '}') {
+                            out.extend(&chars[i + 2..=i + 2 + close]);
+                            i += 3 + close;
+                            continue;
+                        }
+                    }
                 }
                 i += 2;
                 continue;
@@ -345,7 +355,7 @@ pub fn call(name: &str, args: &[Expr], row: &Row, span: Span) -> Result<Value, E
                 (Some(p), Some(rep)) if !s.is_null() => {
                     let r = regex(&p, span)?;
                     let rep = backrefs(&rep);
-                    map_text(s, |t| r.replace_all(t, rep.as_str()).into_owned())
+                    map_text(s, |t| r.replace(t, rep.as_str(), true).into_owned())
                 }
                 _ => Value::Null,
             }
@@ -896,7 +906,8 @@ mod tests {
         );
         assert_eq!(pcre_compat(r"\d{1,3}x{2}"), r"\d{1,3}x{2}");
         assert_eq!(pcre_compat(r"[{}]"), r"[{}]");
-        assert!(Regex::new(&pcre_compat(r"(^%{|^)(?P<x>.*?)(}$|$)")).is_ok());
+        assert_eq!(pcre_compat(r"\x{202E}\p{L}"), r"\x{202E}\p{L}");
+        assert!(Re::new(&pcre_compat(r"(^%{|^)(?P<x>.*?)(}$|$)")).is_ok());
     }
 
     #[test]

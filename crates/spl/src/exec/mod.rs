@@ -12,6 +12,7 @@ pub mod functions;
 mod hash;
 pub mod lookup;
 mod pipeline;
+pub mod re;
 pub mod reshape;
 pub mod search;
 pub mod stats;
