@@ -188,9 +188,15 @@ fn data_gap(sts: &[String], dms: &[String]) -> Option<String> {
             "sourcetype `{st}` has no reader with its add-on's fields"
         ));
     }
+    if let Some(dm) = dms.iter().find(|dm| !firedrill_events::datamodel_known(dm)) {
+        return Some(format!("data model `{dm}` has no mapping"));
+    }
     dms.iter()
-        .find(|dm| !firedrill_events::datamodel_known(dm))
-        .map(|dm| format!("data model `{dm}` has no mapping"))
+        .find(|dm| {
+            !sts.iter()
+                .any(|st| firedrill_events::datamodel_fed_by(dm, st))
+        })
+        .map(|dm| format!("data model `{dm}` is not mapped from {}", sts.join(", ")))
 }
 
 /// Computes coverage for planned detections.

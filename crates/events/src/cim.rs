@@ -73,6 +73,19 @@ pub fn datamodel_known(name: &str) -> bool {
     resolve(name).is_some()
 }
 
+/// True if events of `sourcetype` can populate the data model `name`: one of its
+/// constraints names that sourcetype, or names a Windows channel and the sourcetype
+/// carries Windows event logs.
+pub fn datamodel_fed_by(name: &str, sourcetype: &str) -> bool {
+    let Some((_, ds)) = resolve(name) else {
+        return false;
+    };
+    let st = sourcetype.to_ascii_lowercase();
+    let windows =
+        st.starts_with("xmlwineventlog") || st.starts_with("wineventlog") || st == "sysmon:linux";
+    ds.from.iter().any(|w| w.could_take(&st, windows))
+}
+
 /// Rows of a data model dataset from `events`.
 pub fn datamodel_rows(dataset: &str, events: &[Event]) -> Result<Vec<Row>, CimError> {
     let (name, ds) = resolve(dataset).ok_or_else(|| CimError::UnknownDataset {
@@ -140,6 +153,30 @@ mod tests {
             rows[0]["Processes.original_file_name"],
             Value::str("unknown")
         );
+    }
+
+    #[test]
+    fn suricata_http_records_map_to_web() {
+        let eve = r#"{"timestamp":"2023-06-01T10:00:00.000000+0000","event_type":"http","src_ip":"10.0.0.5","src_port":51000,"dest_ip":"192.0.2.10","dest_port":443,"http":{"hostname":"vpn.example","url":"/remote/fgt_lang?lang=/../../x","http_user_agent":"curl/8.0","http_method":"GET","status":200,"length":12}}
+{"timestamp":"2023-06-01T10:00:01.000000+0000","event_type":"dns","src_ip":"10.0.0.5"}"#;
+        let out = crate::read_events(
+            eve.as_bytes(),
+            &crate::SourceMeta {
+                sourcetype: Some("suricata".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let rows = datamodel_rows("Web", &out.events).unwrap();
+        assert_eq!(rows.len(), 1, "only http records are Web events");
+        let r = &rows[0];
+        assert_eq!(r["Web.url"], Value::str("/remote/fgt_lang?lang=/../../x"));
+        assert_eq!(r["Web.uri_path"], Value::str("/remote/fgt_lang"));
+        assert_eq!(r["Web.uri_query"], Value::str("lang=/../../x"));
+        assert_eq!(r["Web.url_length"], Value::Num(30.0));
+        assert_eq!(r["Web.status"], Value::str("200"));
+        assert_eq!(r["Web.dest"], Value::str("192.0.2.10"));
+        assert_eq!(r["Web.http_method"], Value::str("GET"));
     }
 
     #[test]

@@ -15,7 +15,7 @@ mod ssa;
 mod ta;
 mod xmlwin;
 
-pub use cim::{datamodel_known, datamodel_names, datamodel_rows, CimError};
+pub use cim::{datamodel_fed_by, datamodel_known, datamodel_names, datamodel_rows, CimError};
 pub use ssa::ssa_enriched;
 
 use firedrill_value::Event;

@@ -25,12 +25,19 @@ impl Channels {
 }
 
 /// Which events a rule or dataset takes: a channel (or several) and, optionally,
-/// EventCodes.
+/// EventCodes; or a sourcetype and field values. Every condition given must hold.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct When {
     /// The event's `Channel` (case-insensitive).
-    pub channel: Channels,
+    #[serde(default)]
+    pub channel: Option<Channels>,
+    /// The event's sourcetype (case-insensitive).
+    #[serde(default)]
+    pub sourcetype: Option<Channels>,
+    /// Fields that must have these values.
+    #[serde(default)]
+    pub fields: BTreeMap<String, String>,
     /// EventCodes; any when absent.
     #[serde(default, rename = "EventCode")]
     pub event_code: Option<Vec<String>>,
@@ -56,16 +63,37 @@ fn first_str<'a>(row: &'a Row, field: &str) -> Option<&'a str> {
 }
 
 impl When {
+    /// True if events of this sourcetype (lower-case; `windows` when it carries
+    /// Windows event logs) can satisfy the condition.
+    pub fn could_take(&self, sourcetype: &str, windows: bool) -> bool {
+        match (&self.sourcetype, &self.channel) {
+            (Some(st), _) => st.matches(sourcetype),
+            (None, Some(_)) => windows,
+            (None, None) => true,
+        }
+    }
+
     /// True if `row` is such an event.
     pub fn matches(&self, row: &Row) -> bool {
-        let channel_ok = first_str(row, "Channel").is_some_and(|c| self.channel.matches(c));
-        channel_ok
-            && match &self.event_code {
-                None => true,
-                Some(codes) => {
-                    first_str(row, "EventCode").is_some_and(|c| codes.iter().any(|x| x == c))
-                }
+        let channel_ok = self
+            .channel
+            .as_ref()
+            .is_none_or(|ch| first_str(row, "Channel").is_some_and(|c| ch.matches(c)));
+        let sourcetype_ok = self
+            .sourcetype
+            .as_ref()
+            .is_none_or(|st| first_str(row, "sourcetype").is_some_and(|c| st.matches(c)));
+        let code_ok = match &self.event_code {
+            None => true,
+            Some(codes) => {
+                first_str(row, "EventCode").is_some_and(|c| codes.iter().any(|x| x == c))
             }
+        };
+        let fields_ok = self
+            .fields
+            .iter()
+            .all(|(k, v)| first_str(row, k).is_some_and(|x| x.eq_ignore_ascii_case(v)));
+        channel_ok && sourcetype_ok && code_ok && fields_ok
     }
 }
 
@@ -100,6 +128,9 @@ pub struct Op {
     /// The first capture group of `[field, pattern]`; nothing when it does not match.
     #[serde(default)]
     pub regex: Option<(String, String)>,
+    /// The length in characters of a field.
+    #[serde(default)]
+    pub len: Option<String>,
 }
 
 fn present(row: &Row, field: &str) -> Option<String> {
@@ -145,6 +176,9 @@ impl Op {
         }
         if let Some(f) = &self.lower {
             return present(row, f).map(|v| Value::Str(v.to_lowercase()));
+        }
+        if let Some(f) = &self.len {
+            return present(row, f).map(|v| Value::Num(v.chars().count() as f64));
         }
         if let Some((f, pattern)) = &self.regex {
             let re = regex::Regex::new(pattern).ok()?;

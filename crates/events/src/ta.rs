@@ -14,12 +14,18 @@ struct Rule {
 }
 
 const WINDOWS_TA: &str = include_str!("../data/windows_ta.yml");
+const NETWORK_TA: &str = include_str!("../data/network_ta.yml");
 
 fn rules() -> &'static [Rule] {
     static RULES: OnceLock<Vec<Rule>> = OnceLock::new();
-    // The table is part of the binary and checked by a unit test; a broken table
+    // The tables are part of the binary and checked by a unit test; a broken table
     // would make every event plain rather than crash.
-    RULES.get_or_init(|| serde_yaml_ng::from_str(WINDOWS_TA).unwrap_or_default())
+    RULES.get_or_init(|| {
+        [WINDOWS_TA, NETWORK_TA]
+            .iter()
+            .flat_map(|t| serde_yaml_ng::from_str::<Vec<Rule>>(t).unwrap_or_default())
+            .collect()
+    })
 }
 
 /// Adds the add-on's search-time fields to `event`.
@@ -44,8 +50,10 @@ mod tests {
 
     #[test]
     fn table_parses() {
-        let parsed: Result<Vec<Rule>, _> = serde_yaml_ng::from_str(WINDOWS_TA);
-        assert!(parsed.is_ok(), "{:?}", parsed.err());
+        for table in [WINDOWS_TA, NETWORK_TA] {
+            let parsed: Result<Vec<Rule>, _> = serde_yaml_ng::from_str(table);
+            assert!(parsed.is_ok(), "{:?}", parsed.err());
+        }
         assert!(rules().len() > 10);
     }
 }
