@@ -7,7 +7,7 @@ use crate::rba::risk_events;
 use crate::run::RunReport;
 use crate::verdict::Status;
 use firedrill_dataset::Fetcher;
-use firedrill_replay::{replay, Outgoing, ReplayOptions};
+use firedrill_replay::{replay, url_encode, Outgoing, ReplayOptions};
 use firedrill_value::{Row, Value};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -78,7 +78,7 @@ impl SplunkClient {
     fn post(&self, path: &str, form: &[(&str, &str)]) -> Result<(u16, serde_json::Value), String> {
         let body: String = form
             .iter()
-            .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+            .map(|(k, v)| format!("{}={}", url_encode(k), url_encode(v)))
             .collect::<Vec<_>>()
             .join("&");
         let req = self
@@ -171,17 +171,6 @@ fn messages(v: &serde_json::Value) -> String {
                 .join("; ")
         })
         .unwrap_or_default()
-}
-
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 fn risk_set(p: &Planned, rows: &[Row]) -> BTreeSet<(String, String)> {

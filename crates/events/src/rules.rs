@@ -128,6 +128,9 @@ pub struct Op {
     /// The first capture group of `[field, pattern]`; nothing when it does not match.
     #[serde(default)]
     pub regex: Option<(String, String)>,
+    /// `regex`'s pattern, compiled on first use (once, not per event).
+    #[serde(skip)]
+    compiled: std::sync::OnceLock<Option<regex::Regex>>,
     /// The length in characters of a field.
     #[serde(default)]
     pub len: Option<String>,
@@ -181,7 +184,10 @@ impl Op {
             return present(row, f).map(|v| Value::Num(v.chars().count() as f64));
         }
         if let Some((f, pattern)) = &self.regex {
-            let re = regex::Regex::new(pattern).ok()?;
+            let re = self
+                .compiled
+                .get_or_init(|| regex::Regex::new(pattern).ok())
+                .as_ref()?;
             let v = present(row, f)?;
             return re.captures(&v)?.get(1).map(|m| Value::str(m.as_str()));
         }

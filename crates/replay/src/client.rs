@@ -203,17 +203,6 @@ fn channel_id() -> String {
     )
 }
 
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 fn meta_key(
     e: &Outgoing,
 ) -> (
@@ -265,7 +254,7 @@ fn finish_batch(events: &[Outgoing], opts: &ReplayOptions) -> Batch {
             let (h, s, st, i) = events.first().map(meta_key).unwrap_or_default();
             let parts: Vec<String> = [("host", h), ("source", s), ("sourcetype", st), ("index", i)]
                 .into_iter()
-                .filter_map(|(k, v)| v.map(|v| format!("{k}={}", enc(&v))))
+                .filter_map(|(k, v)| v.map(|v| format!("{k}={}", crate::url_encode(&v))))
                 .collect();
             parts.join("&")
         }

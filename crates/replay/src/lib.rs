@@ -12,6 +12,18 @@ pub mod sink;
 pub use client::{replay, Endpoint, HecError, Outgoing, Progress, ReplayOptions, ReplaySummary};
 pub use sink::{ReceivedEvent, SearchHandler, Sink, SinkOptions, SinkStats};
 
+/// Percent-encodes a URL query or form component (RFC 3986 unreserved characters kept).
+pub fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// HEC status codes and their documented texts.
 pub fn code_text(code: i64) -> &'static str {
     match code {
