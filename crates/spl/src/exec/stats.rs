@@ -353,3 +353,64 @@ fn perc(mut n: Vec<f64>, p: f64) -> Value {
     let rank = (p / 100.0 * (n.len() - 1) as f64).round() as usize;
     Value::Num(n[rank.min(n.len() - 1)])
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::exec::Source;
+    use crate::parse;
+    use firedrill_value::{Event, Value};
+
+    fn events() -> Vec<Event> {
+        let mk = |host: &str, user: Option<&str>, tags: &[&str]| {
+            let mut e = Event::new("x".into(), 0.0, host, "s", "t");
+            if let Some(u) = user {
+                e.set("user", Value::str(u));
+            }
+            e.set(
+                "tag",
+                Value::multi(tags.iter().map(|t| Value::str(*t)).collect()),
+            );
+            e
+        };
+        vec![
+            mk("h2", Some("bob"), &["b", "a"]),
+            mk("h1", Some("Alice"), &["a"]),
+            mk("h1", None, &[]),
+        ]
+    }
+
+    fn q(s: &str) -> Vec<firedrill_value::Row> {
+        let ev = events();
+        crate::run(&parse(s).unwrap(), &Source::events(&ev)).unwrap()
+    }
+
+    #[test]
+    fn documented_stats_behaviour() {
+        // Search Reference, "Multivalue stats and chart functions": values() returns the
+        // distinct values in lexicographical order.
+        let r = q("* | stats values(user) as users");
+        assert_eq!(
+            r[0]["users"],
+            Value::Multi(vec![Value::str("Alice"), Value::str("bob")])
+        );
+        // A row whose by-field is null is left out; groups come sorted by their keys.
+        let r = q("* | stats count by user");
+        let users: Vec<String> = r.iter().map(|x| x["user"].to_string()).collect();
+        assert_eq!(users, ["Alice", "bob"]);
+        // A multivalue by-field counts the row once in each of its values' groups.
+        let r = q("* | stats count by tag");
+        assert_eq!(r.len(), 2);
+        assert_eq!(r[0]["tag"], Value::str("a"));
+        assert_eq!(r[0]["count"], Value::Num(2.0));
+        // `stats count` over no rows is one row with count 0.
+        let r = q("nothing_matches_this | stats count");
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0]["count"], Value::Num(0.0));
+        // Search Manual, "Wildcards": `NOT *` matches no events.
+        assert!(q("NOT *").is_empty());
+        assert_eq!(
+            q("* | stats dc(host) as hosts")[0]["hosts"],
+            Value::Num(2.0)
+        );
+    }
+}
