@@ -187,6 +187,9 @@ struct RunArgs {
     /// Directory of expectation files (default: ./expectations if it exists).
     #[arg(long, value_name = "DIR")]
     expectations: Option<PathBuf>,
+    /// Exit 1 when any detection is skipped too (unsupported search, no test data).
+    #[arg(long)]
+    strict: bool,
     /// Also write contentctl's test_results/summary.yml to FILE.
     #[arg(long, value_name = "FILE")]
     summary_yml: Option<PathBuf>,
@@ -350,11 +353,8 @@ fn cmd_run(a: RunArgs) -> Result<u8, String> {
         eprintln!("firedrill: some content files could not be loaded (see above)");
         return Ok(2);
     }
-    Ok(if r.summary.fail + r.summary.error > 0 {
-        1
-    } else {
-        0
-    })
+    let failed = r.summary.fail + r.summary.error + if a.strict { r.summary.skip } else { 0 };
+    Ok(if failed > 0 { 1 } else { 0 })
 }
 
 fn cmd_fetch(a: FetchArgs) -> Result<u8, String> {

@@ -526,3 +526,30 @@ fn a_disagreement_with_splunk_fails_with_both_answers() {
         "{reason}"
     );
 }
+
+#[test]
+fn strict_makes_skips_fail() {
+    let (dir, det) = workdir();
+    // A search using a command firedrill names as unsupported.
+    let text = std::fs::read_to_string(&det).unwrap().replace(
+        "| `drop_dm_object_name(Processes)`",
+        "| iplocation dest | `drop_dm_object_name(Processes)`",
+    );
+    std::fs::write(&det, text).unwrap();
+    let run = |strict: bool| {
+        let mut c = firedrill();
+        c.arg("run")
+            .arg(&det)
+            .arg("--data")
+            .arg(dir.path().join("cache"))
+            .arg("--offline");
+        if strict {
+            c.arg("--strict");
+        }
+        c.output().unwrap()
+    };
+    let relaxed = run(false);
+    assert_eq!(relaxed.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&relaxed.stdout).contains("iplocation"));
+    assert_eq!(run(true).status.code(), Some(1));
+}
