@@ -63,7 +63,7 @@ pub fn check_supported(p: &Pipeline) -> Result<(), Unsupported> {
 /// Splunk regexes are PCRE; a pattern neither regex engine can compile is reported as
 /// unsupported before the search runs.
 fn check_regex(pattern: &str, span: Span) -> Result<(), Unsupported> {
-    match functions::regex(pattern, span) {
+    match super::re::regex(pattern, span) {
         Ok(_) => Ok(()),
         Err(e) => Err(unsupported(
             format!(

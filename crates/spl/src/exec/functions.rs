@@ -2,13 +2,12 @@
 //! `case`, `coalesce` and the multivalue lambdas evaluate only what Splunk evaluates.
 
 use super::eval::{compare, eval, like, truth, EvalError};
-use super::re::Re;
+use super::re::regex;
+use super::text::{backrefs, printf, tostring, urldecode};
 use super::time;
 use crate::ast::Expr;
 use crate::span::Span;
-use firedrill_value::{format_number, Row, Value};
-use std::cell::RefCell;
-use std::collections::HashMap;
+use firedrill_value::{Row, Value};
 
 /// Every eval function firedrill implements (SPL and the SPL2 subset).
 pub const FUNCTIONS: &[&str] = &[
@@ -94,85 +93,6 @@ fn err(span: Span, message: impl Into<String>) -> EvalError {
         message: message.into(),
         span,
     }
-}
-
-thread_local! {
-    static REGEX_CACHE: RefCell<HashMap<String, Re>> = RefCell::new(HashMap::new());
-}
-
-/// Compiles a regex once per thread and pattern.
-pub fn regex(pattern: &str, span: Span) -> Result<Re, EvalError> {
-    REGEX_CACHE.with(|cache| {
-        if let Some(r) = cache.borrow().get(pattern) {
-            return Ok(r.clone());
-        }
-        let r = Re::new(&pcre_compat(pattern))
-            .map_err(|e| err(span, format!("invalid regular expression `{pattern}`: {e}")))?;
-        cache.borrow_mut().insert(pattern.to_string(), r.clone());
-        Ok(r)
-    })
-}
-
-/// Splunk's regexes are PCRE, where a `{` that does not start a repetition such as
-/// `{2}` or `{1,3}` is a literal brace (and so is a `}` that closes none); the regex
-/// crate rejects them, so escape them.
-pub fn pcre_compat(pattern: &str) -> String {
-    let chars: Vec<char> = pattern.chars().collect();
-    let mut out = String::with_capacity(pattern.len());
-    let mut i = 0;
-    let mut in_class = false;
-    let mut open_quantifier = false;
-    while i < chars.len() {
-        let c = chars[i];
-        match c {
-            '\\' => {
-                out.push(c);
-                if let Some(&n) = chars.get(i + 1) {
-                    out.push(n);
-                    // `\x{202E}`, `\p{L}`, `\k{name}`: the braces belong to the escape.
-                    if matches!(n, 'x' | 'p' | 'P' | 'k' | 'g' | 'N')
-                        && chars.get(i + 2) == Some(&'{')
-                    {
-                        if let Some(close) = chars[i + 2..].iter().position(|&ch| ch == '}') {
-                            out.extend(&chars[i + 2..=i + 2 + close]);
-                            i += 3 + close;
-                            continue;
-                        }
-                    }
-                }
-                i += 2;
-                continue;
-            }
-            '[' if !in_class => in_class = true,
-            ']' if in_class => in_class = false,
-            '{' if !in_class => {
-                let rest: String = chars[i + 1..].iter().collect();
-                let quantifier = rest.find('}').is_some_and(|end| {
-                    let body = &rest[..end];
-                    body.chars().next().is_some_and(|d| d.is_ascii_digit())
-                        && body.chars().all(|d| d.is_ascii_digit() || d == ',')
-                });
-                if !quantifier {
-                    out.push_str("\\{");
-                    i += 1;
-                    continue;
-                }
-                open_quantifier = true;
-            }
-            '}' if !in_class => {
-                if !open_quantifier {
-                    out.push_str("\\}");
-                    i += 1;
-                    continue;
-                }
-                open_quantifier = false;
-            }
-            _ => {}
-        }
-        out.push(c);
-        i += 1;
-    }
-    out
 }
 
 /// Calls eval function `name`.
@@ -691,154 +611,11 @@ fn first_field(e: &Expr) -> Option<String> {
     }
 }
 
-/// Splunk's `replace()` writes back-references as `\1`; the regex crate wants `${1}`.
-fn backrefs(rep: &str) -> String {
-    let mut out = String::new();
-    let mut chars = rep.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' if chars.peek().is_some_and(|d| d.is_ascii_digit()) => {
-                let d = chars.next().unwrap_or('0');
-                out.push_str(&format!("${{{d}}}"));
-            }
-            '$' => out.push_str("$$"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-fn urldecode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                match u8::from_str_radix(s.get(i + 1..i + 3).unwrap_or(""), 16) {
-                    Ok(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    Err(_) => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn tostring(v: Value, fmt: Option<String>) -> Value {
-    if v.is_null() {
-        return Value::Null;
-    }
-    match fmt.as_deref() {
-        Some("hex") => match v.as_num() {
-            Some(n) => Value::Str(format!("0x{:X}", n as i64)),
-            None => Value::Null,
-        },
-        Some("commas") => match v.as_num() {
-            Some(n) => Value::Str(commas(n)),
-            None => Value::Null,
-        },
-        Some("duration") => match v.as_num() {
-            Some(n) => {
-                let s = n.max(0.0) as i64;
-                Value::Str(format!(
-                    "{:02}:{:02}:{:02}",
-                    s / 3600,
-                    (s / 60) % 60,
-                    s % 60
-                ))
-            }
-            None => Value::Null,
-        },
-        _ => match v {
-            Value::Bool(b) => Value::Str(if b { "True".into() } else { "False".into() }),
-            other => Value::Str(other.to_string()),
-        },
-    }
-}
-
-fn commas(n: f64) -> String {
-    let whole = format_number(n.trunc());
-    let (sign, digits) = whole
-        .strip_prefix('-')
-        .map(|d| ("-", d))
-        .unwrap_or(("", whole.as_str()));
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    let frac = n.fract().abs();
-    if frac > 0.0 {
-        out.push_str(&format!("{:.2}", frac)[1..]);
-    }
-    format!("{sign}{out}")
-}
-
-/// A subset of C printf: `%s %d %i %f %.Nf %x %X %%`.
-fn printf(fmt: &str, vals: &[Value]) -> String {
-    let mut out = String::new();
-    let mut it = vals.iter();
-    let mut chars = fmt.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c != '%' {
-            out.push(c);
-            continue;
-        }
-        let mut spec = String::new();
-        while let Some(&d) = chars.peek() {
-            spec.push(d);
-            chars.next();
-            if d.is_ascii_alphabetic() || d == '%' {
-                break;
-            }
-        }
-        let conv = spec.chars().last().unwrap_or('s');
-        let v = if conv == '%' { None } else { it.next() };
-        let precision = spec
-            .split('.')
-            .nth(1)
-            .and_then(|p| p.trim_end_matches(conv).parse::<usize>().ok());
-        match conv {
-            '%' => out.push('%'),
-            'd' | 'i' => out.push_str(
-                &v.and_then(Value::as_num)
-                    .map(|n| format!("{}", n as i64))
-                    .unwrap_or_default(),
-            ),
-            'f' => out.push_str(
-                &v.and_then(Value::as_num)
-                    .map(|n| format!("{:.*}", precision.unwrap_or(6), n))
-                    .unwrap_or_default(),
-            ),
-            'x' => out.push_str(
-                &v.and_then(Value::as_num)
-                    .map(|n| format!("{:x}", n as i64))
-                    .unwrap_or_default(),
-            ),
-            'X' => out.push_str(
-                &v.and_then(Value::as_num)
-                    .map(|n| format!("{:X}", n as i64))
-                    .unwrap_or_default(),
-            ),
-            _ => out.push_str(&v.map(|x| x.to_string()).unwrap_or_default()),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::cursor::Cursor;
+    use crate::exec::re::{pcre_compat, Re};
     use crate::parse::expr::parse_expr;
 
     fn ev(s: &str) -> Value {

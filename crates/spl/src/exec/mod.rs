@@ -17,6 +17,7 @@ pub mod reshape;
 pub mod search;
 pub mod stats;
 mod stream;
+mod text;
 pub mod time;
 pub mod wildcard;
 

@@ -1,9 +1,7 @@
 //! Executes a pipeline command by command over in-memory rows.
 
 use super::check::{check_supported, unsupported};
-use super::{
-    commands, eval, extract, functions, lookup, reshape, search, stats, stream, Data, ExecError,
-};
+use super::{commands, eval, extract, lookup, re, reshape, search, stats, stream, Data, ExecError};
 use crate::ast::{CmpOp, CommandKind, Pipeline, SearchExpr};
 use firedrill_value::{Event, Row};
 use std::sync::Arc;
@@ -173,10 +171,10 @@ fn run_from(
                         message: format!("`rex mode=sed` expects s/regex/replacement/flags, found `{pattern}`"),
                         span: cmd.span,
                     })?;
-                    let re = functions::regex(&re, cmd.span).map_err(eval_err)?;
+                    let re = re::regex(&re, cmd.span).map_err(eval_err)?;
                     commands::sed(&mut rows, field, &re, &rep, global);
                 } else {
-                    let re = functions::regex(pattern, cmd.span).map_err(eval_err)?;
+                    let re = re::regex(pattern, cmd.span).map_err(eval_err)?;
                     commands::rex(&mut rows, field, &re, *max_match);
                 }
                 rows
@@ -186,7 +184,7 @@ fn run_from(
                 pattern,
                 negate,
             } => {
-                let re = functions::regex(pattern, cmd.span).map_err(eval_err)?;
+                let re = re::regex(pattern, cmd.span).map_err(eval_err)?;
                 rows.retain(|r| {
                     let hit = r
                         .get(field)

@@ -1,7 +1,11 @@
 //! Regular expressions as Splunk writes them (PCRE): the fast `regex` crate when the
 //! pattern allows, `fancy-regex` (look-around, back-references) when it needs more.
 
+use super::eval::EvalError;
+use crate::span::Span;
 use std::borrow::Cow;
+use std::cell::RefCell;
+use std::collections::HashMap;
 
 /// A compiled pattern.
 #[derive(Clone, Debug)]
@@ -79,6 +83,87 @@ impl Re {
     pub fn is_fancy(&self) -> bool {
         matches!(self, Re::Fancy(_))
     }
+}
+
+thread_local! {
+    static REGEX_CACHE: RefCell<HashMap<String, Re>> = RefCell::new(HashMap::new());
+}
+
+/// Compiles a regex once per thread and pattern.
+pub fn regex(pattern: &str, span: Span) -> Result<Re, EvalError> {
+    REGEX_CACHE.with(|cache| {
+        if let Some(r) = cache.borrow().get(pattern) {
+            return Ok(r.clone());
+        }
+        let r = Re::new(&pcre_compat(pattern)).map_err(|e| EvalError {
+            message: format!("invalid regular expression `{pattern}`: {e}"),
+            span,
+        })?;
+        cache.borrow_mut().insert(pattern.to_string(), r.clone());
+        Ok(r)
+    })
+}
+
+/// Splunk's regexes are PCRE, where a `{` that does not start a repetition such as
+/// `{2}` or `{1,3}` is a literal brace (and so is a `}` that closes none); the regex
+/// crate rejects them, so escape them.
+pub fn pcre_compat(pattern: &str) -> String {
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut out = String::with_capacity(pattern.len());
+    let mut i = 0;
+    let mut in_class = false;
+    let mut open_quantifier = false;
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '\\' => {
+                out.push(c);
+                if let Some(&n) = chars.get(i + 1) {
+                    out.push(n);
+                    // `\x{202E}`, `\p{L}`, `\k{name}`: the braces belong to the escape.
+                    if matches!(n, 'x' | 'p' | 'P' | 'k' | 'g' | 'N')
+                        && chars.get(i + 2) == Some(&'{')
+                    {
+                        if let Some(close) = chars[i + 2..].iter().position(|&ch| ch == '}') {
+                            out.extend(&chars[i + 2..=i + 2 + close]);
+                            i += 3 + close;
+                            continue;
+                        }
+                    }
+                }
+                i += 2;
+                continue;
+            }
+            '[' if !in_class => in_class = true,
+            ']' if in_class => in_class = false,
+            '{' if !in_class => {
+                let rest: String = chars[i + 1..].iter().collect();
+                let quantifier = rest.find('}').is_some_and(|end| {
+                    let body = &rest[..end];
+                    body.chars().next().is_some_and(|d| d.is_ascii_digit())
+                        && body.chars().all(|d| d.is_ascii_digit() || d == ',')
+                });
+                if !quantifier {
+                    out.push_str("\\{");
+                    i += 1;
+                    continue;
+                }
+                open_quantifier = true;
+            }
+            '}' if !in_class => {
+                if !open_quantifier {
+                    out.push_str("\\}");
+                    i += 1;
+                    continue;
+                }
+                open_quantifier = false;
+            }
+            _ => {}
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
 }
 
 #[cfg(test)]
