@@ -1,0 +1,227 @@
+//! The command line's arguments (clap derive): every subcommand and its flags.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Proves Splunk detections fire: replays their attack datasets through a built-in
+/// Splunk-compatible engine and checks the risk events they raise.
+#[derive(Parser)]
+#[command(name = "firedrill", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run detections against their test datasets and report pass/fail.
+    Run(RunArgs),
+    /// Download and lock the datasets detections name, without running them.
+    Fetch(FetchArgs),
+    /// Show how much of the content the engine can judge, and why not the rest.
+    Coverage(CoverageArgs),
+    /// Run one detection over one dataset stage by stage and show where it stops firing.
+    Explain(ExplainArgs),
+    /// Send datasets (or the datasets detections name) to Splunk's HTTP Event Collector.
+    Replay(ReplayArgs),
+    /// Run a local HEC-compatible server that counts what it receives (dry runs).
+    HecSink(SinkArgs),
+}
+
+#[derive(Args)]
+pub struct ReplayArgs {
+    /// Dataset files, detection files or content directories.
+    #[arg(value_name = "DATASET|DETECTION|DIR", required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// HEC base URL, e.g. https://splunk:8088 (repeat for an indexer cluster).
+    #[arg(long = "hec", value_name = "URL", required = true)]
+    pub hec: Vec<String>,
+    /// File holding the HEC token (default: the SPLUNK_HEC_TOKEN environment variable).
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+    /// `raw` (Splunk breaks lines and reads timestamps) or `event` (JSON envelopes).
+    #[arg(long, value_enum, default_value_t = HecEndpoint::Raw)]
+    pub endpoint: HecEndpoint,
+    /// Index to write to.
+    #[arg(long)]
+    pub index: Option<String>,
+    /// Override the source.
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Override the sourcetype.
+    #[arg(long)]
+    pub sourcetype: Option<String>,
+    /// Override the host.
+    #[arg(long)]
+    pub host: Option<String>,
+    /// Wait for indexer acknowledgment (the token must have it enabled).
+    #[arg(long)]
+    pub ack: bool,
+    /// Seconds to wait for acknowledgment.
+    #[arg(long, default_value_t = 300)]
+    pub ack_timeout: u64,
+    /// Most uncompressed bytes per request (Splunk Cloud accepts about 1 MB).
+    #[arg(long, default_value_t = 1_000_000)]
+    pub batch_bytes: usize,
+    /// Send bodies uncompressed.
+    #[arg(long)]
+    pub no_gzip: bool,
+    /// Requests in flight.
+    #[arg(long, default_value_t = 4)]
+    pub in_flight: usize,
+    /// Move event times so the newest lands at this time (`now` or ISO 8601).
+    #[arg(long, value_name = "now|TIME")]
+    pub shift_time: Option<String>,
+    /// Extra CA certificate (PEM) to trust.
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<PathBuf>,
+    /// Do not verify TLS certificates (warned about).
+    #[arg(long)]
+    pub insecure: bool,
+    /// Content checkout for detections named as inputs.
+    #[arg(long, value_name = "DIR")]
+    pub content: Option<PathBuf>,
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Output format of the summary.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum HecEndpoint {
+    Raw,
+    Event,
+}
+
+#[derive(Args)]
+pub struct SinkArgs {
+    /// Port on 127.0.0.1.
+    #[arg(long, default_value_t = 8088)]
+    pub port: u16,
+    /// File holding the token to accept (default: SPLUNK_HEC_TOKEN).
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+    /// Answer with ack ids and serve /services/collector/ack.
+    #[arg(long)]
+    pub ack: bool,
+    /// Answer every Nth data request "server is busy" (503, code 9).
+    #[arg(long, default_value_t = 0)]
+    pub busy_every: usize,
+    /// Drop the connection on every Nth data request.
+    #[arg(long, default_value_t = 0)]
+    pub drop_every: usize,
+    /// Stop after this many seconds (default: run until interrupted).
+    #[arg(long)]
+    pub seconds: Option<u64>,
+}
+
+#[derive(Args)]
+pub struct ExplainArgs {
+    /// A detection file, or a detection name or id in --content.
+    #[arg(value_name = "DETECTION")]
+    pub detection: String,
+    /// The event file to run it over.
+    #[arg(long, value_name = "FILE")]
+    pub dataset: PathBuf,
+    /// Content checkout for macros, lookups (and the detection, when named).
+    #[arg(long, value_name = "DIR")]
+    pub content: Option<PathBuf>,
+    /// The dataset's sourcetype (default: from the detection's test, else sniffed).
+    #[arg(long)]
+    pub sourcetype: Option<String>,
+    /// The dataset's source (default: from the detection's test, else from the events).
+    #[arg(long)]
+    pub source: Option<String>,
+}
+
+#[derive(Args)]
+pub struct CoverageArgs {
+    #[command(flatten)]
+    pub targets: Targets,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Args)]
+pub struct Targets {
+    /// Detection YAML files, detection pages, or content directories.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Content checkout for macros, lookups and risk objects (default: found from PATH).
+    #[arg(long, value_name = "DIR")]
+    pub content: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct DataArgs {
+    /// Dataset cache; mirrors attack_data's layout, so a clone of attack_data works.
+    #[arg(long, value_name = "DIR", default_value = "attack_data")]
+    pub data: PathBuf,
+    /// Replace the upstream attack_data URL prefix (http(s) URL, file:// URL or directory).
+    #[arg(long, value_name = "URL")]
+    pub mirror: Option<String>,
+    /// Never touch the network; report datasets missing from the cache.
+    #[arg(long)]
+    pub offline: bool,
+}
+
+#[derive(Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub targets: Targets,
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Also write a JUnit XML report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Directory of expectation files (default: ./expectations if it exists).
+    #[arg(long, value_name = "DIR")]
+    pub expectations: Option<PathBuf>,
+    /// Exit 1 when any detection is skipped too (unsupported search, no test data).
+    #[arg(long)]
+    pub strict: bool,
+    /// Also write contentctl's test_results/summary.yml to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub summary_yml: Option<PathBuf>,
+    /// Also run each test in this Splunk (management URL, e.g. https://splunk:8089)
+    /// and fail on any disagreement; credentials from SPLUNK_TOKEN, or
+    /// SPLUNK_USERNAME and SPLUNK_PASSWORD.
+    #[arg(long, value_name = "URL", requires = "hec")]
+    pub splunk: Option<String>,
+    /// HEC URL(s) of that Splunk, for replaying the test data (token from
+    /// SPLUNK_HEC_TOKEN or --token-file).
+    #[arg(long = "hec", value_name = "URL")]
+    pub hec: Vec<String>,
+    /// File holding the HEC token.
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+    /// Prefix of the indexes the test data is replayed into (one per test).
+    #[arg(long, value_name = "NAME", default_value = "firedrill")]
+    pub splunk_index: String,
+    /// Extra CA certificate (PEM) for Splunk's TLS.
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<PathBuf>,
+    /// Do not verify Splunk's TLS certificates (warned about).
+    #[arg(long)]
+    pub insecure: bool,
+}
+
+#[derive(Args)]
+pub struct FetchArgs {
+    #[command(flatten)]
+    pub targets: Targets,
+    #[command(flatten)]
+    pub data: DataArgs,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+}
+
