@@ -224,4 +224,3 @@ pub enum Format {
     Table,
     Json,
 }
-
