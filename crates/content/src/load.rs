@@ -183,15 +183,30 @@ pub fn load_content(path: &Path) -> Content {
             }
         }
     }
+    attach_tests(&mut c, tests);
+    c
+}
+
+/// Attaches the tests of `*.test.yml` files to the detection each names (`file:`,
+/// relative to `detections/`), else to the detection file of the same stem beside the
+/// test file. Tests replace a `tags.dataset` test; duplicates are dropped.
+fn attach_tests(c: &mut Content, tests: Vec<(PathBuf, Vec<(String, crate::Test)>)>) {
     for (file, items) in tests {
+        let beside = file.to_string_lossy().replace(".test.yml", ".yml");
+        let beside = beside.replace(".test.yaml", ".yaml");
         for (target, test) in items {
             let target = target.trim_start_matches("./").to_string();
-            match c.detections.iter_mut().find(|d| {
-                d.file
-                    .to_string_lossy()
-                    .replace('\\', "/")
-                    .ends_with(&target)
-            }) {
+            let wanted = Path::new(&target);
+            let found = c
+                .detections
+                .iter()
+                .position(|d| d.file.ends_with(wanted))
+                .or_else(|| {
+                    c.detections
+                        .iter()
+                        .position(|d| d.file == Path::new(&beside))
+                });
+            match found.and_then(|i| c.detections.get_mut(i)) {
                 Some(d) => {
                     if !d.tests.iter().any(|t| t.attack_data == test.attack_data) {
                         d.tests.retain(|t| t.name != "tags.dataset");
@@ -201,12 +216,17 @@ pub fn load_content(path: &Path) -> Content {
                 None => c.errors.push(LoadError {
                     file: file.clone(),
                     line: None,
-                    message: format!("test names `{target}`, which is not in the content"),
+                    message: format!(
+                        "test names `{target}`, which is not in the content (nor is {})",
+                        Path::new(&beside)
+                            .file_name()
+                            .map(|n| n.to_string_lossy().into_owned())
+                            .unwrap_or_default()
+                    ),
                 }),
             }
         }
     }
-    c
 }
 
 /// Every YAML document below `dir`, with its file; unreadable ones become errors.
@@ -278,7 +298,7 @@ fn load_lookups(dir: &Path, c: &mut Content) {
             filename,
             collection,
             kind,
-            match_type: s("match_type").into_iter().collect(),
+            match_type: match_types(doc.as_mapping().and_then(|m| m.get("match_type"))),
             case_sensitive_match: boolean("case_sensitive_match"),
             min_matches: number("min_matches"),
             max_matches: number("max_matches"),
@@ -288,4 +308,34 @@ fn load_lookups(dir: &Path, c: &mut Content) {
         };
         c.lookups.insert(name, def);
     }
+}
+
+/// `WILDCARD(a),WILDCARD(b)` (or a YAML list of them) as one entry per field.
+fn match_types(v: Option<&Y>) -> Vec<String> {
+    let items: Vec<String> = match v {
+        Some(Y::Sequence(items)) => items.iter().filter_map(|i| yaml::text(Some(i))).collect(),
+        other => yaml::text(other).into_iter().collect(),
+    };
+    let mut out = Vec::new();
+    for item in items {
+        let mut depth = 0i32;
+        let mut cur = String::new();
+        for ch in item.chars() {
+            match ch {
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                ',' if depth <= 0 => {
+                    out.push(std::mem::take(&mut cur));
+                    continue;
+                }
+                _ => {}
+            }
+            cur.push(ch);
+        }
+        out.push(cur);
+    }
+    out.into_iter()
+        .map(|m| m.trim().to_string())
+        .filter(|m| !m.is_empty())
+        .collect()
 }

@@ -63,7 +63,9 @@ pub struct Expanded {
     pub defaulted: Vec<String>,
 }
 
-/// Why expansion failed.
+/// Why expansion failed. Offsets are byte offsets in the search given to
+/// [`expand_macros`]; for a macro used inside another macro's definition they point at
+/// the outermost call in the search.
 #[derive(Clone, Debug, PartialEq)]
 pub enum MacroError {
     /// A macro the content does not define.
@@ -72,18 +74,27 @@ pub enum MacroError {
         name: String,
         /// Arguments given.
         nargs: usize,
-        /// Byte offset in the text being expanded.
+        /// Byte offset in the search.
         offset: usize,
     },
     /// A backtick with no closing backtick.
     Unclosed {
-        /// Byte offset.
+        /// Byte offset in the search.
         offset: usize,
     },
     /// Expansion does not terminate.
     Recursion {
         /// The macro that keeps expanding.
         name: String,
+    },
+    /// A macro call whose name or argument list is malformed.
+    BadArgs {
+        /// The call as written between the backticks.
+        call: String,
+        /// Byte offset in the search.
+        offset: usize,
+        /// What is wrong.
+        reason: String,
     },
 }
 
@@ -109,23 +120,106 @@ impl fmt::Display for MacroError {
                 write!(f, "unclosed macro backtick at byte offset {offset}")
             }
             MacroError::Recursion { name } => write!(f, "macro `{name}` expands without end"),
+            MacroError::BadArgs {
+                call,
+                offset,
+                reason,
+            } => write!(
+                f,
+                "bad macro call `{call}` at byte offset {offset}: {reason}"
+            ),
         }
     }
 }
 
 impl std::error::Error for MacroError {}
 
-/// Removes ```triple-backtick comments```.
-pub fn strip_comments(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(i) = rest.find("```") {
+/// Splits macro arguments on top-level commas (not inside quotes or parentheses).
+/// Fails on an unclosed quote or unbalanced parentheses.
+fn split_args(s: &str) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut depth = 0i32;
+    let mut quoted = false;
+    let mut escaped = false;
+    for ch in s.chars() {
+        if escaped {
+            escaped = false;
+            cur.push(ch);
+            continue;
+        }
+        match ch {
+            '\\' => escaped = true,
+            '"' => quoted = !quoted,
+            '(' if !quoted => depth += 1,
+            ')' if !quoted => {
+                depth -= 1;
+                if depth < 0 {
+                    return Err("unbalanced `)` in the arguments".into());
+                }
+            }
+            ',' if !quoted && depth == 0 => {
+                out.push(cur.trim().to_string());
+                cur.clear();
+                continue;
+            }
+            _ => {}
+        }
+        cur.push(ch);
+    }
+    if quoted {
+        return Err("unclosed quote in the arguments".into());
+    }
+    if depth != 0 {
+        return Err("unbalanced `(` in the arguments".into());
+    }
+    if !cur.trim().is_empty() || !out.is_empty() {
+        out.push(cur.trim().to_string());
+    }
+    Ok(out)
+}
+
+/// Splits a call written between backticks into its name and arguments.
+fn parse_call(call: &str) -> Result<(&str, Vec<String>), String> {
+    let (name, args) = match call.find('(') {
+        Some(p) => {
+            let Some(inner) = call[p + 1..].strip_suffix(')') else {
+                return Err("the argument list does not end with `)`".into());
+            };
+            (call[..p].trim(), split_args(inner)?)
+        }
+        None => (call, Vec::new()),
+    };
+    let valid = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':');
+    if name.is_empty() || !name.chars().all(valid) {
+        return Err("not a macro name".into());
+    }
+    Ok((name, args))
+}
+
+/// Puts argument values in place of `$arg$` in one pass (a value is not re-scanned).
+fn substitute(def: &str, names: &[String], values: &[String]) -> String {
+    let mut out = String::with_capacity(def.len());
+    let mut rest = def;
+    while let Some(i) = rest.find('$') {
         out.push_str(&rest[..i]);
-        match rest[i + 3..].find("```") {
-            Some(j) => rest = &rest[i + 3 + j + 3..],
+        let after = &rest[i + 1..];
+        let hit = after.find('$').and_then(|j| {
+            let key = &after[..j];
+            names
+                .iter()
+                .position(|n| n == key)
+                .and_then(|k| values.get(k))
+                .map(|v| (v, j))
+        });
+        match hit {
+            Some((v, j)) => {
+                out.push_str(v);
+                rest = &after[j + 1..];
+            }
             None => {
-                rest = "";
-                break;
+                out.push('$');
+                rest = after;
             }
         }
     }
@@ -133,189 +227,120 @@ pub fn strip_comments(s: &str) -> String {
     out
 }
 
-/// Splits macro arguments on top-level commas (not inside quotes or parentheses).
-fn split_args(s: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut depth = 0i32;
-    let mut quoted = false;
-    let mut prev = ' ';
-    for ch in s.chars() {
-        match ch {
-            '"' if prev != '\\' => quoted = !quoted,
-            '(' if !quoted => depth += 1,
-            ')' if !quoted => depth -= 1,
-            ',' if !quoted && depth == 0 => {
-                out.push(cur.trim().to_string());
-                cur.clear();
-                prev = ch;
-                continue;
-            }
-            _ => {}
-        }
-        cur.push(ch);
-        prev = ch;
-    }
-    if !cur.trim().is_empty() || !out.is_empty() {
-        out.push(cur.trim().to_string());
-    }
-    out
-}
-
 const MAX_DEPTH: usize = 30;
 
-/// Expands every macro in `search`.
+/// Expands every macro in `search` (see the module doc).
 pub fn expand_macros(search: &str, macros: &MacroSet) -> Result<Expanded, MacroError> {
     let mut e = Expanded {
         text: String::new(),
         used: Vec::new(),
         defaulted: Vec::new(),
     };
-    e.text = expand(
-        &strip_comments(search),
+    let mut state = State {
         macros,
-        &mut e.used,
-        &mut e.defaulted,
-        0,
-    )?;
+        used: &mut e.used,
+        defaulted: &mut e.defaulted,
+    };
+    e.text = state.expand(search, 0, None)?;
     Ok(e)
 }
 
-fn expand(
-    text: &str,
-    macros: &MacroSet,
-    used: &mut Vec<String>,
-    defaulted: &mut Vec<String>,
-    depth: usize,
-) -> Result<String, MacroError> {
-    let mut out = String::with_capacity(text.len());
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    let mut quoted = false;
-    let mut last = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\\' => i += 1,
-            b'"' => quoted = !quoted,
-            b'`' if !quoted => {
-                let close = text[i + 1..]
-                    .find('`')
-                    .map(|j| i + 1 + j)
-                    .ok_or(MacroError::Unclosed { offset: i })?;
+struct State<'a> {
+    macros: &'a MacroSet,
+    used: &'a mut Vec<String>,
+    defaulted: &'a mut Vec<String>,
+}
+
+impl State<'_> {
+    /// Expands `text`; `origin` is the offset of the outermost call in the search when
+    /// `text` is a macro's definition.
+    fn expand(
+        &mut self,
+        text: &str,
+        depth: usize,
+        origin: Option<usize>,
+    ) -> Result<String, MacroError> {
+        let mut out = String::with_capacity(text.len());
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        let mut quoted = false;
+        let mut last = 0;
+        while i < bytes.len() {
+            let at = origin.unwrap_or(i);
+            if bytes[i..].starts_with(b"```") {
+                // A comment: dropped, up to its closing triple backtick or the end.
                 out.push_str(&text[last..i]);
-                let call = text[i + 1..close].trim();
-                let (name, args) = match call.find('(') {
-                    Some(p) if call.ends_with(')') => {
-                        (call[..p].trim(), split_args(&call[p + 1..call.len() - 1]))
-                    }
-                    _ => (call, Vec::new()),
+                i = match text[i + 3..].find("```") {
+                    Some(j) => i + 3 + j + 3,
+                    None => bytes.len(),
                 };
-                let body = match macros.get(name, args.len()) {
-                    Some(m) => {
-                        if depth >= MAX_DEPTH {
-                            return Err(MacroError::Recursion {
-                                name: name.to_string(),
-                            });
-                        }
-                        let mut def = m.definition.clone();
-                        for (a, v) in m.args.iter().zip(&args) {
-                            def = def.replace(&format!("${a}$"), v);
-                        }
-                        used.push(if args.is_empty() {
-                            name.to_string()
-                        } else {
-                            format!("{name}({})", args.len())
-                        });
-                        expand(&def, macros, used, defaulted, depth + 1)?
-                    }
-                    None if name == "drop_dm_object_name" && args.len() == 1 => {
-                        format!("rename {}.* AS *", args[0])
-                    }
-                    None if name.ends_with("_filter") && args.is_empty() => {
-                        defaulted.push(name.to_string());
-                        "search *".to_string()
-                    }
-                    None => {
-                        return Err(MacroError::Undefined {
-                            name: name.to_string(),
-                            nargs: args.len(),
-                            offset: i,
-                        })
-                    }
-                };
-                out.push_str(&body);
-                i = close + 1;
                 last = i;
                 continue;
             }
-            _ => {}
-        }
-        i += 1;
-    }
-    out.push_str(text.get(last..).unwrap_or(""));
-    Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn set() -> MacroSet {
-        let mut s = MacroSet::default();
-        let mut add = |name: &str, args: &[&str], def: &str| {
-            s.insert(Macro {
-                name: name.into(),
-                args: args.iter().map(|a| a.to_string()).collect(),
-                definition: def.into(),
-                file: PathBuf::new(),
-            })
-        };
-        add("summaries", &[], "summariesonly=`cfg` x=1");
-        add("cfg", &[], "false");
-        add("ctime", &["field"], "convert ctime($field$)");
-        add("pair", &["a", "b"], "search $a$=$b$ | head 1");
-        s
-    }
-
-    #[test]
-    fn nested_args_and_pipes() {
-        let e = expand_macros(
-            "| tstats `summaries` count | `ctime(firstTime)` | `pair(\"x,y\", z)`",
-            &set(),
-        )
-        .unwrap();
-        assert_eq!(e.text, "| tstats summariesonly=false x=1 count | convert ctime(firstTime) | search \"x,y\"=z | head 1");
-        assert!(e.used.contains(&"ctime(1)".to_string()));
-    }
-
-    #[test]
-    fn builtins_defaults_and_comments() {
-        let e = expand_macros(
-            "x ```a `comment` here``` | `drop_dm_object_name(Processes)` | `my_detection_filter`",
-            &set(),
-        )
-        .unwrap();
-        assert_eq!(e.text, "x  | rename Processes.* AS * | search *");
-        assert_eq!(e.defaulted, vec!["my_detection_filter"]);
-    }
-
-    #[test]
-    fn undefined_names_offset_and_quotes_are_skipped() {
-        let err = expand_macros("abc | `nope(1)`", &set()).unwrap_err();
-        assert_eq!(
-            err,
-            MacroError::Undefined {
-                name: "nope".into(),
-                nargs: 1,
-                offset: 6
+            match bytes[i] {
+                b'\\' => i += 1,
+                b'"' => quoted = !quoted,
+                b'`' if !quoted => {
+                    let close = text[i + 1..]
+                        .find('`')
+                        .map(|j| i + 1 + j)
+                        .ok_or(MacroError::Unclosed { offset: at })?;
+                    out.push_str(&text[last..i]);
+                    let call = text[i + 1..close].trim();
+                    let (name, args) = parse_call(call).map_err(|reason| MacroError::BadArgs {
+                        call: call.to_string(),
+                        offset: at,
+                        reason,
+                    })?;
+                    let body = self.call(name, &args, depth, at)?;
+                    out.push_str(&body);
+                    i = close + 1;
+                    last = i;
+                    continue;
+                }
+                _ => {}
             }
-        );
-        assert!(err.to_string().contains("nope(1)"));
-        let e = expand_macros("eval n=mvcount(split(p, \"`\")) | `cfg`", &set()).unwrap();
-        assert_eq!(e.text, "eval n=mvcount(split(p, \"`\")) | false");
-        assert!(matches!(
-            expand_macros("a `cfg", &set()),
-            Err(MacroError::Unclosed { .. })
-        ));
+            i += 1;
+        }
+        out.push_str(text.get(last..).unwrap_or(""));
+        Ok(out)
+    }
+
+    /// The expansion of one call.
+    fn call(
+        &mut self,
+        name: &str,
+        args: &[String],
+        depth: usize,
+        at: usize,
+    ) -> Result<String, MacroError> {
+        match self.macros.get(name, args.len()) {
+            Some(m) => {
+                if depth >= MAX_DEPTH {
+                    return Err(MacroError::Recursion {
+                        name: name.to_string(),
+                    });
+                }
+                self.used.push(if args.is_empty() {
+                    name.to_string()
+                } else {
+                    format!("{name}({})", args.len())
+                });
+                let def = substitute(&m.definition, &m.args, args);
+                self.expand(&def, depth + 1, Some(at))
+            }
+            None if name == "drop_dm_object_name" && args.len() == 1 => {
+                Ok(format!("rename {}.* AS *", args[0].trim_matches('"')))
+            }
+            None if name.ends_with("_filter") && args.is_empty() => {
+                self.defaulted.push(name.to_string());
+                Ok("search *".to_string())
+            }
+            None => Err(MacroError::Undefined {
+                name: name.to_string(),
+                nargs: args.len(),
+                offset: at,
+            }),
+        }
     }
 }

@@ -170,7 +170,12 @@ pub fn parse(text: &str, file: &Path) -> Option<Detection> {
         name,
         file: file.to_path_buf(),
         kind: bold_field(text, "Type"),
-        status: Some("production".into()),
+        status: Some(
+            bold_field(text, "Status")
+                .filter(|s| !s.is_empty())
+                .map(|s| s.to_ascii_lowercase())
+                .unwrap_or_else(|| "production".into()),
+        ),
         search,
         language,
         schema: Schema::DocPage,

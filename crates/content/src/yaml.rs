@@ -83,19 +83,32 @@ fn test_of(t: &Y, i: usize) -> Test {
     }
 }
 
-/// Which v4 observable types are users and which are systems (contentctl's mapping).
-fn observable_kind(t: &str) -> Option<&'static str> {
-    match t.to_ascii_lowercase().as_str() {
-        "user" | "user name" | "username" | "email address" | "email" => Some("user"),
-        "hostname" | "ip address" | "endpoint" | "system" | "ip" => Some("system"),
+/// The risk object type of a v4 victim observable type (contentctl: User, Username,
+/// Email Address → user; Device, Endpoint, Hostname, IP Address → system). `User Name`
+/// and `Email` are taken as users too.
+fn victim_kind(t: &str) -> Option<&'static str> {
+    match t {
+        "user" | "username" | "user name" | "email address" | "email" => Some("user"),
+        "device" | "endpoint" | "hostname" | "ip address" => Some("system"),
         _ => None,
     }
 }
 
-fn threat_kind(t: &str) -> String {
-    t.to_ascii_lowercase().replace(' ', "_")
+/// The threat object type of a v4 attacker observable type, as contentctl names it.
+fn attacker_kind(t: &str) -> String {
+    match t {
+        "process name" | "process" => "process".into(),
+        "file name" | "file" | "file hash" => "file_name".into(),
+        "ip address" => "ip_address".into(),
+        "url string" | "url" => "url".into(),
+        other => other.to_string(),
+    }
 }
 
+/// v4 risk as contentctl builds it from `tags.observable`: a Victim of a user or system
+/// type is a risk object of that type; otherwise an Attacker is a threat object;
+/// anything else is a risk object of type `other`. Every risk object scores
+/// `round(impact * confidence / 100)` (`tags.risk_score` when those are missing).
 fn v4_risk(tags: &Y) -> Risk {
     let impact = num(get(tags, "impact"));
     let confidence = num(get(tags, "confidence"));
@@ -103,48 +116,48 @@ fn v4_risk(tags: &Y) -> Risk {
         (Some(i), Some(c)) => (i * c / 100.0).round(),
         _ => num(get(tags, "risk_score")).unwrap_or(0.0),
     };
-    let observables = seq(get(tags, "observable"));
-    let roles = |o: &Y| list(get(o, "role"));
-    let entity = |o: &Y| observable_kind(&text(get(o, "type")).unwrap_or_default());
-    let victims: Vec<&Y> = observables
-        .iter()
-        .filter(|o| {
-            entity(o).is_some() && roles(o).iter().any(|r| r.eq_ignore_ascii_case("victim"))
-        })
-        .collect();
-    let chosen: Vec<&Y> = if victims.is_empty() {
-        observables.iter().filter(|o| entity(o).is_some()).collect()
-    } else {
-        victims
-    };
-    let objects = chosen
-        .iter()
-        .filter_map(|o| {
-            Some(RiskObject {
-                field: text(get(o, "name"))?,
-                kind: entity(o)?.to_string(),
-                score,
-                message: None,
-            })
-        })
-        .collect();
-    let threat_objects = observables
-        .iter()
-        .filter(|o| entity(o).is_none())
-        .filter_map(|o| {
-            Some(ThreatObject {
-                field: text(get(o, "name"))?,
-                kind: threat_kind(&text(get(o, "type")).unwrap_or_default()),
-            })
-        })
-        .collect();
-    Risk {
-        objects,
-        threat_objects,
+    let mut risk = Risk {
         message: text(get(tags, "message")),
         score: Some(score),
         origin: RiskOrigin::Documented,
+        ..Risk::default()
+    };
+    for o in seq(get(tags, "observable")) {
+        let Some(field) = text(get(o, "name")) else {
+            continue;
+        };
+        let kind = text(get(o, "type"))
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let roles = list(get(o, "role"));
+        let has = |r: &str| roles.iter().any(|x| x.eq_ignore_ascii_case(r));
+        let victim = if has("victim") {
+            victim_kind(&kind)
+        } else {
+            None
+        };
+        if let Some(k) = victim {
+            risk.objects.push(RiskObject {
+                field,
+                kind: k.into(),
+                score,
+                message: None,
+            });
+        } else if has("attacker") {
+            risk.threat_objects.push(ThreatObject {
+                field,
+                kind: attacker_kind(&kind),
+            });
+        } else {
+            risk.objects.push(RiskObject {
+                field,
+                kind: "other".into(),
+                score,
+                message: None,
+            });
+        }
     }
+    risk
 }
 
 fn entity(v: &Y, message: Option<String>) -> Option<RiskObject> {

@@ -1,0 +1,141 @@
+//! Macro expansion: arguments, nesting, quoted commas, pipes, `*_filter` defaults,
+//! `drop_dm_object_name`, comments and errors with offsets.
+
+use firedrill_content::{expand_macros, Macro, MacroError, MacroSet};
+use std::path::PathBuf;
+
+fn set() -> MacroSet {
+    let mut s = MacroSet::default();
+    let mut add = |name: &str, args: &[&str], def: &str| {
+        s.insert(Macro {
+            name: name.into(),
+            args: args.iter().map(|a| a.to_string()).collect(),
+            definition: def.into(),
+            file: PathBuf::new(),
+        })
+    };
+    add("summaries", &[], "summariesonly=`cfg` x=1");
+    add("cfg", &[], "false");
+    add("ctime", &["field"], "convert ctime($field$)");
+    add("pair", &["a", "b"], "search $a$=$b$ | head 1");
+    add("outer", &[], "search a=1 | `inner_missing`");
+    add("loop", &[], "x `loop`");
+    add("swap", &["a", "b"], "$a$ $b$");
+    s
+}
+
+#[test]
+fn nested_args_quoted_commas_and_pipes() {
+    let e = expand_macros(
+        "| tstats `summaries` count | `ctime(firstTime)` | `pair(\"x,y(z)\", z)`",
+        &set(),
+    )
+    .unwrap();
+    assert_eq!(
+        e.text,
+        "| tstats summariesonly=false x=1 count | convert ctime(firstTime) | search \"x,y(z)\"=z | head 1"
+    );
+    assert_eq!(e.used, vec!["summaries", "cfg", "ctime(1)", "pair(2)"]);
+}
+
+#[test]
+fn same_name_different_arg_counts_are_different_macros() {
+    let mut s = set();
+    s.insert(Macro {
+        name: "ctime".into(),
+        args: Vec::new(),
+        definition: "convert ctime(_time)".into(),
+        file: PathBuf::new(),
+    });
+    let e = expand_macros("`ctime` | `ctime(t)`", &s).unwrap();
+    assert_eq!(e.text, "convert ctime(_time) | convert ctime(t)");
+}
+
+#[test]
+fn values_are_not_substituted_twice() {
+    let e = expand_macros("`swap(\"$b$\", y)`", &set()).unwrap();
+    assert_eq!(e.text, "\"$b$\" y");
+}
+
+#[test]
+fn builtins_filter_defaults_and_comments() {
+    let e = expand_macros(
+        "x ```a `comment` with \"quote``` | `drop_dm_object_name(Processes)` | `my_detection_filter`",
+        &set(),
+    )
+    .unwrap();
+    assert_eq!(e.text, "x  | rename Processes.* AS * | search *");
+    assert_eq!(e.defaulted, vec!["my_detection_filter"]);
+    // A content definition wins over the built-in.
+    let mut s = set();
+    s.insert(Macro {
+        name: "drop_dm_object_name".into(),
+        args: vec!["n".into()],
+        definition: "rename $n$.* as *".into(),
+        file: PathBuf::new(),
+    });
+    let e = expand_macros("`drop_dm_object_name(\"Web\")`", &s).unwrap();
+    assert_eq!(e.text, "rename \"Web\".* as *");
+}
+
+#[test]
+fn undefined_macros_name_the_offset_in_the_search() {
+    let err = expand_macros("abc | `nope(1)`", &set()).unwrap_err();
+    assert_eq!(
+        err,
+        MacroError::Undefined {
+            name: "nope".into(),
+            nargs: 1,
+            offset: 6
+        }
+    );
+    assert!(err.to_string().contains("nope(1)"));
+    assert!(err.to_string().contains("offset 6"));
+    // Inside another macro: the offset of the outer call in the search.
+    let err = expand_macros("| `cfg` | `outer`", &set()).unwrap_err();
+    assert_eq!(
+        err,
+        MacroError::Undefined {
+            name: "inner_missing".into(),
+            nargs: 0,
+            offset: 10
+        }
+    );
+    // A comment before the call does not shift the offset.
+    let err = expand_macros("```c``` `nope`", &set()).unwrap_err();
+    assert!(matches!(err, MacroError::Undefined { offset: 8, .. }));
+}
+
+#[test]
+fn backticks_in_quotes_are_text_and_bad_calls_are_errors() {
+    let e = expand_macros("eval n=mvcount(split(p, \"`\")) | `cfg`", &set()).unwrap();
+    assert_eq!(e.text, "eval n=mvcount(split(p, \"`\")) | false");
+    assert_eq!(
+        expand_macros("a `cfg", &set()),
+        Err(MacroError::Unclosed { offset: 2 })
+    );
+    assert!(matches!(
+        expand_macros("`pair(\"a, b)`", &set()),
+        Err(MacroError::BadArgs { offset: 0, .. })
+    ));
+    assert!(matches!(
+        expand_macros("x `pair(a, b`", &set()),
+        Err(MacroError::BadArgs { offset: 2, .. })
+    ));
+    assert!(matches!(
+        expand_macros("``", &set()),
+        Err(MacroError::BadArgs { .. })
+    ));
+    assert_eq!(
+        expand_macros("`loop`", &set()),
+        Err(MacroError::Recursion {
+            name: "loop".into()
+        })
+    );
+}
+
+#[test]
+fn multibyte_text_does_not_panic() {
+    let e = expand_macros("search é=\\ü ```ß``` `cfg` «x»", &set()).unwrap();
+    assert_eq!(e.text, "search é=\\ü  false «x»");
+}
