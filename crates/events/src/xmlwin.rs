@@ -46,7 +46,12 @@ fn junk(bytes: &[u8], from: usize, to: usize, skipped: &mut Vec<Skipped>) {
         }
         rest = &rest[end..];
     }
-    let trimmed = rest.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    // `wevtutil qe /f:xml` and some exports wrap the events in `<Events>…</Events>`.
+    let trimmed = rest
+        .trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
+        .trim_start_matches("<Events>")
+        .trim_end_matches("</Events>")
+        .trim();
     if !trimmed.is_empty() {
         let preview: String = trimmed.chars().take(40).collect();
         skipped.push(Skipped {
@@ -119,6 +124,34 @@ pub fn read(bytes: &[u8], meta: &SourceMeta) -> (Vec<Event>, Vec<Skipped>) {
     (events, skipped)
 }
 
+/// Appends decoded element text in the form Splunk's add-on extracts it.
+///
+/// Splunk_TA_windows takes `<Data>` values from `_raw` with a regular expression and
+/// does not decode XML: Windows renders `&`, `<` and `>` in text as `&amp;`, `&lt;`
+/// and `&gt;`, and that is what the fields (and the data models) hold; the content
+/// relies on it (`Processes.process="*&amp;&gt;/dev/null*"`, `TaskContent="*&lt;Command&gt;*"`).
+/// Quotes and other characters are literal in Windows' rendering. Decoding fully and
+/// re-escaping exactly these three gives that form whatever the producer escaped
+/// (the `evtx` crate's renderer also escapes quotes; hand-written files use `&quot;`).
+fn push_splunk_text(out: &mut String, decoded: &str) {
+    for c in decoded.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// The text between `<tag>` and `</tag>` in an event's raw text, as the add-on's
+/// `EventData_Xml` / `System_Props_Xml` extractions take it.
+fn inner_xml<'a>(raw: &'a str, open: &str, close: &str) -> Option<&'a str> {
+    let start = raw.find(open)? + open.len();
+    let len = raw[start..].find(close)?;
+    Some(&raw[start..start + len])
+}
+
 fn attr(e: &BytesStart<'_>, name: &[u8]) -> Option<String> {
     e.attributes()
         .flatten()
@@ -159,15 +192,15 @@ pub fn parse_event(raw: &[u8], meta: &SourceMeta) -> Result<Event, String> {
                 let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
                 start_element(&e, &name, &stack, &mut fields, &mut system_time);
             }
-            X::Text(t) => value.push_str(&t.decode().map_err(|e| e.to_string())?),
-            X::CData(t) => value.push_str(&String::from_utf8_lossy(&t)),
+            X::Text(t) => push_splunk_text(&mut value, &t.decode().map_err(|e| e.to_string())?),
+            X::CData(t) => push_splunk_text(&mut value, &String::from_utf8_lossy(&t)),
             X::GeneralRef(r) => {
                 if let Ok(Some(c)) = r.resolve_char_ref() {
-                    value.push(c);
+                    push_splunk_text(&mut value, c.encode_utf8(&mut [0; 4]));
                 } else {
                     let name = r.decode().map_err(|e| e.to_string())?;
                     match resolve_xml_entity(&name) {
-                        Some(s) => value.push_str(s),
+                        Some(s) => push_splunk_text(&mut value, s),
                         None => {
                             value.push('&');
                             value.push_str(&name);
@@ -199,6 +232,14 @@ pub fn parse_event(raw: &[u8], meta: &SourceMeta) -> Result<Event, String> {
     }
     if !stack.is_empty() {
         return Err(format!("unclosed <{}>", stack.join("><")));
+    }
+    for (field, open, close) in [
+        ("System_Props_Xml", "<System>", "</System>"),
+        ("EventData_Xml", "<EventData>", "</EventData>"),
+    ] {
+        if let Some(inner) = inner_xml(&text, open, close) {
+            push(&mut fields, field, inner.to_string());
+        }
     }
     let get = |k: &str| fields.iter().find(|(f, _)| f == k).map(|(_, v)| v.clone());
     let channel = get("Channel").unwrap_or_default();
@@ -306,7 +347,7 @@ mod tests {
         assert_eq!(e.get("UserID"), &Value::str("S-1-5-18"));
         assert_eq!(
             e.get("CommandLine"),
-            &Value::str("b.exe \"x\" & y\u{ae}\r\nline2")
+            &Value::str("b.exe \"x\" &amp; y\u{ae}\r\nline2")
         );
         assert_eq!(e.get("Empty"), &Value::Null);
         assert_eq!(e.get("Rep").values().len(), 2);
@@ -332,6 +373,14 @@ mod tests {
         );
         assert!(skipped[1].reason.contains("without </Event>"));
         assert!(skipped[2].reason.contains("unterminated"));
+    }
+
+    #[test]
+    fn events_wrapper_is_not_junk() {
+        let text = format!("<?xml version=\"1.0\"?>\n<Events>\n{EV}\n{EV}\n</Events>\n");
+        let (evs, skipped) = read_str(&text);
+        assert_eq!(evs.len(), 2);
+        assert!(skipped.is_empty(), "{skipped:?}");
     }
 
     #[test]
