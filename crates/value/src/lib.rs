@@ -3,7 +3,10 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod fields;
 pub mod json;
+
+pub use fields::{FieldRef, Fields, FieldsMut, Record, Sym, Want};
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -91,6 +94,22 @@ impl Value {
     /// Truthiness for `where`: booleans as they are, everything else false.
     pub fn is_true(&self) -> bool {
         matches!(self, Value::Bool(true))
+    }
+
+    /// Approximate heap bytes held (for memory accounting).
+    pub fn heap_bytes(&self) -> usize {
+        match self {
+            Value::Str(s) => s.capacity(),
+            Value::Multi(vs) => {
+                vs.capacity() * std::mem::size_of::<Value>()
+                    + vs.iter().map(Value::heap_bytes).sum::<usize>()
+            }
+            Value::Map(m) => m
+                .iter()
+                .map(|(k, v)| k.capacity() + std::mem::size_of::<Value>() + v.heap_bytes())
+                .sum(),
+            _ => 0,
+        }
     }
 }
 
