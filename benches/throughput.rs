@@ -5,8 +5,9 @@
 //! the shape of attack_data's `windows-sysmon.log` files — then measures reading
 //! (events/s, MB/s) and a full run of the bundled detections over it.
 
-use firedrill::datasource::DataView;
-use firedrill::plan;
+use firedrill::lookups::Lookups;
+use firedrill::source::DatasetKey;
+use firedrill::{plan, run};
 use firedrill_events::{read_events, SourceMeta};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -51,6 +52,9 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(200_000);
     let bytes = build(n);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("windows-sysmon.log");
+    std::fs::write(&file, &bytes).expect("write the benchmark data");
     let meta = SourceMeta {
         source: Some("XmlWinEventLog:Microsoft-Windows-Sysmon/Operational".into()),
         sourcetype: Some("XmlWinEventLog".into()),
@@ -68,8 +72,9 @@ fn main() {
         read.events.len() as f64 / read_s,
         mb / read_s
     );
+    drop(read);
     let loaded = plan::load(&[PathBuf::from("examples")], None).expect("examples load");
-    let planned = plan::plan(&loaded);
+    let planned = plan::plan(&loaded, &Lookups::new(&loaded.content));
     let sysmon: Vec<_> = planned
         .iter()
         .filter(|p| {
@@ -79,28 +84,37 @@ fn main() {
                 .flat_map(|t| &t.attack_data)
                 .any(|a| a.data.ends_with("windows-sysmon.log"))
         })
+        .cloned()
         .collect();
-    let view = DataView::new(read.events);
+    let fetcher = firedrill_dataset::Fetcher::new(firedrill_dataset::FetchOptions {
+        data_dir: dir.path().join("cache"),
+        mirror: None,
+        offline: true,
+        progress: false,
+    })
+    .expect("fetcher");
+    let datasets = [DatasetKey {
+        reference: file.display().to_string(),
+        source: meta.source.clone(),
+        sourcetype: meta.sourcetype.clone(),
+    }];
+    let opts = run::RunOptions {
+        fetcher: &fetcher,
+        expectations: &[],
+        warn: &|_| {},
+        progress: false,
+        datasets: &datasets,
+        hook: None,
+    };
     let started = Instant::now();
-    let dm = firedrill_spl::exec::Data::datamodel(&view, "Endpoint.Processes").map(|r| r.len());
-    println!(
-        "cim:     Endpoint.Processes built from {} events in {:.2} s ({dm:?} rows)",
-        view.len(),
-        started.elapsed().as_secs_f64()
-    );
-    let started = Instant::now();
-    let mut rows = 0;
-    for p in &sysmon {
-        if let Ok(pl) = &p.pipeline {
-            rows += firedrill_spl::run(pl, &view).map(|r| r.len()).unwrap_or(0);
-        }
-    }
+    let r = run::run(&sysmon, &opts);
     let run_s = started.elapsed().as_secs_f64();
     println!(
-        "search:  {} detections over {} events in {:.2} s ({} result rows; the data model is built once and shared)",
+        "run:     {} detections over {} events in {:.2} s = {:.0} events/s ({} result rows)",
         sysmon.len(),
-        view.len(),
+        r.summary.events,
         run_s,
-        rows
+        r.summary.events as f64 / run_s,
+        r.detections.iter().map(|d| d.results).sum::<usize>()
     );
 }

@@ -188,6 +188,16 @@ pub struct RunArgs {
     /// Also write contentctl's test_results/summary.yml to FILE.
     #[arg(long, value_name = "FILE")]
     pub summary_yml: Option<PathBuf>,
+    /// Run every detection over these event files instead of its test datasets
+    /// (repeatable): which detections fire on them, with how many results.
+    #[arg(long = "dataset", value_name = "FILE")]
+    pub datasets: Vec<PathBuf>,
+    /// The sourcetype of the --dataset files (default: sniffed from their content).
+    #[arg(long, requires = "datasets")]
+    pub sourcetype: Option<String>,
+    /// The source of the --dataset files (default: from the events).
+    #[arg(long, requires = "datasets")]
+    pub source: Option<String>,
     /// Also run each test in this Splunk (management URL, e.g. https://splunk:8089)
     /// and fail on any disagreement; credentials from SPLUNK_TOKEN, or
     /// SPLUNK_USERNAME and SPLUNK_PASSWORD.

@@ -2,7 +2,6 @@
 //! command, function, macro and lookup it needs is supported, and the first thing that
 //! is not — so a user sees how much of their content the engine can judge.
 
-use crate::lookups::Lookups;
 use crate::plan::{Planned, Prepared};
 use firedrill_spl::ast::{CommandKind, Pipeline};
 use serde::Serialize;
@@ -115,18 +114,6 @@ fn datamodels(p: &Pipeline) -> Vec<String> {
     out
 }
 
-/// Lookups a pipeline uses that are not available (KV store, model, missing).
-fn missing_lookup(p: &Pipeline, lookups: &Lookups) -> Option<String> {
-    p.commands.iter().find_map(|c| match &c.kind {
-        CommandKind::Lookup(spec) => lookups.get(&spec.table).err(),
-        CommandKind::Inputlookup(name) => lookups.get(name).err(),
-        CommandKind::Join { sub, .. } | CommandKind::Append(sub) | CommandKind::Appendpipe(sub) => {
-            missing_lookup(sub, lookups)
-        }
-        _ => None,
-    })
-}
-
 /// A short cause for grouping: the message without positions and names in backticks
 /// kept (so "command `join` is not supported" groups all joins).
 fn cause_key(s: &str) -> String {
@@ -199,15 +186,17 @@ fn data_gap(sts: &[String], dms: &[String]) -> Option<String> {
         .map(|dm| format!("data model `{dm}` is not mapped from {}", sts.join(", ")))
 }
 
-/// Computes coverage for planned detections.
-pub fn coverage(planned: &[Planned], lookups: &Lookups) -> Coverage {
+/// Computes coverage for planned detections: "supported" is exactly "compiles" —
+/// the engine's own answer, not a separate check.
+pub fn coverage(planned: &[Planned]) -> Coverage {
     let mut detections = Vec::new();
     for p in planned {
         let d = &p.detection;
-        let (parsed, unsupported, dms) = match &p.pipeline {
-            Ok(pl) => (true, missing_lookup(pl, lookups), datamodels(pl)),
-            Err(Prepared::Unsupported(u)) => (true, Some(u.clone()), Vec::new()),
-            Err(Prepared::Error(e)) => (false, Some(e.clone()), Vec::new()),
+        let dms = p.pipeline.as_ref().map(datamodels).unwrap_or_default();
+        let (parsed, unsupported) = match &p.program {
+            Ok(_) => (true, None),
+            Err(Prepared::Unsupported(u)) => (true, Some(u.clone())),
+            Err(Prepared::Error(e)) => (p.pipeline.is_some(), Some(e.clone())),
         };
         let sts = sourcetypes(d);
         let tested = d.tests.iter().any(|t| !t.attack_data.is_empty());

@@ -4,13 +4,12 @@
 //! documents.
 //!
 //! The flow, one module a stage: [`plan`] (content → parsed searches), [`run`]
-//! (datasets → events → [`datasource`] views → engine → [`rba`] → [`verdict`]),
+//! (datasets through [`source`] → events → [`views`] → engine → [`rba`] → [`verdict`]),
 //! [`report`] (table, JSON, JUnit).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod coverage;
-pub mod datasource;
 pub mod expectations;
 pub mod lookups;
 pub mod plan;
@@ -18,5 +17,7 @@ pub mod rba;
 pub mod replay_cmd;
 pub mod report;
 pub mod run;
+pub mod source;
 pub mod splunk;
 pub mod verdict;
+pub mod views;

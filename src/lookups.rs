@@ -16,6 +16,12 @@ pub struct Lookups {
     cache: Mutex<HashMap<String, Result<Arc<LookupTable>, String>>>,
 }
 
+impl firedrill_spl::Env for Lookups {
+    fn lookup(&self, name: &str) -> Result<Arc<LookupTable>, String> {
+        self.get(name)
+    }
+}
+
 impl Lookups {
     /// The lookups defined by `contents` (later content wins on name clashes).
     pub fn new(contents: &[Content]) -> Lookups {

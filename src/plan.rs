@@ -6,17 +6,20 @@ use firedrill_content::{
     MacroSet, SearchLanguage,
 };
 use firedrill_spl::ast::Pipeline;
-use firedrill_spl::{check_supported, parse, spl2};
+use firedrill_spl::{compile, parse, spl2, CompileError, Env, FieldSet, Program};
 use std::path::{Path, PathBuf};
 
 /// A detection with its search prepared.
+#[derive(Clone)]
 pub struct Planned {
     /// The detection as loaded (risk objects resolved).
     pub detection: Detection,
     /// The search after macro expansion (what spans point into).
     pub expanded: String,
-    /// The parsed search, or why it could not be prepared.
-    pub pipeline: Result<Pipeline, Prepared>,
+    /// The parsed search, when it parses.
+    pub pipeline: Option<Pipeline>,
+    /// The compiled search, or why it could not be prepared.
+    pub program: Result<Program, Prepared>,
     /// How the risk objects were decided, for the report.
     pub risk_rule: String,
 }
@@ -118,8 +121,9 @@ fn add_macros(set: &mut MacroSet, c: &Content) {
     }
 }
 
-/// Resolves risk objects and prepares the search of every detection.
-pub fn plan(loaded: &Loaded) -> Vec<Planned> {
+/// Resolves risk objects and compiles the search of every detection (lookups from
+/// `env`).
+pub fn plan(loaded: &Loaded, env: &dyn Env) -> Vec<Planned> {
     loaded
         .detections
         .iter()
@@ -128,57 +132,101 @@ pub fn plan(loaded: &Loaded) -> Vec<Planned> {
             let content = loaded.content.first();
             d.resolve_risk(content);
             let risk_rule = d.risk.origin.describe();
-            let (expanded, pipeline) = prepare(&d, &loaded.macros);
+            let (expanded, pipeline, program) = prepare(&d, &loaded.macros, env);
             Planned {
                 detection: d,
                 expanded,
                 pipeline,
+                program,
                 risk_rule,
             }
         })
         .collect()
 }
 
-/// Expands macros and parses the search; checks it uses only supported features.
-pub fn prepare(d: &Detection, macros: &MacroSet) -> (String, Result<Pipeline, Prepared>) {
-    if d.language == SearchLanguage::Spl2Ssa || spl2::is_spl2(&d.search) {
-        let text = d.search.clone();
-        let p = spl2::parse_spl2(&text).map_err(|e| Prepared::Error(e.render()));
-        let p = p.and_then(|p| match check_supported(&p) {
-            Ok(()) => Ok(p),
-            Err(u) => Err(Prepared::Unsupported(u.render(&text))),
-        });
-        return (text, p);
-    }
-    let expanded = match expand_macros(&d.search, macros) {
-        Ok(e) => e.text,
-        // A macro the content does not define (Enterprise Security ships several) is
-        // something firedrill cannot run, not a broken search.
-        Err(e @ MacroError::Undefined { .. }) => {
-            return (d.search.clone(), Err(Prepared::Unsupported(e.to_string())))
-        }
-        Err(e) => {
-            return (
-                d.search.clone(),
-                Err(Prepared::Error(format!("macro expansion failed: {e}"))),
-            )
+/// Expands macros, parses and compiles the search: compiling is the support check.
+pub fn prepare(
+    d: &Detection,
+    macros: &MacroSet,
+    env: &dyn Env,
+) -> (String, Option<Pipeline>, Result<Program, Prepared>) {
+    let spl2 = d.language == SearchLanguage::Spl2Ssa || spl2::is_spl2(&d.search);
+    let expanded = if spl2 {
+        d.search.clone()
+    } else {
+        match expand_macros(&d.search, macros) {
+            Ok(e) => e.text,
+            // A macro the content does not define (Enterprise Security ships several)
+            // is something firedrill cannot run, not a broken search.
+            Err(e @ MacroError::Undefined { .. }) => {
+                return (
+                    d.search.clone(),
+                    None,
+                    Err(Prepared::Unsupported(e.to_string())),
+                )
+            }
+            Err(e) => {
+                return (
+                    d.search.clone(),
+                    None,
+                    Err(Prepared::Error(format!("macro expansion failed: {e}"))),
+                )
+            }
         }
     };
-    let p = match parse(&expanded) {
+    let parsed = if spl2 {
+        spl2::parse_spl2(&expanded).map_err(|e| Prepared::Error(e.render()))
+    } else {
+        parse(&expanded)
+            .map_err(|e| Prepared::Error(format!("search does not parse: {}", e.render())))
+    };
+    let pipeline = match parsed {
         Ok(p) => p,
-        Err(e) => {
-            return (
-                expanded.clone(),
-                Err(Prepared::Error(format!(
-                    "search does not parse: {}",
-                    e.render()
-                ))),
-            )
+        Err(e) => return (expanded, None, Err(e)),
+    };
+    let program = match compile(&pipeline, env) {
+        Ok(mut program) => {
+            if !spl2 {
+                program.restrict_output(&output_fields(d));
+            }
+            Ok(program)
         }
+        Err(e @ CompileError::Unsupported(_)) => Err(Prepared::Unsupported(
+            e.render(&expanded)
+                .trim_start_matches("unsupported: ")
+                .to_string(),
+        )),
+        Err(e) => Err(Prepared::Error(format!(
+            "search is invalid: {}",
+            e.render(&expanded)
+        ))),
     };
-    let p = match check_supported(&p) {
-        Ok(()) => Ok(p),
-        Err(u) => Err(Prepared::Unsupported(u.render(&expanded))),
-    };
-    (expanded, p)
+    (expanded, Some(pipeline), program)
+}
+
+/// What the verdict and the risk events read of a detection's results: its risk and
+/// threat objects and the fields its messages name (with every dotted prefix, for
+/// SPL2 maps).
+pub fn output_fields(d: &Detection) -> FieldSet {
+    let mut names: Vec<String> = Vec::new();
+    names.extend(d.risk.objects.iter().map(|o| o.field.clone()));
+    names.extend(d.risk.threat_objects.iter().map(|o| o.field.clone()));
+    for m in d
+        .risk
+        .message
+        .iter()
+        .chain(d.risk.objects.iter().filter_map(|o| o.message.as_ref()))
+    {
+        names.extend(crate::rba::placeholders(m));
+    }
+    let mut set = FieldSet::none();
+    for n in &names {
+        let mut cut = n.len();
+        set.add(n);
+        while let Some(dot) = n[..cut].rfind('.') {
+            set.add(&n[..dot]);
+            cut = dot;
+        }
+    }
+    set
 }

@@ -3,7 +3,7 @@
 //! multivalue risk-object field), with the `$field$`-substituted message.
 
 use firedrill_content::Detection;
-use firedrill_spl::exec::eval::field;
+use firedrill_spl::expr::field;
 use firedrill_value::Row;
 use serde::Serialize;
 
@@ -80,6 +80,23 @@ pub fn substitute(template: &str, row: &Row) -> String {
     out
 }
 
+/// The field names a message template's `$field$` placeholders name.
+pub fn placeholders(template: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = template;
+    while let Some(start) = rest.find('$') {
+        let after = &rest[start + 1..];
+        match after.find('$') {
+            Some(end) if is_field_name(&after[..end]) => {
+                out.push(after[..end].to_string());
+                rest = &after[end + 1..];
+            }
+            _ => rest = after,
+        }
+    }
+    out
+}
+
 fn is_field_name(s: &str) -> bool {
     !s.is_empty()
         && s.chars()
@@ -103,6 +120,10 @@ mod tests {
         assert_eq!(
             substitute("on $dest$ by $user$ cost $5 $nope$", &row),
             "on win-01 by a,b cost $5 $nope$"
+        );
+        assert_eq!(
+            placeholders("on $dest$ by $user$ cost $5 $nope$"),
+            ["dest", "user", "nope"]
         );
     }
 }

@@ -1,208 +1,221 @@
-//! Runs planned detections against their test datasets: fetch every dataset once,
-//! read each file once, build one data view per distinct dataset set, then evaluate
-//! every test in parallel.
+//! The run loop: every test becomes a job; jobs are grouped by the datasets they read;
+//! each dataset is read once, as a stream, and every event is offered to every job
+//! that reads it — the leading filters of its compiled search run on the event in
+//! place, in parallel within a batch, and only the rows that pass, cut to the fields
+//! the rest of the search needs, are kept. A job is finished, judged and dropped as
+//! soon as its last dataset has been read, so memory is bounded by the largest
+//! working set, not by the corpus.
 
-use crate::datasource::DataView;
 use crate::expectations::Expectation;
-use crate::lookups::Lookups;
 use crate::plan::{Planned, Prepared};
-use crate::rba::{risk_events, RiskEvent};
-use crate::verdict::{judge, Judgement, Status};
-use firedrill_content::{AttackData, Detection};
-use firedrill_dataset::{Fetched, Fetcher};
-use firedrill_events::{read_events, SourceMeta};
+use crate::rba::risk_events;
+use crate::report::{
+    DatasetReport, DetectionReport, Reason, RunReport, Status, Summary, TestReport,
+};
+use crate::source::{self, DatasetKey, Opened};
+use crate::verdict::judge;
+use crate::views::View;
+use firedrill_dataset::Fetcher;
+use firedrill_spl::{ExecError, PipeId, Program, State};
+use firedrill_value::{Event, Row, Want};
 use rayon::prelude::*;
-use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Instant;
 
-/// What happened to one dataset file.
-#[derive(Clone, Debug, Serialize)]
-pub struct DatasetReport {
-    /// The reference as the detection names it (URL or path).
-    pub reference: String,
-    /// The local file read.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub path: Option<String>,
-    /// Events read.
-    pub events: usize,
-    /// Malformed or junk regions skipped (each reported on stderr with its offset).
-    pub skipped: usize,
-    /// The source used.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub source: Option<String>,
-    /// The sourcetype used.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sourcetype: Option<String>,
-    /// True if this run downloaded it.
-    pub downloaded: bool,
-    /// Why it could not be used, if so.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+/// How a run is set up.
+pub struct RunOptions<'a> {
+    /// Where test datasets come from.
+    pub fetcher: &'a Fetcher,
+    /// Expectation files.
+    pub expectations: &'a [Expectation],
+    /// Warnings for stderr (skipped regions…).
+    pub warn: &'a (dyn Fn(String) + Sync),
+    /// Show a progress bar (the caller decides: a terminal on stderr).
+    pub progress: bool,
+    /// `--dataset`: run every detection over these files instead of its tests.
+    pub datasets: &'a [DatasetKey],
+    /// A stage every judged test also goes through (the Splunk differential).
+    pub hook: Option<&'a dyn TestHook>,
 }
 
-/// The result of one test of a detection.
-#[derive(Clone, Debug, Serialize)]
-pub struct TestReport {
-    /// Test name.
-    pub name: String,
-    /// Status.
-    pub status: Status,
-    /// Why.
-    pub reason: String,
-    /// Result rows.
-    pub results: usize,
-    /// Risk events raised.
-    pub risk: Vec<RiskEvent>,
-    /// The datasets it read.
-    pub datasets: Vec<DatasetReport>,
-    /// Wall time of the search, in milliseconds.
-    pub duration_ms: f64,
-    /// Splunk's answer, when the differential check ran (`--splunk`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub splunk: Option<crate::splunk::SplunkAnswer>,
+/// A stage run beside the built-in engine for each test: it sees every event the
+/// test reads and may amend the test's report (the `--splunk` differential check).
+pub trait TestHook: Sync {
+    /// A test starts; its events go to the returned sink.
+    fn start(&self, p: &Planned, test: &str) -> Option<Box<dyn TestSink + '_>>;
 }
 
-/// The result of one detection (its worst test decides its status).
-#[derive(Clone, Debug, Serialize)]
-pub struct DetectionReport {
-    /// Detection name.
-    pub name: String,
-    /// Detection id.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// The file it was read from.
-    pub file: String,
-    /// Overall status.
-    pub status: Status,
-    /// Why (the worst test's reason).
-    pub reason: String,
-    /// Result rows over all tests.
-    pub results: usize,
-    /// Risk events over all tests.
-    pub risk: Vec<RiskEvent>,
-    /// How the risk objects were decided.
-    pub risk_rule: String,
-    /// Per test.
-    pub tests: Vec<TestReport>,
+/// Receives one test's events, then its report.
+pub trait TestSink: Send {
+    /// One event the test reads.
+    fn event(&mut self, e: &Event);
+    /// The test's events are over; the built-in verdict is in `report`.
+    fn finish(self: Box<Self>, p: &Planned, report: &mut TestReport);
 }
 
-/// Counts by status, plus totals.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct Summary {
-    /// Detections run.
-    pub total: usize,
-    /// Passed.
-    pub pass: usize,
-    /// Failed.
-    pub fail: usize,
-    /// Could not run.
-    pub error: usize,
-    /// Not judged.
-    pub skip: usize,
-    /// Distinct dataset files used.
-    pub datasets: usize,
-    /// Events read from them.
-    pub events: usize,
-    /// Wall time in milliseconds.
-    pub duration_ms: f64,
+/// One test to run: a detection over its datasets.
+struct Job<'p> {
+    det: usize,
+    name: String,
+    program: &'p Program,
+    keys: Vec<usize>,
+    report: TestReport,
+    state: Option<State<'p>>,
+    sink: Option<Box<dyn TestSink + 'p>>,
+    started: Option<Instant>,
+    done: bool,
 }
 
-/// Everything a run produced.
-#[derive(Clone, Debug, Serialize)]
-pub struct RunReport {
-    /// One entry per detection.
-    pub detections: Vec<DetectionReport>,
-    /// Counts.
-    pub summary: Summary,
-}
-
-/// One dataset file as read: events or the reason they could not be read.
-struct ReadData {
-    report: DatasetReport,
-    events: Option<Arc<Vec<firedrill_value::Event>>>,
-}
-
-fn dataset_key(a: &AttackData) -> DatasetKey {
-    (a.data.clone(), a.source.clone(), a.sourcetype.clone())
-}
-
-/// Runs `planned` detections. `warn` receives messages for stderr (skipped regions...);
-/// `progress` shows a bar of detections run (the caller decides: a terminal on stderr).
-pub fn run(
-    planned: &[Planned],
-    fetcher: &Fetcher,
-    expectations: &[Expectation],
-    lookups: Arc<Lookups>,
-    warn: &(dyn Fn(String) + Sync),
-    progress: bool,
-) -> RunReport {
-    let started = Instant::now();
-    // Phase 1: fetch each distinct dataset reference once.
-    let mut refs: Vec<String> = planned
-        .iter()
-        .filter(|p| p.pipeline.is_ok())
-        .flat_map(|p| p.detection.tests.iter())
-        .flat_map(|t| t.attack_data.iter().map(|a| a.data.clone()))
-        .collect();
-    refs.sort();
-    refs.dedup();
-    let fetched: HashMap<String, Result<Fetched, String>> = refs
-        .par_iter()
-        .map(|r| (r.clone(), fetcher.fetch(r).map_err(|e| e.to_string())))
-        .collect();
-
-    // Phase 2: read each distinct (file, source, sourcetype) once.
-    let mut keys: Vec<DatasetKey> = planned
-        .iter()
-        .filter(|p| p.pipeline.is_ok())
-        .flat_map(|p| p.detection.tests.iter())
-        .flat_map(|t| t.attack_data.iter().map(dataset_key))
-        .collect();
-    keys.sort();
-    keys.dedup();
-    let reads: HashMap<_, ReadData> = keys
-        .par_iter()
-        .map(|k| (k.clone(), read_one(k, fetched.get(&k.0), warn)))
-        .collect();
-
-    // Phase 3: one data view per distinct set of datasets, then every test.
-    let views: Views = Default::default();
-    let bar = if progress {
-        let b = indicatif::ProgressBar::new(planned.len() as u64);
-        b.set_style(
-            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} detections {per_sec}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        b
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
-    let detections: Vec<DetectionReport> = planned
-        .par_iter()
-        .map(|p| {
-            let r = run_detection(p, &reads, &views, &lookups, expectations);
-            bar.inc(1);
-            r
-        })
-        .collect();
-    bar.finish_and_clear();
-
-    let mut summary = Summary {
-        total: detections.len(),
-        datasets: reads.values().filter(|r| r.events.is_some()).count(),
-        events: reads.values().map(|r| r.report.events).sum(),
-        ..Summary::default()
-    };
-    for d in &detections {
-        match d.status {
-            Status::Pass => summary.pass += 1,
-            Status::Fail => summary.fail += 1,
-            Status::Error => summary.error += 1,
-            Status::Skip => summary.skip += 1,
+impl Job<'_> {
+    fn fail(&mut self, status: Status, reason: Reason) {
+        if !self.done {
+            self.report.status = status;
+            self.report.reason = reason;
+            self.state = None;
+            self.done = true;
         }
     }
+}
+
+/// One consumer of a dataset's events: a pipe of a job's program and what it sees.
+struct Consumer {
+    job: usize,
+    pipe: PipeId,
+    view: usize,
+}
+
+/// Runs `planned` detections.
+pub fn run<'p>(planned: &'p [Planned], opts: &RunOptions<'p>) -> RunReport {
+    let started = Instant::now();
+    let mut keys: Vec<DatasetKey> = Vec::new();
+    let mut key_index: HashMap<DatasetKey, usize> = HashMap::new();
+    let mut key_of = |k: DatasetKey| -> usize {
+        *key_index.entry(k.clone()).or_insert_with(|| {
+            keys.push(k);
+            keys.len() - 1
+        })
+    };
+    let mut detections: Vec<DetectionReport> = Vec::with_capacity(planned.len());
+    let mut jobs: Vec<Job<'_>> = Vec::new();
+    for (di, p) in planned.iter().enumerate() {
+        let d = &p.detection;
+        let mut report = DetectionReport {
+            name: d.name.clone(),
+            id: d.id.clone(),
+            file: d.file.display().to_string(),
+            status: Status::Pass,
+            reason: Reason::Verdict(String::new()),
+            results: 0,
+            risk: Vec::new(),
+            risk_rule: p.risk_rule.clone(),
+            tests: Vec::new(),
+        };
+        let program = match &p.program {
+            Ok(program) => program,
+            Err(Prepared::Error(e)) => {
+                report.status = Status::Error;
+                report.reason = Reason::Search(e.clone());
+                detections.push(report);
+                continue;
+            }
+            Err(Prepared::Unsupported(u)) => {
+                report.status = Status::Skip;
+                report.reason = Reason::Unsupported(u.clone());
+                detections.push(report);
+                continue;
+            }
+        };
+        let tests: Vec<(String, Vec<DatasetKey>)> = if opts.datasets.is_empty() {
+            let mut tests = Vec::new();
+            for t in d.tests.iter().filter(|t| !t.attack_data.is_empty()) {
+                if t.test_type.eq_ignore_ascii_case("manual") {
+                    report
+                        .tests
+                        .push(test_report(&t.name, Status::Skip, Reason::ManualTest));
+                    continue;
+                }
+                let ks = t
+                    .attack_data
+                    .iter()
+                    .map(|a| DatasetKey {
+                        reference: a.data.clone(),
+                        source: a.source.clone(),
+                        sourcetype: a.sourcetype.clone(),
+                    })
+                    .collect();
+                tests.push((t.name.clone(), ks));
+            }
+            tests
+        } else {
+            opts.datasets
+                .iter()
+                .map(|k| (k.reference.clone(), vec![k.clone()]))
+                .collect()
+        };
+        if tests.is_empty() && report.tests.is_empty() {
+            report.status = Status::Skip;
+            report.reason = Reason::NoTestData;
+        }
+        for (name, ks) in tests {
+            let mut idx: Vec<usize> = Vec::new();
+            for k in ks {
+                let i = key_of(k);
+                if !idx.contains(&i) {
+                    idx.push(i);
+                }
+            }
+            jobs.push(Job {
+                det: di,
+                report: test_report(&name, Status::Pass, Reason::Verdict(String::new())),
+                name,
+                program,
+                keys: idx,
+                state: None,
+                sink: None,
+                started: None,
+                done: false,
+            });
+        }
+        detections.push(report);
+    }
+
+    let opened = open_all(&keys, opts);
+    let order = schedule(&jobs, keys.len());
+    let bar = progress_bar(opts.progress, order.len());
+    let mut remaining: Vec<usize> = jobs.iter().map(|j| j.keys.len()).collect();
+    let mut readers: Vec<Vec<usize>> = vec![Vec::new(); keys.len()];
+    for (ji, j) in jobs.iter().enumerate() {
+        for &k in &j.keys {
+            readers[k].push(ji);
+        }
+    }
+    let mut summary = Summary::default();
+    for k in order {
+        let (events, ok) =
+            read_dataset(&keys[k], &opened[k], &readers[k], &mut jobs, planned, opts);
+        summary.events += events;
+        summary.datasets += ok as usize;
+        for &ji in &readers[k] {
+            remaining[ji] -= 1;
+            if remaining[ji] == 0 {
+                finish_job(&mut jobs[ji], planned, opts);
+            }
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+
+    let mut by_det: BTreeMap<usize, Vec<TestReport>> = BTreeMap::new();
+    for j in jobs {
+        by_det.entry(j.det).or_default().push(j.report);
+    }
+    for (di, tests) in by_det {
+        let d = &mut detections[di];
+        d.tests.extend(tests);
+        d.conclude();
+    }
+    summary.count(&detections);
     summary.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
     RunReport {
         detections,
@@ -210,125 +223,335 @@ pub fn run(
     }
 }
 
-fn read_one(
+fn test_report(name: &str, status: Status, reason: Reason) -> TestReport {
+    TestReport {
+        name: name.to_string(),
+        status,
+        reason,
+        results: 0,
+        risk: Vec::new(),
+        datasets: Vec::new(),
+        duration_ms: 0.0,
+        splunk: None,
+    }
+}
+
+/// Locates every dataset once (downloads in parallel).
+fn open_all(keys: &[DatasetKey], opts: &RunOptions<'_>) -> Vec<Result<Opened, String>> {
+    keys.par_iter()
+        .map(|k| {
+            if opts.datasets.is_empty() {
+                source::open(opts.fetcher, k)
+            } else {
+                source::open_file(
+                    std::path::Path::new(&k.reference),
+                    k.source.clone(),
+                    k.sourcetype.clone(),
+                )
+            }
+        })
+        .collect()
+}
+
+/// The order datasets are read in: jobs that share datasets are kept together (a
+/// connected component at a time), so each job's state lives from its first dataset to
+/// its last and no longer.
+fn schedule(jobs: &[Job<'_>], n: usize) -> Vec<usize> {
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn root(p: &mut [usize], mut x: usize) -> usize {
+        while p[x] != x {
+            p[x] = p[p[x]];
+            x = p[x];
+        }
+        x
+    }
+    for j in jobs {
+        for w in j.keys.windows(2) {
+            let (a, b) = (root(&mut parent, w[0]), root(&mut parent, w[1]));
+            parent[a] = b;
+        }
+    }
+    let mut first_use: Vec<Option<usize>> = vec![None; n];
+    let mut seq = 0;
+    for j in jobs {
+        for &k in &j.keys {
+            if first_use[k].is_none() {
+                first_use[k] = Some(seq);
+                seq += 1;
+            }
+        }
+    }
+    let mut order: Vec<usize> = (0..n).filter(|&k| first_use[k].is_some()).collect();
+    let comp_first: HashMap<usize, usize> = order.iter().fold(HashMap::new(), |mut m, &k| {
+        let r = root(&mut parent, k);
+        let f = first_use[k].unwrap_or(usize::MAX);
+        let e = m.entry(r).or_insert(f);
+        *e = (*e).min(f);
+        m
+    });
+    order.sort_by_key(|&k| {
+        let r = root(&mut parent, k);
+        (comp_first[&r], first_use[k])
+    });
+    order
+}
+
+fn progress_bar(show: bool, n: usize) -> indicatif::ProgressBar {
+    if !show {
+        return indicatif::ProgressBar::hidden();
+    }
+    let b = indicatif::ProgressBar::new(n as u64);
+    b.set_style(
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} datasets {per_sec} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    b
+}
+
+/// Reads one dataset and offers its events to every job that reads it. Returns the
+/// events read and whether the dataset could be read.
+fn read_dataset<'p>(
     key: &DatasetKey,
-    fetched: Option<&Result<Fetched, String>>,
-    warn: &(dyn Fn(String) + Sync),
-) -> ReadData {
-    let mut report = DatasetReport {
-        reference: key.0.clone(),
-        path: None,
-        events: 0,
-        skipped: 0,
-        source: key.1.clone(),
-        sourcetype: key.2.clone(),
-        downloaded: false,
-        error: None,
+    opened: &Result<Opened, String>,
+    readers: &[usize],
+    jobs: &mut [Job<'p>],
+    planned: &'p [Planned],
+    opts: &RunOptions<'p>,
+) -> (u64, bool) {
+    let opened = match opened {
+        Ok(o) => o,
+        Err(e) => {
+            for &ji in readers {
+                let j = &mut jobs[ji];
+                j.report.datasets.push(DatasetReport {
+                    reference: key.reference.clone(),
+                    path: None,
+                    events: 0,
+                    skipped: 0,
+                    source: key.source.clone(),
+                    sourcetype: key.sourcetype.clone(),
+                    downloaded: false,
+                    error: Some(e.clone()),
+                });
+                j.fail(Status::Error, Reason::Dataset(e.clone()));
+            }
+            return (0, false);
+        }
     };
-    let f = match fetched {
-        Some(Ok(f)) => f,
-        Some(Err(e)) => {
+    // Start the jobs that begin here; gather the consumers and the views they need.
+    let mut views: Vec<View> = Vec::new();
+    let mut consumers: Vec<Consumer> = Vec::new();
+    let mut want = Want::default();
+    for &ji in readers {
+        let j = &mut jobs[ji];
+        if j.done {
+            continue;
+        }
+        if j.state.is_none() {
+            j.state = Some(j.program.start());
+            j.started = Some(Instant::now());
+            if let Some(h) = opts.hook {
+                j.sink = h.start(&planned[j.det], &j.name);
+            }
+        }
+        for (pipe, src) in j.program.inputs() {
+            let view = match View::of(src) {
+                Ok(Some(v)) => v,
+                Ok(None) => continue,
+                Err(message) => {
+                    let p = &planned[j.det];
+                    let e = ExecError::Data {
+                        message,
+                        span: j.program.source_span(pipe),
+                    };
+                    j.fail(Status::Error, Reason::Runtime(e.render(&p.expanded)));
+                    break;
+                }
+            };
+            let vi = match views.iter().position(|v| *v == view) {
+                Some(i) => i,
+                None => {
+                    views.push(view);
+                    views.len() - 1
+                }
+            };
+            for f in j.program.filter_fields(pipe) {
+                want.add(f);
+            }
+            for f in j.program.needs(pipe).names() {
+                want.add(f);
+            }
+            consumers.push(Consumer {
+                job: ji,
+                pipe,
+                view: vi,
+            });
+        }
+    }
+    let mut report = opened.report();
+    let mut reading = match opened.read(Arc::new(want)) {
+        Ok(r) => r,
+        Err(e) => {
             report.error = Some(e.clone());
-            return ReadData {
-                report,
-                events: None,
-            };
-        }
-        None => {
-            report.error = Some("dataset was not fetched".into());
-            return ReadData {
-                report,
-                events: None,
-            };
+            for &ji in readers {
+                jobs[ji].report.datasets.push(report.clone());
+                jobs[ji].fail(Status::Error, Reason::Dataset(e.clone()));
+            }
+            return (0, false);
         }
     };
-    report.path = Some(f.path.display().to_string());
-    report.downloaded = f.downloaded;
-    if report.source.is_none() {
-        report.source = f.meta.as_ref().and_then(|m| m.source.clone());
+    while let Some(batch) = reading.next_batch() {
+        let live: Vec<Option<&Program>> = jobs
+            .iter()
+            .map(|j| (!j.done).then_some(j.program))
+            .collect();
+        let admitted: Vec<Vec<(usize, Result<Row, ExecError>)>> = batch
+            .par_iter()
+            .map(|ev| offer(ev, &consumers, &views, &live))
+            .collect();
+        for (ev, rows) in batch.iter().zip(admitted) {
+            for (ci, r) in rows {
+                let c = &consumers[ci];
+                let j = &mut jobs[c.job];
+                let Some(state) = j.state.as_mut() else {
+                    continue;
+                };
+                let pushed = r.and_then(|row| state.push(c.pipe, row));
+                if let Err(e) = pushed {
+                    let text = &planned[j.det].expanded;
+                    j.fail(Status::Error, Reason::Runtime(e.render(text)));
+                }
+            }
+            for &ji in readers {
+                if let Some(s) = jobs[ji].sink.as_mut() {
+                    s.event(ev);
+                }
+            }
+        }
     }
-    if report.sourcetype.is_none() {
-        report.sourcetype = f.meta.as_ref().and_then(|m| m.sourcetype.clone());
-    }
-    let bytes = match std::fs::read(&f.path) {
-        Ok(b) => b,
-        Err(e) => {
-            report.error = Some(format!("{}: {e}", f.path.display()));
-            return ReadData {
-                report,
-                events: None,
-            };
-        }
-    };
-    let meta = SourceMeta {
-        source: report.source.clone(),
-        sourcetype: report.sourcetype.clone(),
-        host: None,
-    };
-    match read_events(&bytes, &meta) {
-        Ok(out) => {
-            report.events = out.events.len();
-            report.skipped = out.skipped.len();
-            for s in out.skipped.iter().take(5) {
-                warn(format!(
-                    "{}: skipped {} bytes at byte offset {}: {}",
-                    f.path.display(),
-                    s.len,
-                    s.offset,
-                    s.reason
-                ));
+    let end = reading.finish(
+        opened,
+        opts.datasets.is_empty().then_some(opts.fetcher),
+        opts.warn,
+    );
+    let events = match end {
+        Ok(end) => {
+            report.events = end.events;
+            report.skipped = end.skipped;
+            for &ji in readers {
+                jobs[ji].report.datasets.push(report.clone());
             }
-            if out.skipped.len() > 5 {
-                warn(format!(
-                    "{}: … and {} more skipped regions",
-                    f.path.display(),
-                    out.skipped.len() - 5
-                ));
-            }
-            ReadData {
-                report,
-                events: Some(Arc::new(out.events)),
-            }
+            end.events
         }
         Err(e) => {
-            report.error = Some(format!("{}: {e}", f.path.display()));
-            ReadData {
-                report,
-                events: None,
+            // The file changed under its lock entry: nothing read from it counts.
+            report.error = Some(e.clone());
+            for &ji in readers {
+                jobs[ji].report.datasets.push(report.clone());
+                jobs[ji].fail(Status::Error, Reason::Dataset(e.clone()));
+            }
+            return (0, false);
+        }
+    };
+    (events, true)
+}
+
+/// The rows one event gives each consumer: evaluated in parallel, in place.
+fn offer(
+    ev: &Event,
+    consumers: &[Consumer],
+    views: &[View],
+    live: &[Option<&Program>],
+) -> Vec<(usize, Result<Row, ExecError>)> {
+    let mut rows: Vec<Option<Option<Row>>> = vec![None; views.len()];
+    let mut out = Vec::new();
+    for (ci, c) in consumers.iter().enumerate() {
+        let Some(program) = live[c.job] else {
+            continue;
+        };
+        let view: &Row = match &views[c.view] {
+            View::Event => &ev.fields,
+            other => {
+                let slot = rows[c.view].get_or_insert_with(|| other.row(ev));
+                match slot {
+                    Some(r) => r,
+                    None => continue,
+                }
+            }
+        };
+        match program.admit(c.pipe, view) {
+            Ok(true) => out.push((ci, Ok(program.project(c.pipe, view)))),
+            Ok(false) => {}
+            Err(e) => out.push((ci, Err(e))),
+        }
+    }
+    out
+}
+
+/// The job's datasets are all read: finish its search, judge the results.
+fn finish_job(j: &mut Job<'_>, planned: &[Planned], opts: &RunOptions<'_>) {
+    let p = &planned[j.det];
+    if let Some(state) = j.state.take() {
+        match state.finish() {
+            Ok(rows) => {
+                let d = &p.detection;
+                let risk = risk_events(d, &rows);
+                j.report.results = rows.len();
+                let exp = matching(d, &j.name, opts.expectations);
+                let verdict = judge(d, &rows, &risk, &exp);
+                j.report.status = verdict.status;
+                j.report.reason = Reason::Verdict(verdict.reason);
+                j.report.risk = risk;
+            }
+            Err(ExecError::Unsupported(u)) => {
+                j.report.status = Status::Skip;
+                j.report.reason = Reason::Unsupported(u.render(&p.expanded));
+            }
+            Err(e) => {
+                j.report.status = Status::Error;
+                j.report.reason = Reason::Runtime(e.render(&p.expanded));
             }
         }
+        j.done = true;
+    }
+    if let Some(t) = j.started {
+        j.report.duration_ms = t.elapsed().as_secs_f64() * 1000.0;
+    }
+    if let Some(sink) = j.sink.take() {
+        sink.finish(p, &mut j.report);
     }
 }
 
-/// A dataset as a test names it: reference, source, sourcetype.
-type DatasetKey = (String, Option<String>, Option<String>);
-
-/// Data views shared by tests that read the same datasets.
-type Views = std::sync::Mutex<HashMap<Vec<DatasetKey>, Arc<DataView>>>;
-
-fn view_for(
-    keys: &[DatasetKey],
-    reads: &HashMap<DatasetKey, ReadData>,
-    views: &Views,
-    lookups: &Arc<Lookups>,
-) -> Option<Arc<DataView>> {
-    if let Ok(v) = views.lock() {
-        if let Some(view) = v.get(keys) {
-            return Some(view.clone());
+/// Runs a compiled search over events held in memory (every view fed), for tools and
+/// tests that already have the events; `run` is the streaming path.
+pub fn search_events(program: &Program, events: &[Event]) -> Result<Vec<Row>, ExecError> {
+    let mut state = program.start();
+    for (pipe, src) in program.inputs() {
+        let view = View::of(src).map_err(|message| ExecError::Data {
+            message,
+            span: program.source_span(pipe),
+        })?;
+        let Some(view) = view else { continue };
+        for e in events {
+            match view.row(e) {
+                Some(r) => {
+                    state.offer(pipe, &r)?;
+                }
+                None if view == View::Event => {
+                    state.offer(pipe, &e.fields)?;
+                }
+                None => {}
+            }
         }
     }
-    let mut events = Vec::new();
-    for k in keys {
-        events.extend(reads.get(k)?.events.as_ref()?.iter().cloned());
-    }
-    let view = Arc::new(DataView::with_lookups(events, lookups.clone()));
-    if let Ok(mut v) = views.lock() {
-        return Some(v.entry(keys.to_vec()).or_insert(view).clone());
-    }
-    Some(view)
+    state.finish()
 }
 
-fn matching<'a>(d: &Detection, test: &str, all: &'a [Expectation]) -> Vec<&'a Expectation> {
+fn matching<'a>(
+    d: &firedrill_content::Detection,
+    test: &str,
+    all: &'a [Expectation],
+) -> Vec<&'a Expectation> {
     all.iter()
         .filter(|e| {
             (e.detection.eq_ignore_ascii_case(&d.name)
@@ -338,117 +561,4 @@ fn matching<'a>(d: &Detection, test: &str, all: &'a [Expectation]) -> Vec<&'a Ex
                 && e.test.as_deref().is_none_or(|t| t == test)
         })
         .collect()
-}
-
-fn run_detection(
-    p: &Planned,
-    reads: &HashMap<DatasetKey, ReadData>,
-    views: &Views,
-    lookups: &Arc<Lookups>,
-    expectations: &[Expectation],
-) -> DetectionReport {
-    let d = &p.detection;
-    let mut report = DetectionReport {
-        name: d.name.clone(),
-        id: d.id.clone(),
-        file: d.file.display().to_string(),
-        status: Status::Pass,
-        reason: String::new(),
-        results: 0,
-        risk: Vec::new(),
-        risk_rule: p.risk_rule.clone(),
-        tests: Vec::new(),
-    };
-    let overall = |r: &mut DetectionReport, j: Judgement| {
-        r.status = j.status;
-        r.reason = j.reason;
-    };
-    let pipeline = match &p.pipeline {
-        Ok(pl) => pl,
-        Err(Prepared::Error(e)) => {
-            overall(&mut report, Judgement::new(Status::Error, e.clone()));
-            return report;
-        }
-        Err(Prepared::Unsupported(u)) => {
-            overall(
-                &mut report,
-                Judgement::new(Status::Skip, format!("unsupported: {u}")),
-            );
-            return report;
-        }
-    };
-    let tests: Vec<_> = d
-        .tests
-        .iter()
-        .filter(|t| !t.attack_data.is_empty())
-        .collect();
-    if tests.is_empty() {
-        overall(
-            &mut report,
-            Judgement::new(Status::Skip, "no test with attack data"),
-        );
-        return report;
-    }
-    for t in tests {
-        let started = Instant::now();
-        let keys: Vec<_> = t.attack_data.iter().map(dataset_key).collect();
-        let datasets: Vec<DatasetReport> = keys
-            .iter()
-            .filter_map(|k| reads.get(k).map(|r| r.report.clone()))
-            .collect();
-        let mut tr = TestReport {
-            name: t.name.clone(),
-            status: Status::Pass,
-            reason: String::new(),
-            results: 0,
-            risk: Vec::new(),
-            datasets,
-            duration_ms: 0.0,
-            splunk: None,
-        };
-        let judgement = if t.test_type.eq_ignore_ascii_case("manual") {
-            Judgement::new(Status::Skip, "manual test")
-        } else if let Some(bad) = tr.datasets.iter().find(|r| r.error.is_some()) {
-            Judgement::new(Status::Error, bad.error.clone().unwrap_or_default())
-        } else {
-            match view_for(&keys, reads, views, lookups) {
-                None => Judgement::new(Status::Error, "dataset could not be read"),
-                Some(view) => match firedrill_spl::run(pipeline, view.as_ref()) {
-                    Ok(rows) => {
-                        let risk = risk_events(d, &rows);
-                        tr.results = rows.len();
-                        let exp = matching(d, &t.name, expectations);
-                        let j = judge(d, &rows, &risk, &exp);
-                        tr.risk = risk;
-                        j
-                    }
-                    Err(firedrill_spl::ExecError::Unsupported(u)) => Judgement::new(
-                        Status::Skip,
-                        format!("unsupported: {}", u.render(&p.expanded)),
-                    ),
-                    Err(e) => Judgement::new(Status::Error, e.render(&p.expanded)),
-                },
-            }
-        };
-        tr.status = judgement.status;
-        tr.reason = judgement.reason;
-        tr.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
-        report.tests.push(tr);
-    }
-    let worst = report.tests.iter().max_by_key(|t| t.status).cloned();
-    if let Some(w) = worst {
-        report.status = w.status;
-        report.reason = if report.tests.len() > 1 {
-            format!("{}: {}", w.name, w.reason)
-        } else {
-            w.reason
-        };
-    }
-    report.results = report.tests.iter().map(|t| t.results).sum();
-    report.risk = report
-        .tests
-        .iter()
-        .flat_map(|t| t.risk.iter().cloned())
-        .collect();
-    report
 }

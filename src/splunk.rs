@@ -4,13 +4,13 @@
 
 use crate::plan::Planned;
 use crate::rba::risk_events;
-use crate::run::RunReport;
-use crate::verdict::Status;
-use firedrill_dataset::Fetcher;
+use crate::report::{Reason, Status, TestReport};
+use crate::run::{TestHook, TestSink};
 use firedrill_replay::{replay, url_encode, Outgoing, ReplayOptions};
-use firedrill_value::{Row, Value};
+use firedrill_value::{Event, Row, Value};
 use serde::Serialize;
 use std::collections::BTreeSet;
+use std::io::Write;
 
 /// How to log in to the management port.
 #[derive(Clone)]
@@ -180,137 +180,189 @@ fn risk_set(p: &Planned, rows: &[Row]) -> BTreeSet<(String, String)> {
         .collect()
 }
 
-/// Runs every judged test again in Splunk and marks disagreements as failures with
-/// both answers.
-pub fn differential(
-    planned: &[Planned],
-    report: &mut RunReport,
-    fetcher: &Fetcher,
-    splunk: &SplunkClient,
-    hec: &ReplayOptions,
-    index_prefix: &str,
-    warn: &dyn Fn(String),
-) {
-    let run_id = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let mut n = 0;
-    for (p, d) in planned.iter().zip(report.detections.iter_mut()) {
-        let Ok(_) = &p.pipeline else { continue };
-        if p.detection.language != firedrill_content::SearchLanguage::Spl {
-            continue;
-        }
-        for (test, tr) in p.detection.tests.iter().zip(d.tests.iter_mut()) {
-            if !matches!(tr.status, Status::Pass | Status::Fail) {
-                continue;
-            }
-            n += 1;
-            let index = format!("{index_prefix}_{run_id}_{n}");
-            let outcome = (|| -> Result<Vec<Row>, String> {
-                splunk.ensure_index(&index)?;
-                let mut out: Vec<Outgoing> = Vec::new();
-                for ad in &test.attack_data {
-                    let f = fetcher.fetch(&ad.data).map_err(|e| e.to_string())?;
-                    let bytes =
-                        std::fs::read(&f.path).map_err(|e| format!("{}: {e}", f.path.display()))?;
-                    let meta = firedrill_events::SourceMeta {
-                        source: ad
-                            .source
-                            .clone()
-                            .or_else(|| f.meta.as_ref().and_then(|m| m.source.clone())),
-                        sourcetype: ad
-                            .sourcetype
-                            .clone()
-                            .or_else(|| f.meta.as_ref().and_then(|m| m.sourcetype.clone())),
-                        host: None,
-                    };
-                    let events = firedrill_events::read_events(&bytes, &meta)
-                        .map_err(|e| e.to_string())?
-                        .events;
-                    let o = crate::replay_cmd::Overrides {
-                        index: Some(index.clone()),
-                        ..Default::default()
-                    };
-                    out.extend(crate::replay_cmd::outgoing(&events, &o));
-                }
-                let mut opts = hec.clone();
-                opts.ack = true;
-                let sum = replay(out.into_iter(), &opts, &|_| {}).map_err(|e| e.to_string())?;
-                if sum.failed > 0 {
-                    return Err(format!(
-                        "{} of {} events were not acknowledged by Splunk",
-                        sum.failed, sum.events
-                    ));
-                }
-                let search = if p.detection.search.trim_start().starts_with('|') {
-                    p.detection.search.clone()
-                } else {
-                    format!("search {}", p.detection.search)
-                };
-                splunk.oneshot(&search)
-            })();
-            match outcome {
-                Ok(rows) => {
-                    let ours_fire = tr.results > 0;
-                    let theirs = risk_set(p, &rows);
-                    let ours: BTreeSet<(String, String)> = tr
-                        .risk
-                        .iter()
-                        .map(|r| (r.object.clone(), r.value.to_lowercase()))
-                        .collect();
-                    let agree =
-                        rows.is_empty() != ours_fire && rows.len() == tr.results && theirs == ours;
-                    if !agree {
-                        tr.status = Status::Fail;
-                        tr.reason = format!(
-                            "Splunk and firedrill disagree: Splunk returned {} results (risk {:?}), firedrill {} (risk {:?})",
-                            rows.len(),
-                            theirs,
-                            tr.results,
-                            ours
-                        );
-                    }
-                    tr.splunk = Some(SplunkAnswer {
-                        results: rows.len(),
-                        risk: theirs.into_iter().collect(),
-                        agree,
-                    });
-                }
-                Err(e) => {
-                    tr.status = Status::Error;
-                    tr.reason = format!("differential check in Splunk failed: {e}");
-                }
-            }
-            if let Err(e) = splunk.oneshot(&format!("search index={index} | delete")) {
-                warn(format!(
-                    "could not delete the replayed events from index {index}: {e}"
-                ));
-            }
-        }
-        if let Some(w) = d.tests.iter().max_by_key(|t| t.status).cloned() {
-            d.status = w.status;
-            d.reason = w.reason;
+/// The differential check as a stage of the run: each SPL test's events, as the run
+/// reads them, are spooled to a temporary file; when the built-in verdict is in, they
+/// are replayed into a dedicated index with acknowledgment, the detection's search
+/// runs in Splunk over all time, and any disagreement fails the test with both
+/// answers. One test at a time is in Splunk, and its events are deleted afterwards.
+pub struct Differential<'a> {
+    /// The REST client.
+    pub splunk: &'a SplunkClient,
+    /// The HEC settings (acknowledgment is always on).
+    pub hec: ReplayOptions,
+    /// Index name prefix.
+    pub index_prefix: String,
+    /// Warnings for stderr.
+    pub warn: &'a (dyn Fn(String) + Sync),
+    run_id: u64,
+    tests: std::sync::atomic::AtomicUsize,
+}
+
+impl<'a> Differential<'a> {
+    /// A differential check against `splunk`, replaying through `hec`.
+    pub fn new(
+        splunk: &'a SplunkClient,
+        hec: ReplayOptions,
+        index_prefix: &str,
+        warn: &'a (dyn Fn(String) + Sync),
+    ) -> Differential<'a> {
+        Differential {
+            splunk,
+            hec,
+            index_prefix: index_prefix.to_string(),
+            warn,
+            run_id: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0),
+            tests: std::sync::atomic::AtomicUsize::new(0),
         }
     }
-    report.summary.pass = report
-        .detections
-        .iter()
-        .filter(|d| d.status == Status::Pass)
-        .count();
-    report.summary.fail = report
-        .detections
-        .iter()
-        .filter(|d| d.status == Status::Fail)
-        .count();
-    report.summary.error = report
-        .detections
-        .iter()
-        .filter(|d| d.status == Status::Error)
-        .count();
-    report.summary.skip = report
-        .detections
-        .iter()
-        .filter(|d| d.status == Status::Skip)
-        .count();
+}
+
+impl TestHook for Differential<'_> {
+    fn start(&self, p: &Planned, _test: &str) -> Option<Box<dyn TestSink + '_>> {
+        if p.detection.language != firedrill_content::SearchLanguage::Spl {
+            return None;
+        }
+        let n = self
+            .tests
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            + 1;
+        let index = format!("{}_{}_{n}", self.index_prefix, self.run_id);
+        let spool = tempfile::tempfile().map(std::io::BufWriter::new);
+        Some(Box::new(Spool {
+            check: Check {
+                splunk: self.splunk,
+                hec: &self.hec,
+                index,
+                warn: self.warn,
+            },
+            spool: spool.map_err(|e| e.to_string()),
+        }))
+    }
+}
+
+struct Check<'a> {
+    splunk: &'a SplunkClient,
+    hec: &'a ReplayOptions,
+    index: String,
+    warn: &'a (dyn Fn(String) + Sync),
+}
+
+struct Spool<'a> {
+    check: Check<'a>,
+    spool: Result<std::io::BufWriter<std::fs::File>, String>,
+}
+
+impl TestSink for Spool<'_> {
+    fn event(&mut self, e: &Event) {
+        let Ok(w) = self.spool.as_mut() else { return };
+        let text = |k: &str| e.get(k).as_text().filter(|s| !s.is_empty());
+        let line = serde_json::json!([
+            e.raw(),
+            e.time(),
+            text("host"),
+            text("source"),
+            text("sourcetype")
+        ]);
+        if let Err(err) = writeln!(w, "{line}") {
+            self.spool = Err(err.to_string());
+        }
+    }
+
+    fn finish(self: Box<Self>, p: &Planned, tr: &mut TestReport) {
+        if !matches!(tr.status, Status::Pass | Status::Fail) {
+            return;
+        }
+        let Spool { check, spool } = *self;
+        let outcome = spool
+            .and_then(|w| w.into_inner().map_err(|e| e.to_string()))
+            .and_then(|file| check.run(p, file));
+        match outcome {
+            Ok(rows) => {
+                let ours_fire = tr.results > 0;
+                let theirs = risk_set(p, &rows);
+                let ours: BTreeSet<(String, String)> = tr
+                    .risk
+                    .iter()
+                    .map(|r| (r.object.clone(), r.value.to_lowercase()))
+                    .collect();
+                let agree =
+                    rows.is_empty() != ours_fire && rows.len() == tr.results && theirs == ours;
+                if !agree {
+                    tr.status = Status::Fail;
+                    tr.reason = Reason::Splunk(format!(
+                        "Splunk and firedrill disagree: Splunk returned {} results (risk {:?}), firedrill {} (risk {:?})",
+                        rows.len(),
+                        theirs,
+                        tr.results,
+                        ours
+                    ));
+                }
+                tr.splunk = Some(SplunkAnswer {
+                    results: rows.len(),
+                    risk: theirs.into_iter().collect(),
+                    agree,
+                });
+            }
+            Err(e) => {
+                tr.status = Status::Error;
+                tr.reason = Reason::Splunk(format!("differential check in Splunk failed: {e}"));
+            }
+        }
+    }
+}
+
+impl Check<'_> {
+    /// Replays the spooled events into the test's index, runs the search, deletes the
+    /// events.
+    fn run(&self, p: &Planned, mut file: std::fs::File) -> Result<Vec<Row>, String> {
+        use std::io::{BufRead, Seek};
+        self.splunk.ensure_index(&self.index)?;
+        file.rewind().map_err(|e| e.to_string())?;
+        let index = self.index.clone();
+        let events = std::io::BufReader::new(file)
+            .lines()
+            .map_while(Result::ok)
+            .filter_map(move |line| {
+                let v: serde_json::Value = serde_json::from_str(&line).ok()?;
+                let s = |i: usize| v.get(i).and_then(|x| x.as_str()).map(String::from);
+                Some(Outgoing {
+                    raw: s(0).unwrap_or_default(),
+                    time: v.get(1).and_then(|x| x.as_f64()),
+                    host: s(2),
+                    source: s(3),
+                    sourcetype: s(4),
+                    index: Some(index.clone()),
+                })
+            });
+        let mut opts = self.hec.clone();
+        opts.ack = true;
+        let sum = replay(events, &opts, &|_| {}).map_err(|e| e.to_string());
+        let result = sum.and_then(|sum| {
+            if sum.failed > 0 {
+                return Err(format!(
+                    "{} of {} events were not acknowledged by Splunk",
+                    sum.failed, sum.events
+                ));
+            }
+            let search = if p.detection.search.trim_start().starts_with('|') {
+                p.detection.search.clone()
+            } else {
+                format!("search {}", p.detection.search)
+            };
+            self.splunk.oneshot(&search)
+        });
+        if let Err(e) = self
+            .splunk
+            .oneshot(&format!("search index={} | delete", self.index))
+        {
+            (self.warn)(format!(
+                "could not delete the replayed events from index {}: {e}",
+                self.index
+            ));
+        }
+        result
+    }
 }

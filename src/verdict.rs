@@ -8,35 +8,11 @@
 use crate::expectations::Expectation;
 use crate::rba::RiskEvent;
 use firedrill_content::Detection;
-use firedrill_spl::exec::eval::field;
+use firedrill_spl::expr::field;
 use firedrill_value::Row;
 use serde::Serialize;
 
-/// The outcome of a test or a detection. Ordered from best to worst.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    /// The detection fired as documented.
-    Pass,
-    /// Not judged (unsupported construct, no test data, known failure), with the reason.
-    Skip,
-    /// It ran and did not fire as documented.
-    Fail,
-    /// It could not run (bad search, missing or corrupt dataset, engine error).
-    Error,
-}
-
-impl Status {
-    /// The lower-case name used in reports.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Pass => "pass",
-            Status::Skip => "skip",
-            Status::Fail => "fail",
-            Status::Error => "error",
-        }
-    }
-}
+pub use crate::report::model::Status;
 
 /// A status and the reason for it.
 #[derive(Clone, Debug, PartialEq, Serialize)]

@@ -443,6 +443,8 @@ fn fake_splunk(disagree: bool) -> firedrill_replay::Sink {
                 .map_err(|e| e.to_string())?
                 .text;
             let pipeline = firedrill_spl::parse(&expanded).map_err(|e| e.to_string())?;
+            let program = firedrill_spl::compile(&pipeline, &firedrill_spl::NoLookups)
+                .map_err(|e| e.to_string())?;
             let mut events = Vec::new();
             for r in received {
                 let meta = firedrill_events::SourceMeta {
@@ -456,8 +458,8 @@ fn fake_splunk(disagree: bool) -> firedrill_replay::Sink {
                         .events,
                 );
             }
-            let view = firedrill::datasource::DataView::new(events);
-            let rows = firedrill_spl::run(&pipeline, &view).map_err(|e| e.to_string())?;
+            let rows =
+                firedrill::run::search_events(&program, &events).map_err(|e| e.to_string())?;
             Ok(rows
                 .into_iter()
                 .map(|r| {

@@ -2,8 +2,10 @@
 //! repository (run by `.ci/run` with `cargo test -- --ignored`). The README's own test
 //! command does not need it.
 
-use firedrill::datasource::DataView;
-use firedrill::plan::{self, Prepared};
+use firedrill::lookups::Lookups;
+use firedrill::plan::{self, Planned, Prepared};
+use firedrill::report::{Status, TestReport};
+use firedrill::source::DatasetKey;
 use firedrill_events::{read_events, SourceMeta};
 use std::path::{Path, PathBuf};
 
@@ -21,17 +23,51 @@ fn require(p: &Path) {
     );
 }
 
-fn example_events(file: &str, source: &str) -> Vec<firedrill_value::Event> {
-    let path =
-        Path::new("examples/attack_data/datasets/attack_techniques/T1003.001/firedrill_example")
-            .join(file);
-    let bytes = std::fs::read(&path).unwrap();
-    let meta = SourceMeta {
-        source: Some(source.into()),
-        sourcetype: Some("XmlWinEventLog".into()),
-        host: None,
+/// Runs one detection over one file through the run loop (as `firedrill run
+/// --dataset FILE` does) and returns its test report.
+fn run_on(
+    p: &Planned,
+    file: &Path,
+    source: Option<String>,
+    sourcetype: Option<String>,
+) -> TestReport {
+    let cache = tempfile::tempdir().unwrap();
+    let fetcher = firedrill_dataset::Fetcher::new(firedrill_dataset::FetchOptions {
+        data_dir: cache.path().to_path_buf(),
+        mirror: None,
+        offline: true,
+        progress: false,
+    })
+    .unwrap();
+    let datasets = [DatasetKey {
+        reference: file.display().to_string(),
+        source,
+        sourcetype,
+    }];
+    let opts = firedrill::run::RunOptions {
+        fetcher: &fetcher,
+        expectations: &[],
+        warn: &|_| {},
+        progress: false,
+        datasets: &datasets,
+        hook: None,
     };
-    read_events(&bytes, &meta).unwrap().events
+    let mut r = firedrill::run::run(std::slice::from_ref(p), &opts);
+    let d = r.detections.pop().unwrap();
+    d.tests.into_iter().next().unwrap_or_else(|| TestReport {
+        name: d.name.clone(),
+        status: d.status,
+        reason: d.reason.clone(),
+        results: 0,
+        risk: Vec::new(),
+        datasets: Vec::new(),
+        duration_ms: 0.0,
+        splunk: None,
+    })
+}
+
+fn plan_all(loaded: &plan::Loaded) -> Vec<Planned> {
+    plan::plan(loaded, &Lookups::new(&loaded.content))
 }
 
 /// Every detection in security_content loads; nearly every search parses; the figures
@@ -44,19 +80,20 @@ fn security_content_loads_and_parses() {
     let started = std::time::Instant::now();
     let loaded = plan::load(std::slice::from_ref(&root), None).unwrap();
     let loaded_in = started.elapsed();
-    let planned = plan::plan(&loaded);
+    let planned = plan_all(&loaded);
     let planned_in = started.elapsed() - loaded_in;
     let total = planned.len();
     let mut parsed = 0;
     let mut unsupported = 0;
     let mut errors = Vec::new();
     for p in &planned {
-        match &p.pipeline {
+        match &p.program {
             Ok(_) => parsed += 1,
             Err(Prepared::Unsupported(_)) => {
                 parsed += 1;
                 unsupported += 1;
             }
+            Err(Prepared::Error(_)) if p.pipeline.is_some() => parsed += 1,
             Err(Prepared::Error(e)) => errors.push(format!(
                 "{}: {}",
                 p.detection.file.display(),
@@ -110,35 +147,42 @@ fn seeds_and_schema_examples_fire() {
     paths.sort();
     let loaded = plan::load(&paths, Some(&content)).unwrap();
     assert!(loaded.errors.is_empty(), "load errors: {:?}", loaded.errors);
-    let planned = plan::plan(&loaded);
-    let sysmon = DataView::new(example_events(
-        "windows-sysmon.log",
-        "XmlWinEventLog:Microsoft-Windows-Sysmon/Operational",
-    ));
-    let security = DataView::new(example_events(
-        "windows-security.log",
-        "XmlWinEventLog:Security",
-    ));
+    let planned = plan_all(&loaded);
+    let examples =
+        Path::new("examples/attack_data/datasets/attack_techniques/T1003.001/firedrill_example");
     let mut fired = Vec::new();
     for p in &planned {
         let name = format!("{} ({})", p.detection.name, p.detection.file.display());
-        let pipeline = match &p.pipeline {
-            Ok(pl) => pl,
-            Err(e) => panic!("{name}: {e:?}"),
-        };
+        if let Err(e) = &p.program {
+            panic!("{name}: {e:?}");
+        }
         let reads_4688 = p
             .detection
             .tests
             .iter()
             .flat_map(|t| &t.attack_data)
             .any(|a| a.data.contains("windows-security"));
-        let view = if reads_4688 { &security } else { &sysmon };
-        let rows = firedrill_spl::run(pipeline, view)
-            .unwrap_or_else(|e| panic!("{name}: {}", e.render(&p.expanded)));
-        println!("{name}: {} results, risk rule: {}", rows.len(), p.risk_rule);
-        assert!(!rows.is_empty(), "{name} did not fire on the example data");
-        let risk = firedrill::rba::risk_events(&p.detection, &rows);
-        assert!(!risk.is_empty(), "{name} raised no risk events");
+        let (file, source) = if reads_4688 {
+            ("windows-security.log", "XmlWinEventLog:Security")
+        } else {
+            (
+                "windows-sysmon.log",
+                "XmlWinEventLog:Microsoft-Windows-Sysmon/Operational",
+            )
+        };
+        let t = run_on(
+            p,
+            &examples.join(file),
+            Some(source.into()),
+            Some("XmlWinEventLog".into()),
+        );
+        println!("{name}: {} results, risk rule: {}", t.results, p.risk_rule);
+        assert!(
+            t.results > 0,
+            "{name} did not fire on the example data: {}",
+            t.reason
+        );
+        assert!(!t.risk.is_empty(), "{name} raised no risk events");
         fired.push(name);
     }
     assert!(
@@ -156,9 +200,8 @@ fn coverage_of_security_content() {
     require(&root);
     let started = std::time::Instant::now();
     let loaded = plan::load(std::slice::from_ref(&root), None).unwrap();
-    let planned = plan::plan(&loaded);
-    let lookups = firedrill::lookups::Lookups::new(&loaded.content);
-    let c = firedrill::coverage::coverage(&planned, &lookups);
+    let planned = plan_all(&loaded);
+    let c = firedrill::coverage::coverage(&planned);
     let s = &c.summary;
     let active_parsed = 100.0 * s.active.parsed as f64 / s.active.total as f64;
     println!(
@@ -295,8 +338,7 @@ fn declared_tests_on_their_samples() {
     let content = shared().join("content/security_content_2024-10");
     require(&dir);
     let loaded = plan::load(&[], Some(&content)).unwrap();
-    let planned = plan::plan(&loaded);
-    let lookups = std::sync::Arc::new(firedrill::lookups::Lookups::new(&loaded.content));
+    let planned = plan_all(&loaded);
     let tsv = std::fs::read_to_string(dir.join("declared_tests.tsv")).unwrap();
     let mut passed = Vec::new();
     let mut failed = Vec::new();
@@ -323,36 +365,24 @@ fn declared_tests_on_their_samples() {
             .iter()
             .flat_map(|t| &t.attack_data)
             .find(|a| a.data.ends_with(&upstream));
-        let meta = SourceMeta {
-            source: data.and_then(|a| a.source.clone()),
-            sourcetype: data.and_then(|a| a.sourcetype.clone()),
-            host: None,
-        };
-        let bytes = std::fs::read(dir.join(sample)).unwrap();
-        let events = read_events(&bytes, &meta).unwrap().events;
-        let view = DataView::with_lookups(events, lookups.clone());
         let name = format!("{} on {}", p.detection.name, upstream);
-        let verdict = match &p.pipeline {
-            Ok(pl) => match firedrill_spl::run(pl, &view) {
-                Ok(rows) => {
-                    let risk = firedrill::rba::risk_events(&p.detection, &rows);
-                    firedrill::verdict::judge(&p.detection, &rows, &risk, &[])
-                }
-                Err(e) => firedrill::verdict::Judgement::new(
-                    firedrill::verdict::Status::Error,
-                    e.to_string(),
-                ),
-            },
-            Err(e) => firedrill::verdict::Judgement::new(
-                firedrill::verdict::Status::Skip,
-                format!("{e:?}"),
-            ),
-        };
-        if verdict.status == firedrill::verdict::Status::Pass {
+        let t = run_on(
+            p,
+            &dir.join(sample),
+            data.and_then(|a| a.source.clone()),
+            data.and_then(|a| a.sourcetype.clone()),
+        );
+        if t.status == Status::Pass {
             passed.push(name);
         } else {
-            let reason = verdict.reason.lines().next().unwrap_or("").to_string();
-            failed.push(format!("{name}: {} — {reason}", verdict.status.as_str()));
+            let reason = t
+                .reason
+                .to_string()
+                .lines()
+                .next()
+                .unwrap_or("")
+                .to_string();
+            failed.push(format!("{name}: {} — {reason}", t.status.as_str()));
         }
     }
     println!(

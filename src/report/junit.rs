@@ -1,7 +1,7 @@
 //! JUnit XML (one `<testcase>` per detection test) written with quick-xml, for CI
 //! systems that display test results.
 
-use crate::run::RunReport;
+use crate::report::RunReport;
 use crate::verdict::Status;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::Writer;
@@ -46,7 +46,7 @@ pub fn render(r: &RunReport) -> Result<String, quick_xml::Error> {
     w.write_event(Event::Start(suite))?;
     for d in &r.detections {
         let cases: Vec<(String, Status, String, f64)> = if d.tests.is_empty() {
-            vec![(d.name.clone(), d.status, d.reason.clone(), 0.0)]
+            vec![(d.name.clone(), d.status, d.reason.to_string(), 0.0)]
         } else {
             d.tests
                 .iter()
@@ -54,7 +54,7 @@ pub fn render(r: &RunReport) -> Result<String, quick_xml::Error> {
                     (
                         format!("{} / {}", d.name, t.name),
                         t.status,
-                        t.reason.clone(),
+                        t.reason.to_string(),
                         t.duration_ms,
                     )
                 })

@@ -1,10 +1,11 @@
 //! Reports of a run: a table for people, JSON for scripts, JUnit XML for CI systems.
 
 pub mod junit;
+pub mod model;
 pub mod summary_yml;
 pub mod table;
 
-use crate::run::RunReport;
+pub use model::{DatasetReport, DetectionReport, Reason, RunReport, Status, Summary, TestReport};
 
 /// The JSON report: `{"detections": [...], "summary": {...}}` (documented in the README).
 pub fn json(r: &RunReport) -> String {

@@ -2,7 +2,7 @@
 //! read it keep working when firedrill runs the tests.
 
 use crate::plan::Planned;
-use crate::run::RunReport;
+use crate::report::{Reason, RunReport};
 use crate::verdict::Status;
 use serde::Serialize;
 
@@ -97,20 +97,17 @@ pub fn render(planned: &[Planned], r: &RunReport, mode: &str) -> Result<String, 
             .and_then(|p| p.file_name())
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        if d.tests
-            .iter()
-            .any(|t| t.name == "manual test" || t.reason == "manual test")
-        {
+        if d.tests.iter().any(|t| t.reason == Reason::ManualTest) {
             manual += 1;
         }
-        if d.tests.is_empty() && d.reason == "no test with attack data" {
+        if d.tests.is_empty() && d.reason == Reason::NoTestData {
             untested.push(Other {
                 name: d.name.clone(),
                 kind,
                 production_status: status,
                 status: "untested".into(),
                 file_path,
-                reason: d.reason.clone(),
+                reason: d.reason.to_string(),
             });
             continue;
         }
@@ -121,7 +118,7 @@ pub fn render(planned: &[Planned], r: &RunReport, mode: &str) -> Result<String, 
                 production_status: status,
                 status: "skip".into(),
                 file_path,
-                reason: d.reason.clone(),
+                reason: d.reason.to_string(),
             });
             continue;
         }
@@ -135,9 +132,14 @@ pub fn render(planned: &[Planned], r: &RunReport, mode: &str) -> Result<String, 
                 message: if t.status == Status::Pass {
                     "TEST PASSED".into()
                 } else {
-                    t.reason.lines().next().unwrap_or("").to_string()
+                    t.reason
+                        .to_string()
+                        .lines()
+                        .next()
+                        .unwrap_or("")
+                        .to_string()
                 },
-                exception: (t.status == Status::Error).then(|| t.reason.clone()),
+                exception: (t.status == Status::Error).then(|| t.reason.to_string()),
                 status: t.status.as_str().into(),
                 duration: (t.duration_ms / 1000.0 * 1000.0).round() / 1000.0,
                 wait_duration: None,

@@ -1,7 +1,7 @@
 //! The terminal table: one line per detection (and per test when there are several),
 //! then the reasons for anything that did not pass, then a summary line.
 
-use crate::run::RunReport;
+use crate::report::RunReport;
 use crate::verdict::Status;
 use std::fmt::Write;
 
@@ -22,7 +22,8 @@ pub fn render(r: &RunReport, color: bool) -> String {
     );
     for d in &r.detections {
         let name: String = d.name.chars().take(width).collect();
-        let reason = first_line(&d.reason);
+        let reason_text = d.reason.to_string();
+        let reason = first_line(&reason_text);
         let _ = writeln!(
             out,
             "{} {:<width$} {:>7} {:>5}  {}",
@@ -36,12 +37,18 @@ pub fn render(r: &RunReport, color: bool) -> String {
     let details: Vec<_> = r
         .detections
         .iter()
-        .filter(|d| d.status != Status::Pass && d.reason.contains('\n'))
+        .filter(|d| d.status != Status::Pass && d.reason.to_string().contains('\n'))
         .collect();
     if !details.is_empty() {
         let _ = writeln!(out);
         for d in details {
-            let _ = writeln!(out, "{} ({}):\n{}\n", d.name, d.file, indent(&d.reason));
+            let _ = writeln!(
+                out,
+                "{} ({}):\n{}\n",
+                d.name,
+                d.file,
+                indent(&d.reason.to_string())
+            );
         }
     }
     let s = &r.summary;

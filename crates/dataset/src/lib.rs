@@ -55,6 +55,44 @@ pub struct Fetched {
     pub meta: Option<DatasetMeta>,
 }
 
+/// A dataset file found (downloaded if it had to be) but not yet checked against the
+/// lock: the reader hashes it while reading it, in the same pass, and hands the digest
+/// to [`Fetcher::confirm`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Located {
+    /// The reference as given.
+    pub reference: String,
+    /// The local file.
+    pub path: PathBuf,
+    /// Its size in bytes.
+    pub size: u64,
+    /// True if this call downloaded (or copied) it.
+    pub downloaded: bool,
+    /// source/sourcetype from attack_data's metadata YAML, when found.
+    pub meta: Option<DatasetMeta>,
+    /// Its key in the lock file (`None` for a local path, which has no lock entry).
+    lock_key: Option<String>,
+}
+
+impl Located {
+    /// A local file named on the command line (no lock entry, no download).
+    pub fn local(path: &Path) -> Result<Located, FetchError> {
+        if !path.is_file() {
+            return Err(io(path, "no such dataset file"));
+        }
+        check_not_lfs(path)?;
+        let size = std::fs::metadata(path).map_err(|e| io(path, e))?.len();
+        Ok(Located {
+            reference: path.display().to_string(),
+            path: path.to_path_buf(),
+            size,
+            downloaded: false,
+            meta: None,
+            lock_key: None,
+        })
+    }
+}
+
 /// Why a dataset is not available.
 #[derive(Debug)]
 pub enum FetchError {
@@ -278,9 +316,27 @@ impl Fetcher {
         }
     }
 
-    /// Resolves one dataset reference (an upstream URL, another http(s) URL, a
-    /// `file://` URL or a local path) to a verified local file.
+    /// Resolves one dataset reference to a verified local file: [`Fetcher::locate`],
+    /// then the file's sha256, then [`Fetcher::confirm`].
     pub fn fetch(&self, reference: &str) -> Result<Fetched, FetchError> {
+        let l = self.locate(reference)?;
+        let sha256 = sha256_file(&l.path)?;
+        self.confirm(&l, &sha256)?;
+        Ok(Fetched {
+            reference: l.reference,
+            path: l.path,
+            size: l.size,
+            sha256,
+            downloaded: l.downloaded,
+            meta: l.meta,
+        })
+    }
+
+    /// Resolves one dataset reference (an upstream URL, another http(s) URL, a
+    /// `file://` URL or a local path) to a local file, downloading it if needed and
+    /// checking its size against the lock; the content is checked by
+    /// [`Fetcher::confirm`] once it has been read.
+    pub fn locate(&self, reference: &str) -> Result<Located, FetchError> {
         let local = reference
             .strip_prefix("file://")
             .map(PathBuf::from)
@@ -291,13 +347,13 @@ impl Fetcher {
             }
             check_not_lfs(&path)?;
             let size = std::fs::metadata(&path).map_err(|e| io(&path, e))?.len();
-            return Ok(Fetched {
+            return Ok(Located {
                 reference: reference.to_string(),
-                sha256: sha256_file(&path)?,
                 path,
                 size,
                 downloaded: false,
                 meta: None,
+                lock_key: None,
             });
         }
         let rel = cache_rel(reference)?;
@@ -324,22 +380,8 @@ impl Fetcher {
             true
         };
         check_not_lfs(&path)?;
-        let (size, sha256) = self.verify(&key, &path, reference)?;
-        let meta = meta::find(self, &rel);
-        Ok(Fetched {
-            reference: reference.to_string(),
-            path,
-            size,
-            sha256,
-            downloaded,
-            meta,
-        })
-    }
-
-    /// Checks a cached file against its lock entry, or adds the entry.
-    fn verify(&self, key: &str, path: &Path, reference: &str) -> Result<(u64, String), FetchError> {
-        let size = std::fs::metadata(path).map_err(|e| io(path, e))?.len();
-        let locked = self.lock.lock().ok().and_then(|l| l.get(key).cloned());
+        let size = std::fs::metadata(&path).map_err(|e| io(&path, e))?.len();
+        let locked = self.lock.lock().ok().and_then(|l| l.get(&key).cloned());
         if let Some(e) = &locked {
             if e.size != size {
                 return Err(FetchError::Mismatch {
@@ -350,7 +392,37 @@ impl Fetcher {
                 });
             }
         }
-        let sha = sha256_file(path)?;
+        let meta = meta::find(self, &rel);
+        Ok(Located {
+            reference: reference.to_string(),
+            path,
+            size,
+            downloaded,
+            meta,
+            lock_key: Some(key),
+        })
+    }
+
+    /// Checks the sha256 of a located file (computed while reading it) against its
+    /// lock entry, or records the entry when there is none.
+    pub fn confirm(&self, l: &Located, sha256: &str) -> Result<(), FetchError> {
+        let Some(key) = &l.lock_key else {
+            return Ok(());
+        };
+        self.verify(key, &l.path, &l.reference, l.size, sha256)
+    }
+
+    /// Checks a cached file's digest against its lock entry, or adds the entry.
+    fn verify(
+        &self,
+        key: &str,
+        path: &Path,
+        reference: &str,
+        size: u64,
+        sha: &str,
+    ) -> Result<(), FetchError> {
+        let sha = sha.to_string();
+        let locked = self.lock.lock().ok().and_then(|l| l.get(key).cloned());
         match locked {
             Some(e) if e.sha256 != sha => Err(FetchError::Mismatch {
                 path: path.to_path_buf(),
@@ -358,7 +430,7 @@ impl Fetcher {
                 expected: e.sha256,
                 actual: sha,
             }),
-            Some(_) => Ok((size, sha)),
+            Some(_) => Ok(()),
             None => {
                 if let Ok(mut l) = self.lock.lock() {
                     l.insert(
@@ -371,7 +443,7 @@ impl Fetcher {
                     );
                     l.save(&self.opts.data_dir.join(LOCK_FILE))?;
                 }
-                Ok((size, sha))
+                Ok(())
             }
         }
     }

@@ -17,11 +17,27 @@ pub struct Command {
     pub name: String,
     /// Where the command is in the search text.
     pub span: Span,
-    /// The command's parsed arguments.
+    /// The command's parsed positional arguments.
     pub kind: CommandKind,
+    /// Every `name=value` option as written, in order. The parser interprets none of
+    /// them; compilation consumes each one it implements and reports any other as
+    /// unsupported, with its span.
+    pub opts: Vec<Opt>,
 }
 
-/// The arguments of each command the parser understands.
+/// A `name=value` option of a command.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Opt {
+    /// The option name, lower-cased.
+    pub name: String,
+    /// The value as written (quotes removed).
+    pub value: String,
+    /// Where `name=value` is in the search text.
+    pub span: Span,
+}
+
+/// The positional arguments of each command the parser understands (options are in
+/// [`Command::opts`]).
 #[derive(Clone, Debug, PartialEq)]
 pub enum CommandKind {
     /// `search <terms>` (also the implicit first command).
@@ -30,14 +46,15 @@ pub enum CommandKind {
     Where(Expr),
     /// `eval f=expr, g=expr`.
     Eval(Vec<(String, Expr)>),
-    /// `stats`, `eventstats`, `streamstats` and `tstats` aggregation.
+    /// `stats`, `eventstats`, `streamstats` and `timechart`: aggregations and by-fields
+    /// (the command name tells which).
     Stats(Stats),
     /// `tstats ... from datamodel=X where ... by ...`.
     Tstats(Tstats),
     /// `rename a AS b, c.* AS *`.
     Rename(Vec<(String, String)>),
-    /// `convert [timeformat=...] fn(field) [AS new] ...`.
-    Convert(Convert),
+    /// `convert fn(field) [AS new] ...`: (function, field, output name).
+    Convert(Vec<(String, String, Option<String>)>),
     /// `table f1 f2` (fields and wildcards, in order).
     Table(Vec<String>),
     /// `fields [+|-] f1, f2`.
@@ -47,46 +64,29 @@ pub enum CommandKind {
         /// Field names or wildcards.
         fields: Vec<String>,
     },
-    /// `fillnull [value=x] [fields]`.
-    Fillnull {
-        /// The fill value (default `0`).
-        value: String,
-        /// The fields to fill; empty means every field present in any row.
-        fields: Vec<String>,
-    },
-    /// `dedup [N] f1 f2 [keepempty=..] [consecutive=..] [sortby ..]`.
+    /// `fillnull [fields]`; empty means every field present in any row.
+    Fillnull(Vec<String>),
+    /// `dedup [N] f1 f2 [sortby ...]`.
     Dedup {
-        /// How many rows to keep per combination.
-        count: usize,
+        /// How many rows to keep per combination, when given.
+        count: Option<usize>,
         /// The fields that form the key.
         fields: Vec<String>,
+        /// `sortby` keys.
+        sortby: Vec<SortKey>,
     },
-    /// `head N` / `tail N`.
-    Head {
-        /// Rows to keep.
-        count: usize,
-        /// True for `tail`.
-        from_end: bool,
-    },
+    /// `head [N]` / `tail [N]` (the command name tells which).
+    Head(Option<usize>),
     /// `sort [N] [+|-]f ...`.
     Sort {
-        /// Keep at most this many rows (0: all).
-        limit: usize,
+        /// The positional count, when given.
+        count: Option<usize>,
         /// Keys with descending flags.
         keys: Vec<SortKey>,
     },
-    /// `rex [field=f] [max_match=n] "regex"` (named groups become fields), or
-    /// `rex field=f mode=sed "s/a/b/g"`.
-    Rex {
-        /// The field read (default `_raw`).
-        field: String,
-        /// The regular expression, or the sed expression in sed mode.
-        pattern: String,
-        /// Matches to keep (1 by default; 0 means all).
-        max_match: usize,
-        /// `mode=sed`.
-        sed: bool,
-    },
+    /// `rex "regex"` (named groups become fields), or the sed expression with
+    /// `mode=sed`.
+    Rex(String),
     /// `regex [field=f] "re"` / `regex f="re"` / `regex f!="re"`: keeps rows whose field
     /// matches (or does not).
     Regex {
@@ -97,75 +97,45 @@ pub enum CommandKind {
         /// Keep rows that do not match.
         negate: bool,
     },
-    /// `bin`/`bucket field span=X [AS new]`: rounds a numeric field down to the span.
+    /// `bin`/`bucket field [AS new]` (`span=` is an option).
     Bin {
         /// The field.
         field: String,
-        /// The span (`1h`, `10m`, `300`).
-        span: String,
         /// Output name.
         alias: Option<String>,
     },
-    /// `mvexpand field [limit=n]`: one row per value.
-    Mvexpand {
-        /// The field.
-        field: String,
-        /// At most this many values (0: all).
-        limit: usize,
-    },
-    /// `makemv delim=d field`: splits a field into a multivalue.
-    Makemv {
-        /// The field.
-        field: String,
-        /// Delimiter (default a space).
-        delim: String,
-    },
+    /// `mvexpand field`: one row per value.
+    Mvexpand(String),
+    /// `makemv field`: splits a field into a multivalue.
+    Makemv(String),
     /// `append [subsearch]`: adds the subsearch's results.
     Append(Box<Pipeline>),
     /// `appendpipe [pipeline]`: runs the pipeline over the current results and appends.
     Appendpipe(Box<Pipeline>),
-    /// `join [type=inner|left|outer] [max=N] fields [subsearch]`.
+    /// `join fields [subsearch]`.
     Join {
         /// The join fields.
         fields: Vec<String>,
-        /// `type=left`/`outer`: keep rows without a match.
-        left: bool,
-        /// Matches per row (`max=0` means all).
-        max: usize,
         /// The subsearch.
         sub: Box<Pipeline>,
     },
-    /// `spath [input=f] [output=o] [path=p]`.
-    Spath {
-        /// The field holding the JSON (default `_raw`).
-        input: String,
-        /// The path to extract (all fields when absent).
-        path: Option<String>,
-        /// The output field (or prefix when extracting all).
-        output: Option<String>,
-    },
+    /// `spath [path]` (`input=`, `output=`, `path=` are options).
+    Spath(Option<String>),
     /// `fromjson field`.
     Fromjson(String),
-    /// `xmlkv`.
-    Xmlkv,
-    /// `top`/`rare [limit=N] fields [by fields]`.
+    /// `xmlkv [field]`.
+    Xmlkv(Option<String>),
+    /// `top`/`rare [N] fields [by fields]`.
     Top {
+        /// A positional count, when given.
+        count: Option<usize>,
         /// The counted fields.
         fields: Vec<String>,
         /// Group-by fields.
         by: Vec<String>,
-        /// Rows kept per group (0: all).
-        limit: usize,
-        /// True for `rare`.
-        rare: bool,
     },
-    /// `addtotals [fieldname=Total] [fields]`.
-    Addtotals {
-        /// Fields summed (all numeric fields when empty).
-        fields: Vec<String>,
-        /// Output field.
-        name: String,
-    },
+    /// `addtotals [fields]`.
+    Addtotals(Vec<String>),
     /// `replace "a" WITH "b", ... IN fields`.
     Replace {
         /// Old and new values (wildcards allowed).
@@ -185,33 +155,18 @@ pub enum CommandKind {
     Lookup(crate::exec::lookup::LookupSpec),
     /// `| inputlookup name`.
     Inputlookup(String),
-    /// `transaction fields [maxspan=] [maxpause=] [startswith=(...)] [endswith=(...)]`.
+    /// `transaction fields [startswith=(...)] [endswith=(...)]` (other settings are
+    /// options).
     Transaction(Transaction),
-    /// `streamstats [window=N] [current=t|f] aggs [by fields]`.
-    Streamstats {
-        /// Aggregations and by-fields.
-        stats: Stats,
-        /// Rows in the window (0: all before).
-        window: usize,
-        /// Include the current row.
-        current: bool,
-    },
-    /// `timechart span=X aggs` (no `by`): stats per time bucket, empty buckets filled.
-    Timechart {
-        /// Aggregations.
-        stats: Stats,
-        /// Bucket size in seconds.
-        span: f64,
-    },
-    /// A command that leaves results unchanged here (`outputlookup`).
-    Passthrough,
+    /// `outputlookup`: results pass through unchanged (firedrill writes no lookups).
+    Outputlookup,
     /// SPL2 `from read_ssa_enriched_events()` or `from source`: the source of an SSA
     /// pipeline, named by what follows `from`.
     Spl2Source(String),
     /// SPL2 `into write_ssa_detected_events()`: the sink of an SSA pipeline (keeps rows).
     SsaSink,
-    /// A command the parser recognises but firedrill cannot execute; parsing succeeds so
-    /// that coverage can say exactly what is missing.
+    /// A command firedrill recognises but cannot execute; parsing succeeds so that
+    /// coverage can say exactly what is missing.
     Unsupported {
         /// Why it cannot run.
         reason: String,
@@ -225,6 +180,10 @@ pub struct SortKey {
     pub field: String,
     /// Descending order.
     pub desc: bool,
+    /// How to compare: `auto` (default), `str`, `num` or `ip` (`sort str(f)`).
+    pub func: Option<String>,
+    /// Where it is written.
+    pub span: Span,
 }
 
 /// The body of `stats`-like commands.
@@ -234,8 +193,6 @@ pub struct Stats {
     pub aggs: Vec<Agg>,
     /// The group-by fields.
     pub by: Vec<String>,
-    /// `span=` given among the by-fields (`by _time span=1h`), for tstats.
-    pub span: Option<String>,
 }
 
 /// One aggregation such as `count`, `min(_time) AS firstTime` or `values(x)`.
@@ -256,36 +213,12 @@ pub struct Agg {
 /// `tstats` arguments.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Tstats {
-    /// `summariesonly`, `allow_old_summaries`, `fillnull_value`, ... as written.
-    pub options: Vec<(String, String)>,
     /// Aggregations and by-fields.
     pub stats: Stats,
     /// `datamodel=Endpoint.Processes`, if any (otherwise indexed fields of raw events).
     pub datamodel: Option<String>,
     /// The `where` clause, in search syntax.
     pub filter: Option<SearchExpr>,
-    /// `span=` for `by _time`.
-    pub span: Option<String>,
-}
-
-impl Tstats {
-    /// The value of an option, if given.
-    pub fn option(&self, name: &str) -> Option<&str> {
-        self.options
-            .iter()
-            .rev()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// `convert` arguments.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Convert {
-    /// `timeformat=` (default `%m/%d/%Y %H:%M:%S`).
-    pub timeformat: Option<String>,
-    /// Conversions: function, field, output name.
-    pub items: Vec<(String, String, Option<String>)>,
 }
 
 /// A `search`-syntax boolean expression (also `tstats where`).
@@ -419,10 +352,6 @@ pub enum BinOp {
 pub struct Transaction {
     /// Events are grouped by these fields' values.
     pub fields: Vec<String>,
-    /// Most seconds from first to last event.
-    pub maxspan: Option<f64>,
-    /// Most seconds between consecutive events.
-    pub maxpause: Option<f64>,
     /// An event that starts a transaction.
     pub startswith: Option<SearchExpr>,
     /// An event that ends one.

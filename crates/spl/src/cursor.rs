@@ -276,13 +276,24 @@ impl<'a> Cursor<'a> {
 
     /// If the next words are `name=value` (an option), consumes and returns them.
     pub fn option(&mut self) -> Option<(String, String)> {
+        self.opt().map(|o| (o.name, o.value))
+    }
+
+    /// If the next words are `name=value` (an option), consumes them and returns the
+    /// option with its name lower-cased and its span.
+    pub fn opt(&mut self) -> Option<crate::ast::Opt> {
         let save = self.pos;
         self.skip_ws();
+        let start = self.pos;
         if let Some((name, _)) = self.bare_word() {
             if self.rest().starts_with('=') && !self.rest().starts_with("==") {
                 self.pos += 1;
                 if let Some((value, _)) = self.option_value() {
-                    return Some((name, value));
+                    return Some(crate::ast::Opt {
+                        name: name.to_ascii_lowercase(),
+                        value,
+                        span: Span::new(start, self.pos),
+                    });
                 }
             }
         }

@@ -122,6 +122,7 @@ fn parse_command(c: &mut Cursor<'_>) -> Result<Command, ParseError> {
         name: lname,
         span,
         kind,
+        opts: Vec::new(),
     })
 }
 

@@ -67,10 +67,11 @@ pub fn fromjson(rows: &mut [Row], field: &str) {
     }
 }
 
-/// `xmlkv`: every innermost `<tag>value</tag>` in `_raw` becomes field `tag`.
-pub fn xmlkv(rows: &mut [Row]) {
+/// `xmlkv [field]`: every innermost `<tag>value</tag>` in the field (default `_raw`)
+/// becomes field `tag`.
+pub fn xmlkv(rows: &mut [Row], field: &str) {
     for row in rows.iter_mut() {
-        let raw = match row.get("_raw") {
+        let raw = match row.get(field) {
             Some(v) => v.to_string(),
             None => continue,
         };
@@ -146,7 +147,7 @@ mod tests {
             "_raw".to_string(),
             Value::str("<a><user>bob</user><n>1</n></a>"),
         )])];
-        xmlkv(&mut rows);
+        xmlkv(&mut rows, "_raw");
         assert_eq!(rows[0]["user"], Value::str("bob"));
     }
 }

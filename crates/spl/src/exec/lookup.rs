@@ -53,7 +53,7 @@ impl LookupTable {
         }
         if self.wildcard.iter().any(|c| c == col) && cell.contains('*') {
             return if self.case_sensitive {
-                super::commands::field_glob(cell, value).is_some()
+                super::rows::field_glob(cell, value).is_some()
             } else {
                 Wildcard::new(cell).matches(value)
             };

@@ -1,11 +1,7 @@
 //! Regular expressions as Splunk writes them (PCRE): the fast `regex` crate when the
 //! pattern allows, `fancy-regex` (look-around, back-references) when it needs more.
 
-use super::eval::EvalError;
-use crate::span::Span;
 use std::borrow::Cow;
-use std::cell::RefCell;
-use std::collections::HashMap;
 
 /// A compiled pattern.
 #[derive(Clone, Debug)]
@@ -85,23 +81,12 @@ impl Re {
     }
 }
 
-thread_local! {
-    static REGEX_CACHE: RefCell<HashMap<String, Re>> = RefCell::new(HashMap::new());
-}
-
-/// Compiles a regex once per thread and pattern.
-pub fn regex(pattern: &str, span: Span) -> Result<Re, EvalError> {
-    REGEX_CACHE.with(|cache| {
-        if let Some(r) = cache.borrow().get(pattern) {
-            return Ok(r.clone());
-        }
-        let r = Re::new(&pcre_compat(pattern)).map_err(|e| EvalError {
-            message: format!("invalid regular expression `{pattern}`: {e}"),
-            span,
-        })?;
-        cache.borrow_mut().insert(pattern.to_string(), r.clone());
-        Ok(r)
-    })
+impl Re {
+    /// Compiles a pattern as Splunk writes it (PCRE): literal braces translated, the
+    /// linear engine when it can, the backtracking one when the pattern needs it.
+    pub fn compile(pattern: &str) -> Result<Re, String> {
+        Re::new(&pcre_compat(pattern))
+    }
 }
 
 /// Splunk's regexes are PCRE, where a `{` that does not start a repetition such as

@@ -1,7 +1,8 @@
 //! `top`, `rare`, `addtotals` and `replace`.
 
-use super::commands::field_glob;
+use super::rows::field_glob;
 use super::wildcard::Wildcard;
+use crate::program::Top;
 use firedrill_value::{format_number, Row, Value};
 use std::collections::HashMap;
 
@@ -10,7 +11,8 @@ type TopGroup = (Vec<String>, Vec<(Vec<String>, usize)>, usize);
 
 /// `top`/`rare`: counts each combination of `fields` (per `by` group), keeps the
 /// `limit` most (or least) common, with `count` and `percent`.
-pub fn top(rows: &[Row], fields: &[String], by: &[String], limit: usize, rare: bool) -> Vec<Row> {
+pub fn top(rows: &[Row], t: &Top) -> Vec<Row> {
+    let (fields, by, limit, rare) = (&t.fields, &t.by, t.limit, t.rare);
     let mut groups: Vec<TopGroup> = Vec::new();
     let mut gidx: HashMap<Vec<String>, usize> = HashMap::new();
     for r in rows {
@@ -50,9 +52,13 @@ pub fn top(rows: &[Row], fields: &[String], by: &[String], limit: usize, rare: b
             for (f, v) in fields.iter().zip(key) {
                 row.insert(f.clone(), Value::Str(v));
             }
-            row.insert("count".into(), Value::Num(n as f64));
-            let pct = 100.0 * n as f64 / total.max(1) as f64;
-            row.insert("percent".into(), Value::Str(format!("{pct:.6}")));
+            if let Some(f) = &t.countfield {
+                row.insert(f.clone(), Value::Num(n as f64));
+            }
+            if let Some(f) = &t.percentfield {
+                let pct = 100.0 * n as f64 / total.max(1) as f64;
+                row.insert(f.clone(), Value::Str(format!("{pct:.6}")));
+            }
             out.push(row);
         }
     }
@@ -130,11 +136,20 @@ mod tests {
             .iter()
             .map(|v| Row::from([("x".to_string(), Value::str(*v))]))
             .collect();
-        let t = top(&rows, &["x".into()], &[], 2, false);
+        let spec = |limit, rare| Top {
+            fields: vec!["x".into()],
+            by: vec![],
+            limit,
+            rare,
+            countfield: Some("count".into()),
+            percentfield: None,
+        };
+        let t = top(&rows, &spec(2, false));
         assert_eq!(t.len(), 2);
         assert_eq!(t[0]["x"], Value::str("a"));
         assert_eq!(t[0]["count"], Value::Num(3.0));
-        let r = top(&rows, &["x".into()], &[], 1, true);
+        assert!(!t[0].contains_key("percent"));
+        let r = top(&rows, &spec(1, true));
         assert_eq!(r[0]["x"], Value::str("c"));
     }
 

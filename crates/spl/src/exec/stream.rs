@@ -1,9 +1,8 @@
 //! Order-dependent commands: `streamstats`, `transaction` and `timechart`.
 
-use super::eval::EvalError;
-use super::search::compile;
-use super::stats::stats;
-use crate::ast::{Stats, Transaction};
+use crate::aggs::{Acc, StatsSpec};
+use crate::expr::EvalError;
+use crate::program::Transaction;
 use firedrill_value::{Row, Value};
 use std::collections::{HashMap, VecDeque};
 
@@ -18,56 +17,97 @@ fn key(r: &Row, fields: &[String]) -> Option<Vec<String>> {
         .collect()
 }
 
+fn by_key(r: &Row, spec: &StatsSpec) -> Option<Vec<String>> {
+    spec.by
+        .iter()
+        .map(|f| r.get(&*f.name).and_then(Value::as_text))
+        .collect()
+}
+
+/// Running aggregations of one `streamstats` group.
+struct Running {
+    rows: usize,
+    accs: Vec<Box<dyn Acc>>,
+    window: VecDeque<Row>,
+}
+
+fn put(row: &mut Row, spec: &StatsSpec, accs: &[Box<dyn Acc>], rows: usize) {
+    for (agg, acc) in spec.aggs.iter().zip(accs) {
+        let v = acc.finish(rows);
+        if v.is_null() {
+            row.remove(&agg.alias);
+        } else {
+            row.insert(agg.alias.clone(), v);
+        }
+    }
+}
+
 /// `streamstats`: each row gets the aggregations over the rows before it in its group
-/// (the last `window` of them when set), and itself when `current`.
+/// (and itself, unless `current=f`), or over the last `window` of them.
 pub fn streamstats(
     rows: Vec<Row>,
-    s: &Stats,
+    spec: &StatsSpec,
     window: usize,
     current: bool,
 ) -> Result<Vec<Row>, EvalError> {
-    let plain = Stats {
-        aggs: s.aggs.clone(),
-        by: Vec::new(),
-        span: None,
-    };
-    let mut seen: HashMap<Vec<String>, VecDeque<Row>> = HashMap::new();
+    let mut groups: HashMap<Vec<String>, Running> = HashMap::new();
     let mut out = Vec::with_capacity(rows.len());
     for mut row in rows {
-        let Some(k) = key(&row, &s.by) else {
+        let Some(k) = by_key(&row, spec) else {
             out.push(row);
             continue;
         };
-        let hist = seen.entry(k).or_default();
-        let mut win: Vec<Row> = hist.iter().cloned().collect();
+        let g = groups.entry(k).or_insert_with(|| Running {
+            rows: 0,
+            accs: spec.aggs.iter().map(|a| a.start()).collect(),
+            window: VecDeque::new(),
+        });
+        if window == 0 {
+            if current {
+                g.rows += 1;
+                for (a, acc) in spec.aggs.iter().zip(g.accs.iter_mut()) {
+                    a.feed(acc.as_mut(), &row, time(&row))?;
+                }
+                put(&mut row, spec, &g.accs, g.rows);
+            } else {
+                put(&mut row, spec, &g.accs, g.rows);
+                g.rows += 1;
+                for (a, acc) in spec.aggs.iter().zip(g.accs.iter_mut()) {
+                    a.feed(acc.as_mut(), &row, time(&row))?;
+                }
+            }
+            out.push(row);
+            continue;
+        }
+        // A sliding window: recompute over the rows it holds.
+        let mut win: Vec<&Row> = g.window.iter().collect();
         if current {
-            win.push(row.clone());
-            if window > 0 && win.len() > window {
+            win.push(&row);
+            if win.len() > window {
                 win.remove(0);
             }
         }
-        if let Some(agg) = stats(&win, &plain, None)?.into_iter().next() {
-            for (k, v) in agg {
-                row.insert(k, v);
+        let mut accs: Vec<Box<dyn Acc>> = spec.aggs.iter().map(|a| a.start()).collect();
+        for r in &win {
+            for (a, acc) in spec.aggs.iter().zip(accs.iter_mut()) {
+                a.feed(acc.as_mut(), *r, time(r))?;
             }
         }
-        hist.push_back(row.clone());
-        if window > 0 && hist.len() > window {
-            hist.pop_front();
+        let n = win.len();
+        put(&mut row, spec, &accs, n);
+        g.window.push_back(row.clone());
+        if g.window.len() > window {
+            g.window.pop_front();
         }
         out.push(row);
     }
     Ok(out)
 }
 
-/// `transaction`: groups events by the fields' values into transactions (bounded by
-/// `maxspan`, `maxpause`, `startswith`, `endswith`) and merges each into one row with
-/// `duration` and `eventcount`. Events outside a transaction (an orphan before a
-/// `startswith`, or a transaction never closed by its `endswith`) are dropped, as
-/// Splunk does by default.
+/// `transaction`: groups rows by the fields' values, in time order, closing a group at
+/// `endswith`, after `maxspan`/`maxpause`, at `maxevents`, or when `startswith` opens
+/// a new one; newest transaction first.
 pub fn transaction(rows: Vec<Row>, t: &Transaction) -> Vec<Row> {
-    let starts = t.startswith.as_ref().map(compile);
-    let ends = t.endswith.as_ref().map(compile);
     let mut rows = rows;
     rows.sort_by(|a, b| {
         time(a)
@@ -80,8 +120,8 @@ pub fn transaction(rows: Vec<Row>, t: &Transaction) -> Vec<Row> {
         let Some(k) = key(&row, &t.fields) else {
             continue;
         };
-        let is_start = starts.as_ref().is_some_and(|m| m.matches(&row));
-        let is_end = ends.as_ref().is_some_and(|m| m.matches(&row));
+        let is_start = t.starts.as_ref().is_some_and(|m| m.matches(&row));
+        let is_end = t.ends.as_ref().is_some_and(|m| m.matches(&row));
         let expired = open.get(&k).is_some_and(|txn| {
             let first = txn.first().map(time).unwrap_or(0.0);
             let last = txn.last().map(time).unwrap_or(0.0);
@@ -90,22 +130,25 @@ pub fn transaction(rows: Vec<Row>, t: &Transaction) -> Vec<Row> {
         });
         if expired || (is_start && open.contains_key(&k)) {
             if let Some(txn) = open.remove(&k) {
-                if ends.is_none() {
+                if t.ends.is_none() {
                     done.push(txn);
                 }
             }
         }
-        if !open.contains_key(&k) && starts.is_some() && !is_start {
+        if !open.contains_key(&k) && t.starts.is_some() && !is_start {
             continue;
         }
-        open.entry(k.clone()).or_default().push(row);
-        if is_end {
+        let txn = open.entry(k.clone()).or_default();
+        txn.push(row);
+        if is_end || txn.len() >= t.maxevents {
             if let Some(txn) = open.remove(&k) {
-                done.push(txn);
+                if is_end || t.ends.is_none() {
+                    done.push(txn);
+                }
             }
         }
     }
-    if ends.is_none() {
+    if t.ends.is_none() {
         done.extend(open.into_values());
     }
     let mut out: Vec<Row> = done.into_iter().map(merge).collect();
@@ -156,49 +199,62 @@ fn merge(events: Vec<Row>) -> Row {
 
 /// `timechart span=X aggs`: one row per time bucket from the first to the last, empty
 /// buckets included (counts 0).
-pub fn timechart(rows: &[Row], s: &Stats, span: f64) -> Result<Vec<Row>, EvalError> {
-    let mut buckets: std::collections::BTreeMap<i64, Vec<Row>> = std::collections::BTreeMap::new();
+/// `timechart span=X aggs`: the aggregations per time bucket; empty buckets between
+/// the first and last are filled unless `cont=false`.
+pub fn timechart(
+    rows: &[Row],
+    spec: &StatsSpec,
+    span: f64,
+    cont: bool,
+) -> Result<Vec<Row>, EvalError> {
+    let mut buckets: std::collections::BTreeMap<i64, Vec<&Row>> = std::collections::BTreeMap::new();
     for r in rows {
         let b = (time(r) / span).floor() as i64;
-        buckets.entry(b).or_default().push(r.clone());
+        buckets.entry(b).or_default().push(r);
     }
     let (Some(&lo), Some(&hi)) = (buckets.keys().next(), buckets.keys().last()) else {
         return Ok(Vec::new());
     };
-    let plain = Stats {
-        aggs: s.aggs.clone(),
-        by: Vec::new(),
-        span: None,
+    let bucket = |b: i64, group: &[&Row]| -> Result<Row, EvalError> {
+        let mut g = spec.start();
+        for r in group {
+            g.add(spec, *r)?;
+        }
+        let mut row = g.finish(spec).into_iter().next().unwrap_or_default();
+        row.insert("_time".into(), Value::Num(b as f64 * span));
+        Ok(row)
     };
     let mut out = Vec::new();
-    for b in lo..=hi.min(lo + 1_000_000) {
-        let group = buckets.get(&b).map(Vec::as_slice).unwrap_or(&[]);
-        let mut row = stats(group, &plain, None)?
-            .into_iter()
-            .next()
-            .unwrap_or_default();
-        row.insert("_time".into(), Value::Num(b as f64 * span));
-        out.push(row);
+    if cont {
+        for b in lo..=hi.min(lo + 1_000_000) {
+            out.push(bucket(
+                b,
+                buckets.get(&b).map(Vec::as_slice).unwrap_or(&[]),
+            )?);
+        }
+    } else {
+        for (b, group) in &buckets {
+            out.push(bucket(*b, group)?);
+        }
     }
     Ok(out)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::exec::Source;
-    use crate::parse;
-    use firedrill_value::Event;
+    use firedrill_value::{Row, Value};
 
-    fn ev(t: f64, user: &str, code: &str) -> Event {
-        let mut e = Event::new(format!("{code} {user}"), t, "h", "s", "t");
-        e.set("user", Value::str(user));
-        e.set("EventCode", Value::str(code));
-        e
+    fn ev(t: f64, user: &str, code: &str) -> Row {
+        Row::from([
+            ("_raw".to_string(), Value::Str(format!("{code} {user}"))),
+            ("_time".to_string(), Value::Num(t)),
+            ("user".to_string(), Value::str(user)),
+            ("EventCode".to_string(), Value::str(code)),
+        ])
     }
 
-    fn q(events: &[Event], s: &str) -> Vec<Row> {
-        crate::run(&parse(s).unwrap(), &Source::events(events)).unwrap()
+    fn q(events: &[Row], s: &str) -> Vec<Row> {
+        crate::search_rows(s, events).unwrap()
     }
 
     #[test]
@@ -218,6 +274,14 @@ mod tests {
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0]["duration"], Value::Num(10.0));
         assert_eq!(rows[0]["eventcount"], Value::Num(2.0));
+        // Search Reference, "transaction": `startswith=EventCode=4698` unquoted is one term.
+        let rows = q(
+            &events,
+            "* | transaction user startswith=EventCode=4698 endswith=EventCode=4699",
+        );
+        assert_eq!(rows.len(), 1);
+        let rows = q(&events, "* | transaction user maxevents=1");
+        assert_eq!(rows.len(), 4);
     }
 
     #[test]
@@ -229,6 +293,18 @@ mod tests {
             counts,
             vec![Value::Num(1.0), Value::Num(2.0), Value::Num(1.0)]
         );
+        let rows = q(&events, "* | streamstats current=f count");
+        let counts: Vec<Value> = rows.iter().map(|r| r["count"].clone()).collect();
+        assert_eq!(
+            counts,
+            vec![Value::Num(0.0), Value::Num(1.0), Value::Num(2.0)]
+        );
+        let rows = q(&events, "* | streamstats window=2 count");
+        let counts: Vec<Value> = rows.iter().map(|r| r["count"].clone()).collect();
+        assert_eq!(
+            counts,
+            vec![Value::Num(1.0), Value::Num(2.0), Value::Num(2.0)]
+        );
     }
 
     #[test]
@@ -237,5 +313,7 @@ mod tests {
         let rows = q(&events, "* | timechart span=5m count");
         assert_eq!(rows.len(), 3);
         assert_eq!(rows[1]["count"], Value::Num(0.0));
+        let rows = q(&events, "* | timechart span=5m cont=false count");
+        assert_eq!(rows.len(), 2);
     }
 }

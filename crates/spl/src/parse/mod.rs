@@ -1,7 +1,7 @@
 //! SPL text to [`Pipeline`]: splits the search into commands at top-level pipes and
 //! parses each command's arguments with the syntax that command uses.
 
-mod commands;
+pub(crate) mod commands;
 pub mod expr;
 pub mod search;
 
@@ -47,6 +47,7 @@ fn parse_pipeline(
                     name: "search".into(),
                     span: Span::new(cmd_start, cmd_end),
                     kind: CommandKind::Search(crate::ast::SearchExpr::All),
+                    opts: Vec::new(),
                 });
             } else {
                 return Err(c.error_at(
@@ -78,6 +79,7 @@ fn parse_command(c: &mut Cursor<'_>, implicit_search: bool) -> Result<Command, P
             name: "search".into(),
             span,
             kind: CommandKind::Search(expr),
+            opts: Vec::new(),
         });
     }
     let (name, name_span) = match c.bare_word() {
@@ -85,7 +87,8 @@ fn parse_command(c: &mut Cursor<'_>, implicit_search: bool) -> Result<Command, P
         None => return Err(c.error("expected a command name")),
     };
     let lname = name.to_ascii_lowercase();
-    let kind = commands::parse_args(&lname, c).map_err(|mut e| {
+    let mut opts = Vec::new();
+    let kind = commands::parse_args(&lname, c, &mut opts).map_err(|mut e| {
         if !e.message.contains(&lname) {
             e.message = format!("in `{lname}`: {}", e.message);
         }
@@ -96,6 +99,7 @@ fn parse_command(c: &mut Cursor<'_>, implicit_search: bool) -> Result<Command, P
         name: lname,
         span,
         kind,
+        opts,
     })
 }
 
@@ -115,7 +119,10 @@ mod tests {
                 assert_eq!(t.datamodel.as_deref(), Some("Endpoint.Processes"));
                 assert_eq!(t.stats.by.len(), 4);
                 assert_eq!(t.stats.aggs.len(), 3);
-                assert_eq!(t.option("fillnull_value"), Some("null"));
+                assert!(p.commands[0]
+                    .opts
+                    .iter()
+                    .any(|o| o.name == "fillnull_value" && o.value == "null"));
                 assert!(matches!(t.filter, Some(SearchExpr::And(_))));
             }
             other => panic!("{other:?}"),

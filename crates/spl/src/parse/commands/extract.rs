@@ -1,100 +1,89 @@
-//! Commands that extract or look up fields: `rex`, `regex`, `spath`, `fromjson`, `xmlkv`, `lookup`, `inputlookup`, `outputlookup`.
+//! Commands that extract or look up fields: `rex`, `regex`, `spath`, `fromjson`,
+//! `xmlkv`, `lookup`, `inputlookup`, `outputlookup`.
 
 use super::*;
 
 /// The commands this module parses.
-pub(super) const NAMES: &[&str] = &[
-    "rex",
-    "regex",
-    "spath",
-    "fromjson",
-    "xmlkv",
-    "lookup",
-    "inputlookup",
-    "outputlookup",
+pub(super) const PARSERS: &[(&str, ParseFn)] = &[
+    ("rex", parse_rex),
+    ("regex", parse_regex),
+    ("spath", spath),
+    ("fromjson", fromjson),
+    ("xmlkv", xmlkv),
+    ("lookup", parse_lookup),
+    ("inputlookup", inputlookup),
+    ("outputlookup", |_, c, _| {
+        // Writes the results to a lookup and passes them through unchanged; firedrill
+        // does not write lookups, and the results are what the verdict is about.
+        c.pos = c.end;
+        Ok(CommandKind::Outputlookup)
+    }),
 ];
 
-/// Parses the arguments of one of [`NAMES`].
-pub(super) fn parse(name: &str, c: &mut Cursor<'_>) -> Result<CommandKind, ParseError> {
-    Ok(match name {
-        "rex" => parse_rex(c)?,
-        "regex" => parse_regex(c)?,
-        "spath" => {
-            let (mut input, mut path, mut output) = ("_raw".to_string(), None, None);
-            loop {
-                if let Some((k, v)) = c.option() {
-                    match k.to_ascii_lowercase().as_str() {
-                        "input" => input = v,
-                        "output" => output = Some(v),
-                        "path" => path = Some(v),
-                        _ => {}
-                    }
-                    continue;
-                }
-                match c.field_name() {
-                    Some((p, _)) => path = Some(p),
-                    None => break,
-                }
-            }
-            CommandKind::Spath {
-                input,
-                path,
-                output,
-            }
+fn spath(_: &str, c: &mut Cursor<'_>, opts: &mut Vec<Opt>) -> Result<CommandKind, ParseError> {
+    let mut path = None;
+    loop {
+        if let Some(o) = c.opt() {
+            opts.push(o);
+            continue;
         }
-        "fromjson" => {
-            let f = c
-                .field_name()
-                .ok_or_else(|| c.error("`fromjson` needs a field"))?
-                .0;
-            skip_options(c);
-            CommandKind::Fromjson(f)
+        match c.field_name() {
+            Some((p, _)) => path = Some(p),
+            None => break,
         }
-        "xmlkv" => {
-            skip_options(c);
-            if !c.at_end() {
-                c.field_name();
-            }
-            CommandKind::Xmlkv
-        }
-        "lookup" => parse_lookup(c)?,
-        "inputlookup" => {
-            let mut name = None;
-            loop {
-                if let Some((k, _)) = c.option() {
-                    if !matches!(k.to_ascii_lowercase().as_str(), "append" | "start" | "max") {
-                        return Ok(CommandKind::Unsupported {
-                            reason: format!("`inputlookup {k}=` is not supported by firedrill yet"),
-                        });
-                    }
-                    continue;
-                }
-                if c.peek_keyword("where") {
-                    return Ok(CommandKind::Unsupported {
-                        reason: "`inputlookup ... where` is not supported by firedrill yet".into(),
-                    });
-                }
-                match c.field_name() {
-                    Some((n, _)) => name = Some(n),
-                    None => break,
-                }
-            }
-            CommandKind::Inputlookup(
-                name.ok_or_else(|| c.error("`inputlookup` needs a lookup name"))?,
-            )
-        }
-        "outputlookup" => {
-            c.pos = c.end;
-            CommandKind::Passthrough
-        }
-        other => return Err(c.error(format!("`{other}` is not parsed here"))),
-    })
+    }
+    Ok(CommandKind::Spath(path))
 }
 
-pub(super) fn parse_rex(c: &mut Cursor<'_>) -> Result<CommandKind, ParseError> {
-    let mut field = "_raw".to_string();
-    let mut max_match = 1;
-    let mut sed = false;
+fn fromjson(_: &str, c: &mut Cursor<'_>, opts: &mut Vec<Opt>) -> Result<CommandKind, ParseError> {
+    collect_options(c, opts);
+    let f = c
+        .field_name()
+        .ok_or_else(|| c.error("`fromjson` needs a field"))?
+        .0;
+    collect_options(c, opts);
+    Ok(CommandKind::Fromjson(f))
+}
+
+fn xmlkv(_: &str, c: &mut Cursor<'_>, opts: &mut Vec<Opt>) -> Result<CommandKind, ParseError> {
+    collect_options(c, opts);
+    let field = if c.at_end() {
+        None
+    } else {
+        c.field_name().map(|f| f.0)
+    };
+    collect_options(c, opts);
+    Ok(CommandKind::Xmlkv(field))
+}
+
+fn inputlookup(
+    _: &str,
+    c: &mut Cursor<'_>,
+    opts: &mut Vec<Opt>,
+) -> Result<CommandKind, ParseError> {
+    let mut name = None;
+    loop {
+        if let Some(o) = c.opt() {
+            opts.push(o);
+            continue;
+        }
+        if c.peek_keyword("where") {
+            c.pos = c.end;
+            return Ok(CommandKind::Unsupported {
+                reason: "`inputlookup ... where` is not supported by firedrill yet".into(),
+            });
+        }
+        match c.field_name() {
+            Some((n, _)) => name = Some(n),
+            None => break,
+        }
+    }
+    Ok(CommandKind::Inputlookup(name.ok_or_else(|| {
+        c.error("`inputlookup` needs a lookup name")
+    })?))
+}
+
+fn parse_rex(_: &str, c: &mut Cursor<'_>, opts: &mut Vec<Opt>) -> Result<CommandKind, ParseError> {
     let mut pattern = None;
     loop {
         c.skip_ws();
@@ -105,35 +94,16 @@ pub(super) fn parse_rex(c: &mut Cursor<'_>) -> Result<CommandKind, ParseError> {
             pattern = Some(c.quoted()?.0);
             continue;
         }
-        match c.option() {
-            Some((k, v)) => match k.to_ascii_lowercase().as_str() {
-                "field" => field = v,
-                "max_match" => {
-                    max_match = v
-                        .parse()
-                        .map_err(|_| c.error(format!("bad max_match `{v}`")))?;
-                }
-                "mode" => sed = v.eq_ignore_ascii_case("sed"),
-                "offset_field" => {
-                    return Ok(CommandKind::Unsupported {
-                        reason: "`rex offset_field=` is not supported by firedrill yet".into(),
-                    })
-                }
-                _ => {}
-            },
+        match c.opt() {
+            Some(o) => opts.push(o),
             None => return Err(c.error("expected a quoted regular expression or an option")),
         }
     }
     let pattern = pattern.ok_or_else(|| c.error("`rex` needs a quoted regular expression"))?;
-    Ok(CommandKind::Rex {
-        field,
-        pattern,
-        max_match,
-        sed,
-    })
+    Ok(CommandKind::Rex(pattern))
 }
 
-pub(super) fn parse_regex(c: &mut Cursor<'_>) -> Result<CommandKind, ParseError> {
+fn parse_regex(_: &str, c: &mut Cursor<'_>, _: &mut Vec<Opt>) -> Result<CommandKind, ParseError> {
     c.skip_ws();
     if c.peek() == Some('"') {
         let pattern = c.quoted()?.0;
@@ -166,8 +136,12 @@ pub(super) fn parse_regex(c: &mut Cursor<'_>) -> Result<CommandKind, ParseError>
     })
 }
 
-pub(super) fn parse_lookup(c: &mut Cursor<'_>) -> Result<CommandKind, ParseError> {
-    while c.option().is_some() {}
+fn parse_lookup(
+    _: &str,
+    c: &mut Cursor<'_>,
+    opts: &mut Vec<Opt>,
+) -> Result<CommandKind, ParseError> {
+    collect_options(c, opts);
     let table = c
         .field_name()
         .ok_or_else(|| c.error("`lookup` needs a lookup name"))?

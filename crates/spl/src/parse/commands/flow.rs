@@ -1,99 +1,79 @@
 //! Commands that combine searches or events: subsearches, `join`, `append`, `appendpipe`, `foreach`, `transaction`.
 
 use super::*;
+use crate::span::Span;
 
 /// The commands this module parses.
-pub(super) const NAMES: &[&str] = &["transaction", "foreach", "append", "appendpipe", "join"];
+pub(super) const PARSERS: &[(&str, ParseFn)] = &[
+    ("transaction", parse_transaction),
+    ("foreach", foreach),
+    ("append", |_, c, opts| {
+        collect_options(c, opts);
+        Ok(CommandKind::Append(Box::new(bracketed(c, true)?)))
+    }),
+    ("appendpipe", |_, c, opts| {
+        collect_options(c, opts);
+        Ok(CommandKind::Appendpipe(Box::new(bracketed(c, false)?)))
+    }),
+    ("join", join),
+];
 
-/// Parses the arguments of one of [`NAMES`].
-pub(super) fn parse(name: &str, c: &mut Cursor<'_>) -> Result<CommandKind, ParseError> {
-    Ok(match name {
-        "transaction" => parse_transaction(c)?,
-        "foreach" => {
-            let mut patterns = Vec::new();
-            loop {
-                c.skip_ws();
-                if c.peek() == Some('[') || c.at_end() {
-                    break;
-                }
-                if let Some((k, _)) = c.option() {
-                    return Ok(CommandKind::Unsupported {
-                        reason: format!("`foreach {k}=` is not supported by firedrill yet"),
-                    });
-                }
-                match c.field_name() {
-                    Some((f, _)) => patterns.push(f),
-                    None => return Err(c.error("expected field patterns or a [template]")),
-                }
-            }
-            c.skip_ws();
-            let open = c.pos;
-            let close = crate::parse::search::matching_bracket(c.text, open, c.end)
-                .ok_or_else(|| c.error("`foreach` needs a [template]"))?;
-            let template = c.text[open + 1..close].to_string();
-            // Check the template parses with a sample substitution.
-            let sample = template
-                .replace("<<FIELD>>", "x")
-                .replace("<<MATCHSTR>>", "x");
-            crate::parse::parse_subpipeline(&sample, 0, sample.len()).map_err(|mut e| {
-                e.message = format!("in the `foreach` template: {}", e.message);
-                e.span = Span::new(open, close + 1);
-                e.text = c.text.to_string();
-                e
-            })?;
-            c.pos = close + 1;
-            CommandKind::Foreach { patterns, template }
+fn foreach(_: &str, c: &mut Cursor<'_>, opts: &mut Vec<Opt>) -> Result<CommandKind, ParseError> {
+    let mut patterns = Vec::new();
+    loop {
+        c.skip_ws();
+        if c.peek() == Some('[') || c.at_end() {
+            break;
         }
-        "append" => {
-            skip_options(c);
-            CommandKind::Append(Box::new(bracketed(c, true)?))
+        if let Some(o) = c.opt() {
+            opts.push(o);
+            continue;
         }
-        "appendpipe" => {
-            skip_options(c);
-            CommandKind::Appendpipe(Box::new(bracketed(c, false)?))
+        match c.field_name() {
+            Some((f, _)) => patterns.push(f),
+            None => return Err(c.error("expected field patterns or a [template]")),
         }
-        "join" => {
-            let mut left = false;
-            let mut max = 1;
-            let mut fields = Vec::new();
-            loop {
-                c.skip_ws();
-                if c.peek() == Some('[') || c.at_end() {
-                    break;
-                }
-                if let Some((k, v)) = c.option() {
-                    match k.to_ascii_lowercase().as_str() {
-                        "type" => {
-                            left = matches!(v.to_ascii_lowercase().as_str(), "left" | "outer")
-                        }
-                        "max" => max = v.parse().map_err(|_| c.error(format!("bad max `{v}`")))?,
-                        _ => {}
-                    }
-                    continue;
-                }
-                if c.eat(',') {
-                    continue;
-                }
-                match c.field_name() {
-                    Some((f, _)) => fields.push(f),
-                    None => return Err(c.error("expected join fields or a [subsearch]")),
-                }
-            }
-            if fields.is_empty() {
-                return Ok(CommandKind::Unsupported {
-                    reason: "`join` without join fields is not supported by firedrill yet".into(),
-                });
-            }
-            let sub = Box::new(bracketed(c, true)?);
-            CommandKind::Join {
-                fields,
-                left,
-                max,
-                sub,
-            }
+    }
+    c.skip_ws();
+    let open = c.pos;
+    let close = crate::parse::search::matching_bracket(c.text, open, c.end)
+        .ok_or_else(|| c.error("`foreach` needs a [template]"))?;
+    let template = c.text[open + 1..close].to_string();
+    // Check the template parses with a sample substitution.
+    let sample = template
+        .replace("<<FIELD>>", "x")
+        .replace("<<MATCHSTR>>", "x");
+    crate::parse::parse_subpipeline(&sample, 0, sample.len()).map_err(|mut e| {
+        e.message = format!("in the `foreach` template: {}", e.message);
+        e.span = Span::new(open, close + 1);
+        e.text = c.text.to_string();
+        e
+    })?;
+    c.pos = close + 1;
+    Ok(CommandKind::Foreach { patterns, template })
+}
+
+fn join(_: &str, c: &mut Cursor<'_>, opts: &mut Vec<Opt>) -> Result<CommandKind, ParseError> {
+    let mut fields = Vec::new();
+    loop {
+        c.skip_ws();
+        if c.peek() == Some('[') || c.at_end() {
+            break;
         }
-        other => return Err(c.error(format!("`{other}` is not parsed here"))),
-    })
+        if let Some(o) = c.opt() {
+            opts.push(o);
+            continue;
+        }
+        if c.eat(',') {
+            continue;
+        }
+        match c.field_name() {
+            Some((f, _)) => fields.push(f),
+            None => return Err(c.error("expected join fields or a [subsearch]")),
+        }
+    }
+    let sub = Box::new(bracketed(c, true)?);
+    Ok(CommandKind::Join { fields, sub })
 }
 
 /// A `[ ... ]` subsearch at the cursor; `generating` is false for `appendpipe`, whose
@@ -118,11 +98,13 @@ pub(super) fn bracketed(
     Ok(p)
 }
 
-pub(super) fn parse_transaction(c: &mut Cursor<'_>) -> Result<CommandKind, ParseError> {
+fn parse_transaction(
+    _: &str,
+    c: &mut Cursor<'_>,
+    opts: &mut Vec<Opt>,
+) -> Result<CommandKind, ParseError> {
     let mut t = crate::ast::Transaction {
         fields: Vec::new(),
-        maxspan: None,
-        maxpause: None,
         startswith: None,
         endswith: None,
     };
@@ -136,55 +118,27 @@ pub(super) fn parse_transaction(c: &mut Cursor<'_>) -> Result<CommandKind, Parse
         }
         let save = c.pos;
         if let Some((name, _)) = c.bare_word() {
-            if c.rest().starts_with('=') {
+            let lname = name.to_ascii_lowercase();
+            if c.rest().starts_with('=') && (lname == "startswith" || lname == "endswith") {
                 c.pos += 1;
-                let lname = name.to_ascii_lowercase();
-                if lname == "startswith" || lname == "endswith" {
-                    let expr = boundary(c)?;
-                    if lname == "startswith" {
-                        t.startswith = Some(expr);
-                    } else {
-                        t.endswith = Some(expr);
-                    }
-                    continue;
-                }
-                let (v, _) = c
-                    .option_value()
-                    .ok_or_else(|| c.error(format!("expected a value for {name}=")))?;
-                match lname.as_str() {
-                    "maxspan" | "maxpause" => {
-                        let secs = crate::exec::commands::span_size(&v)
-                            .ok_or_else(|| c.error(format!("bad {name} `{v}`")))?;
-                        if lname == "maxspan" {
-                            t.maxspan = Some(secs);
-                        } else {
-                            t.maxpause = Some(secs);
-                        }
-                    }
-                    "connected" | "keepevicted" | "mvlist" | "delim" | "keeporphans"
-                    | "maxevents" => {}
-                    other => {
-                        c.pos = c.end;
-                        return Ok(CommandKind::Unsupported {
-                            reason: format!(
-                                "`transaction {other}=` is not supported by firedrill yet"
-                            ),
-                        });
-                    }
+                let expr = boundary(c)?;
+                if lname == "startswith" {
+                    t.startswith = Some(expr);
+                } else {
+                    t.endswith = Some(expr);
                 }
                 continue;
             }
             c.pos = save;
         }
+        if let Some(o) = c.opt() {
+            opts.push(o);
+            continue;
+        }
         match c.field_name() {
             Some((f, _)) => t.fields.push(f),
             None => return Err(c.error("expected transaction fields or options")),
         }
-    }
-    if t.fields.is_empty() {
-        return Ok(CommandKind::Unsupported {
-            reason: "`transaction` without fields is not supported by firedrill yet".into(),
-        });
     }
     Ok(CommandKind::Transaction(t))
 }
@@ -229,8 +183,15 @@ pub(super) fn boundary(c: &mut Cursor<'_>) -> Result<crate::ast::SearchExpr, Par
                 e
             })
         }
+        // Unquoted: `startswith=EventCode=4800` is one search term.
         _ => {
-            Err(c.error("expected (search terms) or \"search terms\" after startswith=/endswith="))
+            let start = c.pos;
+            let (v, span) = c.option_value().ok_or_else(|| {
+                c.error("expected (search terms) or \"search terms\" after startswith=/endswith=")
+            })?;
+            let mut inner = Cursor::new(c.text, start, span.end);
+            let _ = v;
+            parse_search(&mut inner, &[])
         }
     }
 }

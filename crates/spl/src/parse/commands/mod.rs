@@ -1,4 +1,7 @@
-//! Argument parsers for each command.
+//! Argument parsers for each command, as one table of (name, parser). A parser reads
+//! the command's positional syntax and collects every `name=value` option into the
+//! command's option list without interpreting it: compilation decides what each
+//! option means, and reports the ones firedrill does not implement.
 
 mod extract;
 mod flow;
@@ -7,12 +10,41 @@ mod stats;
 
 use super::expr::parse_expr;
 use super::search::parse_search;
-use crate::ast::{Agg, CommandKind, Convert, SortKey, Stats, Tstats};
+use crate::ast::{CommandKind, Expr, Opt};
 use crate::cursor::Cursor;
-use crate::span::{ParseError, Span};
+use crate::span::ParseError;
+
+/// A command's argument parser: the cursor covers the arguments; options go to `opts`.
+pub(crate) type ParseFn =
+    fn(&str, &mut Cursor<'_>, &mut Vec<Opt>) -> Result<CommandKind, ParseError>;
+
+/// Every command the parser knows, with its argument parser.
+pub(crate) fn parsers() -> impl Iterator<Item = &'static (&'static str, ParseFn)> {
+    [
+        BASIC,
+        stats::PARSERS,
+        shape::PARSERS,
+        extract::PARSERS,
+        flow::PARSERS,
+    ]
+    .into_iter()
+    .flatten()
+}
+
+const BASIC: &[(&str, ParseFn)] = &[
+    ("search", |_, c, _| {
+        Ok(CommandKind::Search(parse_search(c, &[])?))
+    }),
+    ("where", |_, c, _| {
+        Ok(CommandKind::Where(parse_expr(c, false)?))
+    }),
+    ("eval", |_, c, _| {
+        Ok(CommandKind::Eval(parse_assignments(c)?))
+    }),
+];
 
 /// Commands firedrill recognises but does not execute, with the reason it gives.
-const UNSUPPORTED: &[(&str, &str)] = &[
+pub const UNSUPPORTED: &[(&str, &str)] = &[
     (
         "iplocation",
         "needs a GeoIP database, which firedrill does not have offline",
@@ -49,25 +81,22 @@ const UNSUPPORTED: &[(&str, &str)] = &[
     ),
 ];
 
-/// Parses the arguments of command `name` (lower-cased) at the cursor.
-pub fn parse_args(name: &str, c: &mut Cursor<'_>) -> Result<CommandKind, ParseError> {
-    let kind = match name {
-        "search" => CommandKind::Search(parse_search(c, &[])?),
-        "where" => CommandKind::Where(parse_expr(c, false)?),
-        "eval" => CommandKind::Eval(parse_assignments(c)?),
-        n if stats::NAMES.contains(&n) => stats::parse(n, c)?,
-        n if shape::NAMES.contains(&n) => shape::parse(n, c)?,
-        n if extract::NAMES.contains(&n) => extract::parse(n, c)?,
-        n if flow::NAMES.contains(&n) => flow::parse(n, c)?,
-        _ => {
-            let reason = match UNSUPPORTED.iter().find(|(n, _)| *n == name) {
-                Some((_, r)) => format!("command `{name}` is not supported: {r}"),
-                None => format!("command `{name}` is not supported by firedrill yet"),
-            };
-            c.pos = c.end;
-            return Ok(CommandKind::Unsupported { reason });
-        }
+/// Parses the arguments of command `name` (lower-cased) at the cursor, collecting its
+/// options into `opts`.
+pub fn parse_args(
+    name: &str,
+    c: &mut Cursor<'_>,
+    opts: &mut Vec<Opt>,
+) -> Result<CommandKind, ParseError> {
+    let Some((_, parser)) = parsers().find(|(n, _)| *n == name) else {
+        let reason = match UNSUPPORTED.iter().find(|(n, _)| *n == name) {
+            Some((_, r)) => format!("command `{name}` is not supported: {r}"),
+            None => format!("command `{name}` is not supported by firedrill yet"),
+        };
+        c.pos = c.end;
+        return Ok(CommandKind::Unsupported { reason });
     };
+    let kind = parser(name, c, opts)?;
     // An unsupported command's arguments are not parsed, so not checked either.
     if !c.at_end() && !matches!(kind, CommandKind::Unsupported { .. }) {
         return Err(c.error(format!("unexpected text after the arguments of `{name}`")));
@@ -75,9 +104,11 @@ pub fn parse_args(name: &str, c: &mut Cursor<'_>) -> Result<CommandKind, ParseEr
     Ok(kind)
 }
 
-/// Skips `name=value` options (stats has a few, e.g. `allnum=t`).
-fn skip_options(c: &mut Cursor<'_>) {
-    while c.option().is_some() {}
+/// Collects `name=value` options at the cursor.
+fn collect_options(c: &mut Cursor<'_>, opts: &mut Vec<Opt>) {
+    while let Some(o) = c.opt() {
+        opts.push(o);
+    }
 }
 
 /// `f=expr, g=expr`.
@@ -98,10 +129,9 @@ fn parse_assignments(c: &mut Cursor<'_>) -> Result<Vec<(String, Expr)>, ParseErr
     Ok(out)
 }
 
-use crate::ast::Expr;
-
-/// Field names separated by spaces or commas (quoted names allowed).
-fn field_list(c: &mut Cursor<'_>) -> Result<Vec<String>, ParseError> {
+/// Field names separated by spaces or commas (quoted names allowed), with options
+/// anywhere among them.
+fn field_list(c: &mut Cursor<'_>, opts: &mut Vec<Opt>) -> Result<Vec<String>, ParseError> {
     let mut out = Vec::new();
     loop {
         c.skip_ws();
@@ -111,10 +141,35 @@ fn field_list(c: &mut Cursor<'_>) -> Result<Vec<String>, ParseError> {
         if c.eat(',') {
             continue;
         }
+        if let Some(o) = c.opt() {
+            opts.push(o);
+            continue;
+        }
         match c.field_name() {
             Some((f, _)) => out.push(f),
             None => return Err(c.error("expected a field name")),
         }
     }
     Ok(out)
+}
+
+/// A positional count (`head 5`, `dedup 2 f`, `top 3 f`), if one is next.
+fn count(c: &mut Cursor<'_>) -> Result<Option<usize>, ParseError> {
+    c.skip_ws();
+    if !c.peek().is_some_and(|d| d.is_ascii_digit()) {
+        return Ok(None);
+    }
+    let save = c.pos;
+    match c.bare_word() {
+        Some((n, span)) => match n.parse() {
+            Ok(v) => Ok(Some(v)),
+            // A field whose name starts with a digit.
+            Err(_) if n.chars().any(|ch| ch.is_alphabetic()) => {
+                c.pos = save;
+                Ok(None)
+            }
+            Err(_) => Err(c.error_at(span, format!("expected a count, found `{n}`"))),
+        },
+        None => Ok(None),
+    }
 }

@@ -1,196 +1,148 @@
 //! Commands that reshape rows: renaming, converting, selecting, sorting, filling, splitting.
 
 use super::*;
+use crate::ast::SortKey;
+use crate::span::Span;
 
 /// The commands this module parses.
-pub(super) const NAMES: &[&str] = &[
-    "rename",
-    "convert",
-    "table",
-    "fields",
-    "fillnull",
-    "dedup",
-    "head",
-    "tail",
-    "sort",
-    "addtotals",
-    "replace",
-    "bin",
-    "bucket",
-    "mvexpand",
-    "makemv",
+pub(super) const PARSERS: &[(&str, ParseFn)] = &[
+    ("rename", |_, c, _| {
+        Ok(CommandKind::Rename(parse_rename(c)?))
+    }),
+    ("convert", parse_convert),
+    ("table", |_, c, opts| {
+        Ok(CommandKind::Table(field_list(c, opts)?))
+    }),
+    ("fields", fields),
+    ("fillnull", |_, c, opts| {
+        Ok(CommandKind::Fillnull(field_list(c, opts)?))
+    }),
+    ("dedup", dedup),
+    ("head", head),
+    ("tail", head),
+    ("sort", parse_sort),
+    ("addtotals", |_, c, opts| {
+        Ok(CommandKind::Addtotals(field_list(c, opts)?))
+    }),
+    ("replace", replace),
+    ("bin", parse_bin),
+    ("bucket", parse_bin),
+    ("mvexpand", |name, c, opts| {
+        Ok(CommandKind::Mvexpand(one_field(name, c, opts)?))
+    }),
+    ("makemv", |name, c, opts| {
+        Ok(CommandKind::Makemv(one_field(name, c, opts)?))
+    }),
 ];
 
-/// Parses the arguments of one of [`NAMES`].
-pub(super) fn parse(name: &str, c: &mut Cursor<'_>) -> Result<CommandKind, ParseError> {
-    Ok(match name {
-        "rename" => CommandKind::Rename(parse_rename(c)?),
-        "convert" => CommandKind::Convert(parse_convert(c)?),
-        "table" => CommandKind::Table(field_list(c)?),
-        "fields" => {
-            let remove = if c.eat('-') {
-                true
-            } else {
-                c.eat('+');
-                false
-            };
-            CommandKind::Fields {
-                remove,
-                fields: field_list(c)?,
-            }
-        }
-        "fillnull" => {
-            let mut value = "0".to_string();
-            while let Some((k, v)) = c.option() {
-                if k.eq_ignore_ascii_case("value") {
-                    value = v;
-                }
-            }
-            CommandKind::Fillnull {
-                value,
-                fields: field_list(c)?,
-            }
-        }
-        "dedup" => {
-            let mut count = 1;
-            c.skip_ws();
-            if c.peek().is_some_and(|d| d.is_ascii_digit()) {
-                if let Some((n, _)) = c.bare_word() {
-                    count = n.parse().unwrap_or(1);
-                }
-            }
-            let mut fields = Vec::new();
-            loop {
-                if c.option().is_some() {
-                    continue;
-                }
-                if c.eat_keyword("sortby") {
-                    while c.field_name().is_some() {}
-                    break;
-                }
-                match c.field_name() {
-                    Some((f, _)) => fields.push(f),
-                    None if c.eat(',') => continue,
-                    None => break,
-                }
-            }
-            if fields.is_empty() {
-                return Err(c.error("`dedup` needs at least one field"));
-            }
-            CommandKind::Dedup { count, fields }
-        }
-        "head" | "tail" => {
-            let mut count = 10;
-            if let Some((k, v)) = c.option() {
-                if k.eq_ignore_ascii_case("limit") {
-                    count = v.parse().map_err(|_| c.error(format!("bad limit `{v}`")))?;
-                }
-            } else if let Some((n, span)) = c.bare_word() {
-                count = n.parse().map_err(|_| {
-                    c.error_at(span, format!("`{name}` expects a number, found `{n}`"))
-                })?;
-            }
-            CommandKind::Head {
-                count,
-                from_end: name == "tail",
-            }
-        }
-        "sort" => parse_sort(c)?,
-        "addtotals" => {
-            let mut field_name = "Total".to_string();
-            while let Some((k, v)) = c.option() {
-                match k.to_ascii_lowercase().as_str() {
-                    "fieldname" => field_name = v,
-                    "col" if matches!(v.as_str(), "t" | "true") => {
-                        return Ok(CommandKind::Unsupported {
-                            reason: "`addtotals col=true` is not supported by firedrill yet".into(),
-                        })
-                    }
-                    _ => {}
-                }
-            }
-            CommandKind::Addtotals {
-                fields: field_list(c)?,
-                name: field_name,
-            }
-        }
-        "replace" => {
-            let mut pairs = Vec::new();
-            loop {
-                c.skip_ws();
-                if c.eat(',') {
-                    continue;
-                }
-                if c.peek_keyword("IN") || c.at_end() {
-                    break;
-                }
-                let old = c
-                    .option_value()
-                    .ok_or_else(|| c.error("expected a value to replace"))?
-                    .0;
-                if !c.eat_keyword("WITH") {
-                    return Err(c.error("expected WITH in `replace`"));
-                }
-                let new = c
-                    .option_value()
-                    .ok_or_else(|| c.error("expected a value after WITH"))?
-                    .0;
-                pairs.push((old, new));
-            }
-            let fields = if c.eat_keyword("IN") {
-                field_list(c)?
-            } else {
-                Vec::new()
-            };
-            CommandKind::Replace { pairs, fields }
-        }
-        "bin" | "bucket" => parse_bin(c)?,
-        "mvexpand" => {
-            let mut limit = 0;
-            let mut field = None;
-            loop {
-                if let Some((k, v)) = c.option() {
-                    if k.eq_ignore_ascii_case("limit") {
-                        limit = v.parse().map_err(|_| c.error(format!("bad limit `{v}`")))?;
-                    }
-                    continue;
-                }
-                match c.field_name() {
-                    Some((f, _)) => field = Some(f),
-                    None => break,
-                }
-            }
-            let field = field.ok_or_else(|| c.error("`mvexpand` needs a field"))?;
-            CommandKind::Mvexpand { field, limit }
-        }
-        "makemv" => {
-            let mut delim = " ".to_string();
-            let mut field = None;
-            loop {
-                if let Some((k, v)) = c.option() {
-                    match k.to_ascii_lowercase().as_str() {
-                        "delim" => delim = v,
-                        "allowempty" | "setsv" => {}
-                        other => {
-                            return Ok(CommandKind::Unsupported {
-                                reason: format!(
-                                    "`makemv {other}=` is not supported by firedrill yet"
-                                ),
-                            })
-                        }
-                    }
-                    continue;
-                }
-                match c.field_name() {
-                    Some((f, _)) => field = Some(f),
-                    None => break,
-                }
-            }
-            let field = field.ok_or_else(|| c.error("`makemv` needs a field"))?;
-            CommandKind::Makemv { field, delim }
-        }
-        other => return Err(c.error(format!("`{other}` is not parsed here"))),
+fn fields(_: &str, c: &mut Cursor<'_>, opts: &mut Vec<Opt>) -> Result<CommandKind, ParseError> {
+    let remove = if c.eat('-') {
+        true
+    } else {
+        c.eat('+');
+        false
+    };
+    Ok(CommandKind::Fields {
+        remove,
+        fields: field_list(c, opts)?,
     })
+}
+
+fn dedup(_: &str, c: &mut Cursor<'_>, opts: &mut Vec<Opt>) -> Result<CommandKind, ParseError> {
+    let count = count(c)?;
+    let mut fields = Vec::new();
+    let mut sortby = Vec::new();
+    loop {
+        if let Some(o) = c.opt() {
+            opts.push(o);
+            continue;
+        }
+        if c.eat_keyword("sortby") {
+            sortby = sort_keys(c)?;
+            break;
+        }
+        match c.field_name() {
+            Some((f, _)) => fields.push(f),
+            None if c.eat(',') => continue,
+            None => break,
+        }
+    }
+    if fields.is_empty() {
+        return Err(c.error("`dedup` needs at least one field"));
+    }
+    Ok(CommandKind::Dedup {
+        count,
+        fields,
+        sortby,
+    })
+}
+
+fn head(name: &str, c: &mut Cursor<'_>, opts: &mut Vec<Opt>) -> Result<CommandKind, ParseError> {
+    collect_options(c, opts);
+    let n = count(c)?;
+    collect_options(c, opts);
+    if !c.at_end() && n.is_none() {
+        return Err(c.error(format!("`{name}` expects a number or options")));
+    }
+    Ok(CommandKind::Head(n))
+}
+
+fn replace(_: &str, c: &mut Cursor<'_>, _: &mut Vec<Opt>) -> Result<CommandKind, ParseError> {
+    let mut pairs = Vec::new();
+    loop {
+        c.skip_ws();
+        if c.eat(',') {
+            continue;
+        }
+        if c.peek_keyword("IN") || c.at_end() {
+            break;
+        }
+        let old = c
+            .option_value()
+            .ok_or_else(|| c.error("expected a value to replace"))?
+            .0;
+        if !c.eat_keyword("WITH") {
+            return Err(c.error("expected WITH in `replace`"));
+        }
+        let new = c
+            .option_value()
+            .ok_or_else(|| c.error("expected a value after WITH"))?
+            .0;
+        pairs.push((old, new));
+    }
+    let fields = if c.eat_keyword("IN") {
+        field_list(c, &mut Vec::new())?
+    } else {
+        Vec::new()
+    };
+    Ok(CommandKind::Replace { pairs, fields })
+}
+
+/// Exactly one field, with options around it (`mvexpand f limit=5`, `makemv delim=","
+/// f`).
+fn one_field(name: &str, c: &mut Cursor<'_>, opts: &mut Vec<Opt>) -> Result<String, ParseError> {
+    let mut field = None;
+    loop {
+        if let Some(o) = c.opt() {
+            opts.push(o);
+            continue;
+        }
+        c.skip_ws();
+        if c.at_end() {
+            break;
+        }
+        match c.field_name() {
+            Some((f, span)) if field.is_none() => field = Some(f).filter(|_| span.end > span.start),
+            Some((f, span)) => {
+                return Err(c.error_at(
+                    span,
+                    format!("`{name}` takes one field, found a second: `{f}`"),
+                ))
+            }
+            None => return Err(c.error(format!("expected a field or an option in `{name}`"))),
+        }
+    }
+    field.ok_or_else(|| c.error(format!("`{name}` needs a field")))
 }
 
 pub(super) fn parse_rename(c: &mut Cursor<'_>) -> Result<Vec<(String, String)>, ParseError> {
@@ -220,8 +172,11 @@ pub(super) fn parse_rename(c: &mut Cursor<'_>) -> Result<Vec<(String, String)>, 
     Ok(out)
 }
 
-pub(super) fn parse_convert(c: &mut Cursor<'_>) -> Result<Convert, ParseError> {
-    let mut timeformat = None;
+fn parse_convert(
+    _: &str,
+    c: &mut Cursor<'_>,
+    opts: &mut Vec<Opt>,
+) -> Result<CommandKind, ParseError> {
     let mut items = Vec::new();
     loop {
         c.skip_ws();
@@ -231,10 +186,8 @@ pub(super) fn parse_convert(c: &mut Cursor<'_>) -> Result<Convert, ParseError> {
         if c.eat(',') {
             continue;
         }
-        if let Some((k, v)) = c.option() {
-            if k.eq_ignore_ascii_case("timeformat") {
-                timeformat = Some(v);
-            }
+        if let Some(o) = c.opt() {
+            opts.push(o);
             continue;
         }
         let (func, span) = c
@@ -260,24 +213,19 @@ pub(super) fn parse_convert(c: &mut Cursor<'_>) -> Result<Convert, ParseError> {
         };
         items.push((func.to_ascii_lowercase(), field, alias));
     }
-    Ok(Convert { timeformat, items })
+    Ok(CommandKind::Convert(items))
 }
 
-pub(super) fn parse_sort(c: &mut Cursor<'_>) -> Result<CommandKind, ParseError> {
-    let mut limit = 10000;
-    c.skip_ws();
-    if let Some((k, v)) = c.option() {
-        if k.eq_ignore_ascii_case("limit") {
-            limit = v.parse().map_err(|_| c.error(format!("bad limit `{v}`")))?;
-        }
-    } else if c.peek().is_some_and(|d| d.is_ascii_digit()) {
-        if let Some((n, span)) = c.bare_word() {
-            limit = n
-                .parse()
-                .map_err(|_| c.error_at(span, format!("bad sort count `{n}`")))?;
-        }
-    }
-    let mut keys = Vec::new();
+fn parse_sort(_: &str, c: &mut Cursor<'_>, opts: &mut Vec<Opt>) -> Result<CommandKind, ParseError> {
+    collect_options(c, opts);
+    let count = count(c)?;
+    let keys = sort_keys(c)?;
+    Ok(CommandKind::Sort { count, keys })
+}
+
+/// `[+|-]f`, `-str(f)`, `f desc` … up to the end of the command.
+fn sort_keys(c: &mut Cursor<'_>) -> Result<Vec<SortKey>, ParseError> {
+    let mut keys: Vec<SortKey> = Vec::new();
     let mut pending_desc = None;
     loop {
         c.skip_ws();
@@ -297,15 +245,20 @@ pub(super) fn parse_sort(c: &mut Cursor<'_>) -> Result<CommandKind, ParseError> 
         }
         if c.eat_keyword("desc") || c.eat_keyword("d") {
             for k in keys.iter_mut() {
-                let k: &mut SortKey = k;
                 k.desc = !k.desc;
             }
             continue;
         }
-        let (mut f, _) = c
-            .field_name()
-            .ok_or_else(|| c.error("expected a sort field"))?;
-        if c.eat('(') {
+        let start = c.pos;
+        let word = match c.peek() {
+            Some('"' | '\'') => c.field_name(),
+            _ => c.bare_word(),
+        };
+        let (mut f, _) = word.ok_or_else(|| c.error("expected a sort field"))?;
+        let mut func = None;
+        if c.rest().starts_with('(') {
+            c.pos += 1;
+            func = Some(f.to_ascii_lowercase());
             f = c.field_name().ok_or_else(|| c.error("expected a field"))?.0;
             if !c.eat(')') {
                 return Err(c.error("expected )"));
@@ -314,13 +267,14 @@ pub(super) fn parse_sort(c: &mut Cursor<'_>) -> Result<CommandKind, ParseError> 
         keys.push(SortKey {
             field: f,
             desc: pending_desc.take().unwrap_or(false),
+            func,
+            span: Span::new(start, c.pos),
         });
     }
-    Ok(CommandKind::Sort { limit, keys })
+    Ok(keys)
 }
 
-pub(super) fn parse_bin(c: &mut Cursor<'_>) -> Result<CommandKind, ParseError> {
-    let mut span = None;
+fn parse_bin(_: &str, c: &mut Cursor<'_>, opts: &mut Vec<Opt>) -> Result<CommandKind, ParseError> {
     let mut field = None;
     let mut alias = None;
     loop {
@@ -328,17 +282,8 @@ pub(super) fn parse_bin(c: &mut Cursor<'_>) -> Result<CommandKind, ParseError> {
         if c.at_end() {
             break;
         }
-        if let Some((k, v)) = c.option() {
-            match k.to_ascii_lowercase().as_str() {
-                "span" => span = Some(v),
-                other => {
-                    return Ok(CommandKind::Unsupported {
-                        reason: format!(
-                            "`bin {other}=` is not supported by firedrill yet (only span=)"
-                        ),
-                    })
-                }
-            }
+        if let Some(o) = c.opt() {
+            opts.push(o);
             continue;
         }
         if c.eat_keyword("as") {
@@ -351,14 +296,5 @@ pub(super) fn parse_bin(c: &mut Cursor<'_>) -> Result<CommandKind, ParseError> {
         }
     }
     let field = field.ok_or_else(|| c.error("`bin` needs a field"))?;
-    let span = match span {
-        Some(s) => s,
-        None => {
-            return Ok(CommandKind::Unsupported {
-                reason: "`bin` without span= (automatic bins) is not supported by firedrill yet"
-                    .into(),
-            })
-        }
-    };
-    Ok(CommandKind::Bin { field, span, alias })
+    Ok(CommandKind::Bin { field, alias })
 }

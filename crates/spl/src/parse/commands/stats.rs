@@ -1,130 +1,72 @@
 //! `stats`, `eventstats`, `streamstats`, `tstats`, `timechart`, `top` and `rare`: aggregations.
 
 use super::*;
+use crate::ast::{Agg, Stats, Tstats};
+use crate::span::Span;
 
 /// The commands this module parses.
-pub(super) const NAMES: &[&str] = &[
-    "stats",
-    "eventstats",
-    "tstats",
-    "streamstats",
-    "timechart",
-    "top",
-    "rare",
+pub(super) const PARSERS: &[(&str, ParseFn)] = &[
+    ("stats", aggregating),
+    ("eventstats", aggregating),
+    ("streamstats", aggregating),
+    ("timechart", aggregating),
+    ("tstats", |_, c, opts| {
+        Ok(CommandKind::Tstats(parse_tstats(c, opts)?))
+    }),
+    ("top", top),
+    ("rare", top),
 ];
 
-/// Parses the arguments of one of [`NAMES`].
-pub(super) fn parse(name: &str, c: &mut Cursor<'_>) -> Result<CommandKind, ParseError> {
-    Ok(match name {
-        "stats" | "eventstats" => {
-            skip_options(c);
-            let stats = parse_stats(c, &[], &mut Vec::new())?;
-            if stats.aggs.is_empty() {
-                return Err(c.error(format!("`{name}` needs at least one aggregation")));
-            }
-            CommandKind::Stats(stats)
-        }
-        "tstats" => CommandKind::Tstats(parse_tstats(c)?),
-        "streamstats" => {
-            let (mut window, mut current) = (0usize, true);
-            let mut unsupported = None;
-            while let Some((k, v)) = c.option() {
-                match k.to_ascii_lowercase().as_str() {
-                    "window" => {
-                        window = v
-                            .parse()
-                            .map_err(|_| c.error(format!("bad window `{v}`")))?
-                    }
-                    "current" => {
-                        current = !matches!(v.to_ascii_lowercase().as_str(), "f" | "false" | "0")
-                    }
-                    "global" | "allnum" => {}
-                    other => unsupported = Some(other.to_string()),
-                }
-            }
-            if let Some(o) = unsupported {
-                c.pos = c.end;
-                return Ok(CommandKind::Unsupported {
-                    reason: format!("`streamstats {o}=` is not supported by firedrill yet"),
-                });
-            }
-            let stats = parse_stats(c, &[], &mut Vec::new())?;
-            CommandKind::Streamstats {
-                stats,
-                window,
-                current,
-            }
-        }
-        "timechart" => {
-            let mut opts = Vec::new();
-            let stats = parse_stats(c, &[], &mut opts)?;
-            let span = opts
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case("span"))
-                .map(|(_, v)| v.clone())
-                .or(stats.span.clone());
-            if !stats.by.is_empty() {
-                return Ok(CommandKind::Unsupported {
-                    reason: "`timechart ... by` (one column per value) is not supported by firedrill yet".into(),
-                });
-            }
-            let size = span.as_deref().and_then(crate::exec::commands::span_size);
-            match size {
-                Some(span) => CommandKind::Timechart { stats, span },
-                None => {
-                    return Ok(CommandKind::Unsupported {
-                        reason: "`timechart` without a span= is not supported by firedrill yet"
-                            .into(),
-                    })
-                }
-            }
-        }
-        // Writes the results to a lookup and passes them through unchanged; firedrill
-        // does not write lookups, and the results are what the verdict is about.
-        "top" | "rare" => {
-            let mut limit = 10;
-            let mut fields = Vec::new();
-            let mut by = Vec::new();
-            let mut in_by = false;
-            loop {
-                if let Some((k, v)) = c.option() {
-                    if k.eq_ignore_ascii_case("limit") {
-                        limit = v.parse().map_err(|_| c.error(format!("bad limit `{v}`")))?;
-                    }
-                    continue;
-                }
-                if c.eat(',') {
-                    continue;
-                }
-                if c.eat_keyword("by") {
-                    in_by = true;
-                    continue;
-                }
-                match c.field_name() {
-                    Some((f, _)) if in_by => by.push(f),
-                    Some((f, _)) => fields.push(f),
-                    None => break,
-                }
-            }
-            if fields.is_empty() {
-                return Err(c.error(format!("`{name}` needs a field")));
-            }
-            CommandKind::Top {
-                fields,
-                by,
-                limit,
-                rare: name == "rare",
-            }
-        }
-        other => return Err(c.error(format!("`{other}` is not parsed here"))),
-    })
+/// `stats`-like commands: options, aggregations, `by` fields (options may appear
+/// anywhere, e.g. `streamstats count window=5` or `timechart count by f limit=10`).
+fn aggregating(
+    name: &str,
+    c: &mut Cursor<'_>,
+    opts: &mut Vec<Opt>,
+) -> Result<CommandKind, ParseError> {
+    let stats = parse_stats(c, &[], opts)?;
+    if stats.aggs.is_empty() {
+        return Err(c.error(format!("`{name}` needs at least one aggregation")));
+    }
+    Ok(CommandKind::Stats(stats))
 }
 
-/// Aggregations and an optional `by` clause, stopping at any keyword in `stop`.
+/// `top`/`rare [N] [options] fields [by fields]`.
+fn top(name: &str, c: &mut Cursor<'_>, opts: &mut Vec<Opt>) -> Result<CommandKind, ParseError> {
+    let count = count(c)?;
+    let mut fields = Vec::new();
+    let mut by = Vec::new();
+    let mut in_by = false;
+    loop {
+        if let Some(o) = c.opt() {
+            opts.push(o);
+            continue;
+        }
+        if c.eat(',') {
+            continue;
+        }
+        if c.eat_keyword("by") {
+            in_by = true;
+            continue;
+        }
+        match c.field_name() {
+            Some((f, _)) if in_by => by.push(f),
+            Some((f, _)) => fields.push(f),
+            None => break,
+        }
+    }
+    if fields.is_empty() {
+        return Err(c.error(format!("`{name}` needs a field")));
+    }
+    Ok(CommandKind::Top { count, fields, by })
+}
+
+/// Aggregations and an optional `by` clause, stopping at any keyword in `stop`;
+/// options anywhere go to `opts`.
 pub(super) fn parse_stats(
     c: &mut Cursor<'_>,
     stop: &[&str],
-    options: &mut Vec<(String, String)>,
+    opts: &mut Vec<Opt>,
 ) -> Result<Stats, ParseError> {
     let mut aggs = Vec::new();
     loop {
@@ -135,14 +77,13 @@ pub(super) fn parse_stats(
         if c.eat(',') {
             continue;
         }
-        if let Some(opt) = c.option() {
-            options.push(opt);
+        if let Some(o) = c.opt() {
+            opts.push(o);
             continue;
         }
         aggs.push(parse_agg(c)?);
     }
     let mut by = Vec::new();
-    let mut span = None;
     if c.eat_keyword("by") {
         loop {
             c.skip_ws();
@@ -152,12 +93,9 @@ pub(super) fn parse_stats(
             if c.eat(',') {
                 continue;
             }
-            if let Some((k, v)) = c.option() {
-                if k.eq_ignore_ascii_case("span") {
-                    span = Some(v);
-                    continue;
-                }
-                return Err(c.error(format!("unexpected option `{k}=` in the by clause")));
+            if let Some(o) = c.opt() {
+                opts.push(o);
+                continue;
             }
             match c.field_name() {
                 Some((f, _)) => by.push(f),
@@ -168,7 +106,7 @@ pub(super) fn parse_stats(
             return Err(c.error("expected a field name after `by`"));
         }
     }
-    Ok(Stats { aggs, by, span })
+    Ok(Stats { aggs, by })
 }
 
 pub(super) fn parse_agg(c: &mut Cursor<'_>) -> Result<Agg, ParseError> {
@@ -224,53 +162,69 @@ pub(super) fn parse_agg(c: &mut Cursor<'_>) -> Result<Agg, ParseError> {
     })
 }
 
-pub(super) fn parse_tstats(c: &mut Cursor<'_>) -> Result<Tstats, ParseError> {
-    let mut options = Vec::new();
-    while let Some(opt) = c.option() {
-        options.push(opt);
-    }
-    let mut stats = parse_stats(c, &["from", "where"], &mut options)?;
+/// `tstats [options] aggs [from datamodel=X] [where …] [by … [span=…]]`.
+pub(super) fn parse_tstats(c: &mut Cursor<'_>, opts: &mut Vec<Opt>) -> Result<Tstats, ParseError> {
+    collect_options(c, opts);
+    let mut stats = parse_stats(c, &["from", "where", "groupby"], opts)?;
     let mut datamodel = None;
     if c.eat_keyword("from") {
-        if let Some((k, v)) = c.option() {
-            if k.eq_ignore_ascii_case("datamodel") {
-                datamodel = Some(v);
+        c.skip_ws();
+        let save = c.pos;
+        if let Some(o) = c.opt() {
+            if o.name == "datamodel" {
+                datamodel = Some(o.value);
             } else {
-                return Err(c.error(format!("unexpected `{k}=` after FROM in tstats")));
+                c.pos = save;
+                return Err(c.error(format!("unexpected `{}=` after FROM in tstats", o.name)));
             }
         } else if let Some((v, _)) = c.bare_word() {
             datamodel = Some(v);
         }
-        while let Some(opt) = c.option() {
-            options.push(opt);
-        }
+        collect_options(c, opts);
     }
     let filter = if c.eat_keyword("where") {
-        Some(parse_search(c, &["by"])?)
+        Some(parse_search(c, &["by", "groupby"])?)
     } else {
         None
     };
-    let mut span = stats.span.take();
-    if c.peek_keyword("by") {
-        let tail = parse_stats(c, &[], &mut options)?;
-        stats.by = tail.by;
-        span = tail.span.or(span);
-    }
-    while let Some((k, v)) = c.option() {
-        if k.eq_ignore_ascii_case("span") {
-            span = Some(v);
-        } else {
-            options.push((k, v));
+    if c.peek_keyword("by") || c.peek_keyword("groupby") {
+        if !c.eat_keyword("groupby") {
+            c.eat_keyword("by");
         }
+        // `groupby` is tstats' synonym of `by`.
+        let mut tail = Stats {
+            aggs: Vec::new(),
+            by: Vec::new(),
+        };
+        loop {
+            c.skip_ws();
+            if c.at_end() {
+                break;
+            }
+            if c.eat(',') {
+                continue;
+            }
+            if let Some(o) = c.opt() {
+                opts.push(o);
+                continue;
+            }
+            match c.field_name() {
+                Some((f, _)) => tail.by.push(f),
+                None => return Err(c.error("expected a field name after `by`")),
+            }
+        }
+        if tail.by.is_empty() {
+            return Err(c.error("expected a field name after `by`"));
+        }
+        stats.by = tail.by;
     }
+    collect_options(c, opts);
     if stats.aggs.is_empty() {
         return Err(c.error("`tstats` needs at least one aggregation"));
     }
     Ok(Tstats {
-        options,
         stats,
         datamodel,
         filter,
-        span,
     })
 }

@@ -1,12 +1,11 @@
 //! Row-shaping commands: `rename`, `convert`, `table`, `fields`, `fillnull`, `dedup`,
 //! `head`/`tail`, `sort`.
 
-use super::eval::compare;
 use super::time;
-use crate::ast::{Convert, SortKey};
+use crate::expr::compare;
+use crate::program::{Dedup, SortAs, SortKey};
 use firedrill_value::{parse_number, Row, Value};
 use std::cmp::Ordering;
-use std::collections::HashSet;
 
 /// Matches a field name against a pattern with at most a few `*`s (case-sensitive, as
 /// Splunk field names are); returns the text each `*` matched.
@@ -67,13 +66,15 @@ pub fn rename(rows: &mut [Row], pairs: &[(String, String)]) {
 
 /// `convert`: `ctime` (epoch → text), `mktime` (text → epoch), `num`, `auto`,
 /// `rmcomma`, `rmunit`, `dur2sec`, `none`.
-pub fn convert(rows: &mut [Row], c: &Convert) {
-    let fmt = c
-        .timeformat
-        .clone()
-        .unwrap_or_else(|| "%m/%d/%Y %H:%M:%S".to_string());
+/// The `convert` functions firedrill implements.
+pub const CONVERSIONS: &[&str] = &[
+    "ctime", "mktime", "num", "auto", "rmcomma", "rmunit", "dur2sec",
+];
+
+/// `convert [timeformat=…] fn(field) [AS new] …` (fields may be wildcards).
+pub fn convert(rows: &mut [Row], timeformat: &str, items: &[(String, String, Option<String>)]) {
     for row in rows.iter_mut() {
-        for (func, field, alias) in &c.items {
+        for (func, field, alias) in items {
             let names: Vec<String> = row
                 .keys()
                 .filter(|k| field_glob(field, k).is_some())
@@ -84,7 +85,7 @@ pub fn convert(rows: &mut [Row], c: &Convert) {
                     Some(v) => v.clone(),
                     None => continue,
                 };
-                let out = map_values(&v, |x| convert_one(func, x, &fmt));
+                let out = map_values(&v, |x| convert_one(func, x, timeformat));
                 let target = alias.clone().unwrap_or(name);
                 row.insert(target, out);
             }
@@ -189,26 +190,52 @@ pub fn fillnull(rows: &mut [Row], value: &str, list: &[String]) {
 
 /// `dedup N fields`: keeps the first N rows per combination; rows missing a field are
 /// dropped (Splunk's default `keepempty=false`).
-pub fn dedup(rows: Vec<Row>, count: usize, list: &[String]) -> Vec<Row> {
+/// `dedup`: keeps the first `count` rows of each combination of the fields; rows
+/// missing a field are dropped (kept with `keepempty=true`); with `consecutive=true`
+/// only runs of duplicates are removed; `sortby` sorts what is left.
+pub fn dedup(rows: Vec<Row>, d: &Dedup) -> Vec<Row> {
     let mut seen: std::collections::HashMap<Vec<String>, usize> = std::collections::HashMap::new();
+    let mut last: Option<Vec<String>> = None;
+    let mut run = 0;
     let mut out = Vec::new();
     for row in rows {
-        let key: Option<Vec<String>> = list
+        let key: Option<Vec<String>> = d
+            .fields
             .iter()
             .map(|f| row.get(f).and_then(Value::as_text))
             .collect();
-        if let Some(key) = key {
-            let n = seen.entry(key).or_insert(0);
-            if *n < count {
-                *n += 1;
+        let Some(key) = key else {
+            if d.keepempty {
                 out.push(row);
             }
+            continue;
+        };
+        if d.consecutive {
+            if last.as_ref() == Some(&key) {
+                run += 1;
+            } else {
+                run = 1;
+                last = Some(key);
+            }
+            if run <= d.count {
+                out.push(row);
+            }
+            continue;
+        }
+        let n = seen.entry(key).or_insert(0);
+        if *n < d.count {
+            *n += 1;
+            out.push(row);
         }
     }
-    out
+    if d.sortby.is_empty() {
+        out
+    } else {
+        sort(out, &d.sortby, 0)
+    }
 }
 
-/// `sort`: stable sort by the keys (numbers numerically, text lexically), then limit.
+/// `sort`: stable, by each key in turn; rows missing a key sort first ascending.
 pub fn sort(mut rows: Vec<Row>, keys: &[SortKey], limit: usize) -> Vec<Row> {
     rows.sort_by(|a, b| {
         for k in keys {
@@ -217,7 +244,7 @@ pub fn sort(mut rows: Vec<Row>, keys: &[SortKey], limit: usize) -> Vec<Row> {
                 (None, None) => Ordering::Equal,
                 (None, Some(_)) => Ordering::Less,
                 (Some(_), None) => Ordering::Greater,
-                (Some(x), Some(y)) => compare(x, y).unwrap_or(Ordering::Equal),
+                (Some(x), Some(y)) => sort_cmp(x, y, k.how),
             };
             let o = if k.desc { o.reverse() } else { o };
             if o != Ordering::Equal {
@@ -232,18 +259,26 @@ pub fn sort(mut rows: Vec<Row>, keys: &[SortKey], limit: usize) -> Vec<Row> {
     rows
 }
 
-/// Names of every field in the rows, in first-seen order (for reports).
-pub fn field_names(rows: &[Row]) -> Vec<String> {
-    let mut seen = HashSet::new();
-    let mut out = Vec::new();
-    for r in rows {
-        for k in r.keys() {
-            if seen.insert(k.clone()) {
-                out.push(k.clone());
+fn sort_cmp(x: &Value, y: &Value, how: SortAs) -> Ordering {
+    match how {
+        SortAs::Auto => compare(x, y).unwrap_or(Ordering::Equal),
+        SortAs::Str => x.to_string().cmp(&y.to_string()),
+        SortAs::Num => match (x.as_num(), y.as_num()) {
+            (Some(a), Some(b)) => a.partial_cmp(&b).unwrap_or(Ordering::Equal),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => x.to_string().cmp(&y.to_string()),
+        },
+        SortAs::Ip => {
+            let ip = |v: &Value| v.to_string().trim().parse::<std::net::IpAddr>().ok();
+            match (ip(x), ip(y)) {
+                (Some(a), Some(b)) => a.cmp(&b),
+                (Some(_), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
+                (None, None) => x.to_string().cmp(&y.to_string()),
             }
         }
     }
-    out
 }
 
 /// `join`: adds to each row the fields of the first `max` subsearch rows that agree on
@@ -306,11 +341,8 @@ mod tests {
     #[test]
     fn ctime_converts_epoch() {
         let mut rows = vec![Row::from([("firstTime".to_string(), Value::Num(0.0))])];
-        let c = Convert {
-            timeformat: Some("%Y-%m-%dT%H:%M:%S".into()),
-            items: vec![("ctime".into(), "firstTime".into(), None)],
-        };
-        convert(&mut rows, &c);
+        let items = vec![("ctime".to_string(), "firstTime".to_string(), None)];
+        convert(&mut rows, "%Y-%m-%dT%H:%M:%S", &items);
         assert_eq!(rows[0]["firstTime"], Value::str("1970-01-01T00:00:00"));
     }
 
@@ -380,12 +412,12 @@ pub fn mvexpand(rows: Vec<Row>, field: &str, limit: usize) -> Vec<Row> {
 }
 
 /// `makemv delim=d field`.
-pub fn makemv(rows: &mut [Row], field: &str, delim: &str) {
+pub fn makemv(rows: &mut [Row], field: &str, delim: &str, allow_empty: bool) {
     for row in rows.iter_mut() {
         if let Some(Value::Str(s)) = row.get(field) {
             let parts: Vec<Value> = s
                 .split(delim)
-                .filter(|p| !p.is_empty())
+                .filter(|p| allow_empty || !p.is_empty())
                 .map(Value::str)
                 .collect();
             row.insert(field.to_string(), Value::multi(parts));

@@ -1,0 +1,786 @@
+//! Aggregations as a registry of (name, argument, accumulator) rows, shared by
+//! `stats`, `eventstats`, `streamstats`, `timechart`, `tstats` and `top` — so an
+//! aggregation is supported everywhere or nowhere. Accumulators take values as rows
+//! stream in; a group holds what its functions need (a count, a sum, the distinct
+//! values), never the rows themselves.
+//!
+//! Grouping follows Splunk: a multivalue by-field puts the row in one group per
+//! value; a row whose by-field is null is dropped (unless `fillnull_value` fills it);
+//! groups come out sorted by their keys.
+
+use crate::ast::Agg;
+use crate::expr::{self, compare, CExpr, EvalError};
+use crate::span::Span;
+use crate::Unsupported;
+use firedrill_value::{FieldRef, Fields, Row, Value};
+use std::cmp::Ordering;
+use std::collections::{BTreeSet, HashMap};
+
+/// What an aggregation reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Arg {
+    /// Nothing (`count`) or a field.
+    Optional,
+    /// A field or `eval(...)`.
+    Required,
+}
+
+/// One aggregation of the registry.
+pub struct AggDef {
+    /// The name, lower-case.
+    pub name: &'static str,
+    arg: Arg,
+    make: fn(f64) -> Box<dyn Acc>,
+}
+
+const fn row(name: &'static str, arg: Arg, make: fn(f64) -> Box<dyn Acc>) -> AggDef {
+    AggDef { name, arg, make }
+}
+
+/// Every aggregation firedrill implements; percentiles (`perc95`, `p99`,
+/// `exactperc50`, `upperperc90`) are resolved by [`lookup`].
+pub const AGGREGATIONS: &[AggDef] = &[
+    row("count", Arg::Optional, |_| Box::<Count>::default()),
+    row("c", Arg::Optional, |_| Box::<Count>::default()),
+    row("dc", Arg::Required, |_| {
+        Box::new(Distinct {
+            values: false,
+            set: BTreeSet::new(),
+        })
+    }),
+    row("distinct_count", Arg::Required, |_| {
+        Box::new(Distinct {
+            values: false,
+            set: BTreeSet::new(),
+        })
+    }),
+    row("estdc", Arg::Required, |_| {
+        Box::new(Distinct {
+            values: false,
+            set: BTreeSet::new(),
+        })
+    }),
+    row("values", Arg::Required, |_| {
+        Box::new(Distinct {
+            values: true,
+            set: BTreeSet::new(),
+        })
+    }),
+    row("list", Arg::Required, |_| Box::<List>::default()),
+    row("min", Arg::Required, |_| {
+        Box::new(MinMax::new(Ordering::Less))
+    }),
+    row("max", Arg::Required, |_| {
+        Box::new(MinMax::new(Ordering::Greater))
+    }),
+    row("avg", Arg::Required, |_| Box::new(Moments::new(Stat::Avg))),
+    row("mean", Arg::Required, |_| Box::new(Moments::new(Stat::Avg))),
+    row("sum", Arg::Required, |_| Box::new(Moments::new(Stat::Sum))),
+    row("sumsq", Arg::Required, |_| {
+        Box::new(Moments::new(Stat::Sumsq))
+    }),
+    row("stdev", Arg::Required, |_| {
+        Box::new(Moments::new(Stat::Stdev))
+    }),
+    row("stdevp", Arg::Required, |_| {
+        Box::new(Moments::new(Stat::Stdevp))
+    }),
+    row("var", Arg::Required, |_| Box::new(Moments::new(Stat::Var))),
+    row("varp", Arg::Required, |_| {
+        Box::new(Moments::new(Stat::Varp))
+    }),
+    row("range", Arg::Required, |_| {
+        Box::new(Moments::new(Stat::Range))
+    }),
+    row("first", Arg::Required, |_| {
+        Box::new(Ends {
+            last: false,
+            v: None,
+        })
+    }),
+    row("last", Arg::Required, |_| {
+        Box::new(Ends {
+            last: true,
+            v: None,
+        })
+    }),
+    row("earliest", Arg::Required, |_| {
+        Box::new(ByTime::new(false, false))
+    }),
+    row("latest", Arg::Required, |_| {
+        Box::new(ByTime::new(true, false))
+    }),
+    row("earliest_time", Arg::Required, |_| {
+        Box::new(ByTime::new(false, true))
+    }),
+    row("latest_time", Arg::Required, |_| {
+        Box::new(ByTime::new(true, true))
+    }),
+    row("median", Arg::Required, |_| {
+        Box::new(Percentile {
+            p: 50.0,
+            n: Vec::new(),
+        })
+    }),
+    row("mode", Arg::Required, |_| Box::<Mode>::default()),
+];
+
+const PERCENTILE: AggDef = row("perc", Arg::Required, |p| {
+    Box::new(Percentile { p, n: Vec::new() })
+});
+
+/// The registry row for `func`, and its parameter (the percentile).
+pub fn lookup(func: &str) -> Option<(&'static AggDef, f64)> {
+    if let Some(d) = AGGREGATIONS.iter().find(|d| d.name == func) {
+        return Some((d, 0.0));
+    }
+    ["exactperc", "upperperc", "perc", "p"]
+        .iter()
+        .find_map(|p| func.strip_prefix(p))
+        .and_then(|n| n.parse::<f64>().ok())
+        .filter(|n| (0.0..=100.0).contains(n))
+        .map(|p| (&PERCENTILE, p))
+}
+
+/// An accumulator: values arrive one by one; `finish` gives the aggregate.
+pub trait Acc: Send {
+    /// One value, with its row's `_time`.
+    fn add(&mut self, v: &Value, time: f64);
+    /// The result, given the number of rows in the group.
+    fn finish(&self, rows: usize) -> Value;
+}
+
+/// One compiled aggregation.
+#[derive(Clone, Debug)]
+pub struct CAgg {
+    def: &'static AggDef,
+    param: f64,
+    input: Input,
+    /// The output name.
+    pub alias: String,
+    /// Where it is written.
+    pub span: Span,
+}
+
+impl std::fmt::Debug for AggDef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Input {
+    /// `count`: rows.
+    Rows,
+    /// `count(*)`: one per row.
+    Star,
+    /// A field's values.
+    Field(FieldRef),
+    /// `eval(...)`: its value, `false` counting as null.
+    Expr(CExpr),
+}
+
+/// Compiles one aggregation: unknown functions, wildcard fields and missing
+/// arguments are unsupported, with the aggregation's span.
+pub fn compile(a: &Agg) -> Result<CAgg, Unsupported> {
+    let unsupported = |what: String| Unsupported { what, span: a.span };
+    let (def, param) = lookup(&a.func).ok_or_else(|| {
+        unsupported(format!(
+            "aggregation `{}` is not supported by firedrill yet",
+            a.func
+        ))
+    })?;
+    let input = match (&a.field, &a.expr) {
+        (_, Some(e)) => Input::Expr(expr::compile(e)?),
+        (Some(f), None) if f == "*" && def.arg == Arg::Optional => Input::Star,
+        (Some(f), None) if f.contains('*') => {
+            return Err(unsupported(format!(
+                "wildcard aggregation `{}({f})` is not supported by firedrill yet",
+                a.func
+            )))
+        }
+        (Some(f), None) => Input::Field(FieldRef::new(f)),
+        (None, None) if def.arg == Arg::Optional => Input::Rows,
+        (None, None) => {
+            return Err(unsupported(format!(
+                "aggregation `{}` needs a field, as in `{}(field)`",
+                a.func, a.func
+            )))
+        }
+    };
+    Ok(CAgg {
+        def,
+        param,
+        input,
+        alias: a.alias.clone(),
+        span: a.span,
+    })
+}
+
+impl CAgg {
+    /// The fields this aggregation reads.
+    pub fn fields<'a>(&'a self, out: &mut Vec<&'a str>) {
+        match &self.input {
+            Input::Field(f) => out.push(&f.name),
+            Input::Expr(e) => e.fields(out),
+            Input::Rows | Input::Star => {}
+        }
+        if matches!(
+            self.def.name,
+            "earliest" | "latest" | "earliest_time" | "latest_time"
+        ) {
+            out.push("_time");
+        }
+    }
+
+    pub(crate) fn start(&self) -> Box<dyn Acc> {
+        (self.def.make)(self.param)
+    }
+
+    /// Feeds one row's values into `acc`.
+    pub(crate) fn feed(
+        &self,
+        acc: &mut dyn Acc,
+        row: &dyn Fields,
+        time: f64,
+    ) -> Result<(), EvalError> {
+        match &self.input {
+            Input::Rows => {}
+            Input::Star => acc.add(&Value::Num(1.0), time),
+            Input::Field(f) => {
+                if let Some(v) = row.get(f) {
+                    for x in v.values() {
+                        acc.add(x, time);
+                    }
+                }
+            }
+            Input::Expr(e) => {
+                let v = e.eval(row)?;
+                if !matches!(&*v, Value::Bool(false)) {
+                    for x in v.values() {
+                        acc.add(x, time);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The by-clause and aggregations of a stats-like command.
+#[derive(Clone, Debug)]
+pub struct StatsSpec {
+    /// The aggregations, in output order.
+    pub aggs: Vec<CAgg>,
+    /// The group-by fields.
+    pub by: Vec<FieldRef>,
+    /// `tstats fillnull_value=`: the value of a missing by-field.
+    pub fill: Option<String>,
+}
+
+impl StatsSpec {
+    /// Compiles the aggregations and by-fields.
+    pub fn compile(
+        aggs: &[Agg],
+        by: &[String],
+        fill: Option<String>,
+    ) -> Result<StatsSpec, Unsupported> {
+        Ok(StatsSpec {
+            aggs: aggs.iter().map(compile).collect::<Result<_, _>>()?,
+            by: by.iter().map(|f| FieldRef::new(f)).collect(),
+            fill,
+        })
+    }
+
+    /// Every field read: by-fields and aggregation inputs.
+    pub fn fields<'a>(&'a self, out: &mut Vec<&'a str>) {
+        out.extend(self.by.iter().map(|f| &*f.name));
+        for a in &self.aggs {
+            a.fields(out);
+        }
+    }
+
+    /// An empty accumulation.
+    pub fn start(&self) -> Groups {
+        Groups::default()
+    }
+}
+
+struct Group {
+    key: Vec<Value>,
+    rows: usize,
+    accs: Vec<Box<dyn Acc>>,
+}
+
+/// Groups being accumulated.
+#[derive(Default)]
+pub struct Groups {
+    index: HashMap<Vec<String>, usize>,
+    groups: Vec<Group>,
+}
+
+fn row_time(row: &dyn Fields) -> f64 {
+    static TIME: std::sync::OnceLock<FieldRef> = std::sync::OnceLock::new();
+    let t = TIME.get_or_init(|| FieldRef::new("_time"));
+    row.get(t).and_then(Value::as_num).unwrap_or(0.0)
+}
+
+impl Groups {
+    /// Adds one row.
+    pub fn add(&mut self, spec: &StatsSpec, row: &dyn Fields) -> Result<(), EvalError> {
+        let mut keys: Vec<Vec<Value>> = vec![Vec::new()];
+        for f in &spec.by {
+            let vals: Vec<Value> = match (row.get(f), &spec.fill) {
+                (None | Some(Value::Null), Some(fill)) => vec![Value::str(fill.as_str())],
+                (None | Some(Value::Null), None) => return Ok(()),
+                (Some(v), _) => v.values().to_vec(),
+            };
+            keys = keys
+                .into_iter()
+                .flat_map(|k| {
+                    vals.iter().map(move |x| {
+                        let mut k = k.clone();
+                        k.push(x.clone());
+                        k
+                    })
+                })
+                .collect();
+        }
+        let time = row_time(row);
+        for key in keys {
+            let text: Vec<String> = key.iter().map(|v| v.to_string()).collect();
+            let gi = match self.index.get(&text) {
+                Some(&i) => i,
+                None => {
+                    self.groups.push(Group {
+                        key,
+                        rows: 0,
+                        accs: spec.aggs.iter().map(CAgg::start).collect(),
+                    });
+                    self.index.insert(text, self.groups.len() - 1);
+                    self.groups.len() - 1
+                }
+            };
+            let g = &mut self.groups[gi];
+            g.rows += 1;
+            for (agg, acc) in spec.aggs.iter().zip(g.accs.iter_mut()) {
+                agg.feed(acc.as_mut(), row, time)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The number of groups so far.
+    pub fn len(&self) -> usize {
+        self.groups.len()
+    }
+
+    /// True when no row was grouped.
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+
+    /// One row per group, sorted by key; with no by-fields always one row (so `stats
+    /// count` over nothing is `count=0`, as in Splunk).
+    pub fn finish(self, spec: &StatsSpec) -> Vec<Row> {
+        let mut groups = self.groups;
+        if spec.by.is_empty() && groups.is_empty() {
+            groups.push(Group {
+                key: Vec::new(),
+                rows: 0,
+                accs: spec.aggs.iter().map(CAgg::start).collect(),
+            });
+        }
+        groups.sort_by(|a, b| compare_keys(&a.key, &b.key));
+        groups
+            .into_iter()
+            .map(|g| {
+                let mut row = Row::new();
+                for (f, v) in spec.by.iter().zip(g.key) {
+                    row.insert(f.name.to_string(), v);
+                }
+                for (agg, acc) in spec.aggs.iter().zip(&g.accs) {
+                    let v = acc.finish(g.rows);
+                    if !v.is_null() {
+                        row.insert(agg.alias.clone(), v);
+                    }
+                }
+                row
+            })
+            .collect()
+    }
+}
+
+/// Stats over a batch of rows.
+pub fn stats(rows: &[Row], spec: &StatsSpec) -> Result<Vec<Row>, EvalError> {
+    let mut g = spec.start();
+    for r in rows {
+        g.add(spec, r)?;
+    }
+    Ok(g.finish(spec))
+}
+
+fn compare_keys(a: &[Value], b: &[Value]) -> Ordering {
+    for (x, y) in a.iter().zip(b) {
+        match compare(x, y).unwrap_or(Ordering::Equal) {
+            Ordering::Equal => continue,
+            o => return o,
+        }
+    }
+    Ordering::Equal
+}
+
+#[derive(Default)]
+struct Count {
+    n: usize,
+    fed: bool,
+}
+
+impl Acc for Count {
+    fn add(&mut self, _: &Value, _: f64) {
+        self.n += 1;
+        self.fed = true;
+    }
+    fn finish(&self, rows: usize) -> Value {
+        Value::Num(if self.fed { self.n } else { rows } as f64)
+    }
+}
+
+struct Distinct {
+    values: bool,
+    set: BTreeSet<String>,
+}
+
+impl Acc for Distinct {
+    fn add(&mut self, v: &Value, _: f64) {
+        let s = v.to_string();
+        if !self.set.contains(&s) {
+            self.set.insert(s);
+        }
+    }
+    fn finish(&self, _: usize) -> Value {
+        if self.values {
+            Value::multi(self.set.iter().cloned().map(Value::Str).collect())
+        } else {
+            Value::Num(self.set.len() as f64)
+        }
+    }
+}
+
+#[derive(Default)]
+struct List(Vec<Value>);
+
+impl Acc for List {
+    fn add(&mut self, v: &Value, _: f64) {
+        // Splunk's list() keeps the first 100 values.
+        if self.0.len() < 100 {
+            self.0.push(v.clone());
+        }
+    }
+    fn finish(&self, _: usize) -> Value {
+        Value::multi(self.0.clone())
+    }
+}
+
+/// `min`/`max`: numerically when every value is a number, else lexicographically.
+struct MinMax {
+    want: Ordering,
+    all_num: bool,
+    num: Option<f64>,
+    text: Option<(String, Value)>,
+}
+
+impl MinMax {
+    fn new(want: Ordering) -> MinMax {
+        MinMax {
+            want,
+            all_num: true,
+            num: None,
+            text: None,
+        }
+    }
+}
+
+impl Acc for MinMax {
+    fn add(&mut self, v: &Value, _: f64) {
+        match v.as_num() {
+            Some(n) => {
+                if self
+                    .num
+                    .is_none_or(|b| n.partial_cmp(&b) == Some(self.want))
+                {
+                    self.num = Some(n);
+                }
+            }
+            None => self.all_num = false,
+        }
+        let s = v.to_string();
+        let better = match &self.text {
+            None => true,
+            Some((b, _)) => s.as_str().cmp(b.as_str()) == self.want,
+        };
+        if better {
+            self.text = Some((s, v.clone()));
+        }
+    }
+    fn finish(&self, _: usize) -> Value {
+        match (&self.num, &self.text) {
+            (Some(n), _) if self.all_num => Value::Num(*n),
+            (_, Some((_, v))) => v.clone(),
+            _ => Value::Null,
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Stat {
+    Avg,
+    Sum,
+    Sumsq,
+    Stdev,
+    Stdevp,
+    Var,
+    Varp,
+    Range,
+}
+
+/// Running count, sum, sum of squares (Welford's mean and M2) and range of the
+/// numeric values.
+struct Moments {
+    stat: Stat,
+    n: f64,
+    sum: f64,
+    sumsq: f64,
+    mean: f64,
+    m2: f64,
+    min: f64,
+    max: f64,
+}
+
+impl Moments {
+    fn new(stat: Stat) -> Moments {
+        Moments {
+            stat,
+            n: 0.0,
+            sum: 0.0,
+            sumsq: 0.0,
+            mean: 0.0,
+            m2: 0.0,
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+        }
+    }
+}
+
+impl Acc for Moments {
+    fn add(&mut self, v: &Value, _: f64) {
+        let Some(x) = v.as_num() else { return };
+        self.n += 1.0;
+        self.sum += x;
+        self.sumsq += x * x;
+        let d = x - self.mean;
+        self.mean += d / self.n;
+        self.m2 += d * (x - self.mean);
+        self.min = self.min.min(x);
+        self.max = self.max.max(x);
+    }
+    fn finish(&self, _: usize) -> Value {
+        let empty = self.n == 0.0;
+        let var = |sample: bool| {
+            let k = self.n - if sample { 1.0 } else { 0.0 };
+            (k > 0.0).then(|| self.m2 / k)
+        };
+        let v = match self.stat {
+            Stat::Sumsq => Some(self.sumsq),
+            _ if empty => None,
+            Stat::Avg => Some(self.sum / self.n),
+            Stat::Sum => Some(self.sum),
+            Stat::Range => Some(self.max - self.min),
+            Stat::Var => var(true),
+            Stat::Varp => var(false),
+            Stat::Stdev => var(true).map(f64::sqrt),
+            Stat::Stdevp => var(false).map(f64::sqrt),
+        };
+        v.map(Value::Num).unwrap_or(Value::Null)
+    }
+}
+
+struct Ends {
+    last: bool,
+    v: Option<Value>,
+}
+
+impl Acc for Ends {
+    fn add(&mut self, v: &Value, _: f64) {
+        if self.last || self.v.is_none() {
+            self.v = Some(v.clone());
+        }
+    }
+    fn finish(&self, _: usize) -> Value {
+        self.v.clone().unwrap_or(Value::Null)
+    }
+}
+
+/// `earliest`/`latest` (the value at the earliest or latest `_time`) and their
+/// `_time` forms.
+struct ByTime {
+    latest: bool,
+    time_only: bool,
+    best: Option<(f64, Value)>,
+}
+
+impl ByTime {
+    fn new(latest: bool, time_only: bool) -> ByTime {
+        ByTime {
+            latest,
+            time_only,
+            best: None,
+        }
+    }
+}
+
+impl Acc for ByTime {
+    fn add(&mut self, v: &Value, time: f64) {
+        let better = match &self.best {
+            None => true,
+            // Ties: earliest keeps the first seen, latest the last.
+            Some((t, _)) if self.latest => time >= *t,
+            Some((t, _)) => time < *t,
+        };
+        if better {
+            self.best = Some((time, v.clone()));
+        }
+    }
+    fn finish(&self, _: usize) -> Value {
+        match &self.best {
+            Some((t, _)) if self.time_only => Value::Num(*t),
+            Some((_, v)) => v.clone(),
+            None => Value::Null,
+        }
+    }
+}
+
+struct Percentile {
+    p: f64,
+    n: Vec<f64>,
+}
+
+impl Acc for Percentile {
+    fn add(&mut self, v: &Value, _: f64) {
+        if let Some(x) = v.as_num() {
+            self.n.push(x);
+        }
+    }
+    /// Nearest rank (Splunk's `perc` approximates; this is exact).
+    fn finish(&self, _: usize) -> Value {
+        if self.n.is_empty() {
+            return Value::Null;
+        }
+        let mut n = self.n.clone();
+        n.sort_by(|a, b| a.partial_cmp(b).unwrap_or(Ordering::Equal));
+        let rank = (self.p / 100.0 * (n.len() - 1) as f64).round() as usize;
+        Value::Num(n[rank.min(n.len() - 1)])
+    }
+}
+
+#[derive(Default)]
+struct Mode {
+    counts: HashMap<String, (usize, usize)>,
+}
+
+impl Acc for Mode {
+    fn add(&mut self, v: &Value, _: f64) {
+        let order = self.counts.len();
+        self.counts.entry(v.to_string()).or_insert((0, order)).0 += 1;
+    }
+    /// The most frequent value; ties go to the one seen first.
+    fn finish(&self, _: usize) -> Value {
+        self.counts
+            .iter()
+            .max_by(|a, b| a.1 .0.cmp(&b.1 .0).then(b.1 .1.cmp(&a.1 .1)))
+            .map(|(k, _)| Value::Str(k.clone()))
+            .unwrap_or(Value::Null)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn agg(func: &str, field: Option<&str>) -> Agg {
+        Agg {
+            func: func.into(),
+            field: field.map(String::from),
+            expr: None,
+            alias: func.into(),
+            span: Span::new(0, 1),
+        }
+    }
+
+    fn rows(vals: &[&str]) -> Vec<Row> {
+        vals.iter()
+            .enumerate()
+            .map(|(i, v)| {
+                Row::from([
+                    ("x".to_string(), Value::str(*v)),
+                    ("_time".to_string(), Value::Num(i as f64)),
+                ])
+            })
+            .collect()
+    }
+
+    fn one(func: &str, vals: &[&str]) -> Value {
+        let spec = StatsSpec::compile(&[agg(func, Some("x"))], &[], None).unwrap();
+        stats(&rows(vals), &spec).unwrap()[0]
+            .get(func)
+            .cloned()
+            .unwrap_or(Value::Null)
+    }
+
+    #[test]
+    fn documented_aggregations() {
+        // Search Reference, "Statistical and charting functions".
+        assert_eq!(one("avg", &["1", "2", "6"]), Value::Num(3.0));
+        assert_eq!(one("sum", &["1", "2", "x"]), Value::Num(3.0));
+        assert_eq!(one("dc", &["a", "b", "a"]), Value::Num(2.0));
+        assert_eq!(
+            one("values", &["b", "a", "b"]),
+            Value::Multi(vec![Value::str("a"), Value::str("b")])
+        );
+        assert_eq!(one("min", &["10", "9", "100"]), Value::Num(9.0));
+        assert_eq!(one("max", &["b", "10", "a"]), Value::str("b"));
+        assert_eq!(one("range", &["4", "1", "9"]), Value::Num(8.0));
+        assert_eq!(one("earliest", &["a", "b"]), Value::str("a"));
+        assert_eq!(one("latest", &["a", "b"]), Value::str("b"));
+        assert_eq!(one("mode", &["a", "b", "b"]), Value::str("b"));
+        assert_eq!(one("median", &["1", "5", "9"]), Value::Num(5.0));
+        assert_eq!(
+            one(
+                "perc90",
+                &["1", "2", "3", "4", "5", "6", "7", "8", "9", "10"]
+            ),
+            Value::Num(9.0)
+        );
+        assert_eq!(
+            one("var", &["2", "4", "4", "4", "5", "5", "7", "9"]),
+            Value::Num(32.0 / 7.0)
+        );
+        assert_eq!(
+            one("stdevp", &["2", "4", "4", "4", "5", "5", "7", "9"]),
+            Value::Num(2.0)
+        );
+        assert_eq!(one("count", &["a", "b"]), Value::Num(2.0));
+    }
+
+    #[test]
+    fn unknown_and_wildcard_aggregations_are_unsupported() {
+        let e = compile(&agg("frobnicate", Some("x"))).unwrap_err();
+        assert!(e.what.contains("frobnicate"));
+        // `values(*) AS *` means every field (Search Reference, "stats"): not
+        // implemented yet, so unsupported rather than wrong.
+        assert!(compile(&agg("values", Some("*"))).is_err());
+        assert!(compile(&agg("avg", Some("*lay"))).is_err());
+        assert!(compile(&agg("count", Some("*"))).is_ok());
+        assert!(compile(&agg("dc", None)).is_err());
+    }
+}

@@ -1,0 +1,345 @@
+//! One run of a program over streaming data.
+
+use super::stages::{batch_stage, regex_hit, row_stage};
+use crate::aggs::{Groups, StatsSpec};
+use crate::error::ExecError;
+use crate::explain::Trace;
+use crate::needs::FieldSet;
+use crate::program::{PipeId, Program, Source, Stage};
+use firedrill_value::{FieldRef, Fields, Row, Value};
+
+/// The fields `tstats` sees without a data model: the indexed ones.
+const INDEXED: &[&str] = &["_time", "host", "source", "sourcetype", "index", "_raw"];
+
+/// A view of an event restricted to its indexed fields.
+struct IndexedOnly<'a>(&'a dyn Fields);
+
+impl Fields for IndexedOnly<'_> {
+    fn get(&self, f: &FieldRef) -> Option<&Value> {
+        INDEXED.contains(&&*f.name).then(|| self.0.get(f)).flatten()
+    }
+    fn get_str(&self, name: &str) -> Option<&Value> {
+        INDEXED
+            .contains(&name)
+            .then(|| self.0.get_str(name))
+            .flatten()
+    }
+    fn for_each(&self, f: &mut dyn FnMut(&str, &Value)) {
+        self.0.for_each(&mut |k, v| {
+            if INDEXED.contains(&k) {
+                f(k, v)
+            }
+        })
+    }
+}
+
+impl Program {
+    /// The pipes fed by events, with what each reads.
+    pub fn inputs(&self) -> impl Iterator<Item = (PipeId, &Source)> {
+        self.pipes
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.source.reads_events())
+            .map(|(i, p)| (PipeId(i), &p.source))
+    }
+
+    /// The command that starts `pipe` (where a data error about its source points).
+    pub fn source_span(&self, pipe: PipeId) -> crate::span::Span {
+        self.pipes[pipe.0].span
+    }
+
+    /// The fields admitted rows of `pipe` keep.
+    pub fn needs(&self, pipe: PipeId) -> &FieldSet {
+        &self.pipes[pipe.0].needs
+    }
+
+    /// The fields the leading filters of `pipe` read from each event.
+    pub fn filter_fields(&self, pipe: PipeId) -> Vec<&str> {
+        let p = &self.pipes[pipe.0];
+        let mut out = Vec::new();
+        for s in &p.stages[..p.filters] {
+            match s {
+                Stage::Search(m) => m.fields(&mut out),
+                Stage::Where(e) => e.fields(&mut out),
+                Stage::Regex { field, .. } => out.push(&field.name),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// How many of the leading filters of `pipe` an event passes (all of them: it is
+    /// admitted). Reads the event in place; copies nothing.
+    pub fn filters_passed(&self, pipe: PipeId, event: &dyn Fields) -> Result<usize, ExecError> {
+        let p = &self.pipes[pipe.0];
+        let indexed;
+        let view: &dyn Fields = if matches!(p.source, Source::Indexed) {
+            indexed = IndexedOnly(event);
+            &indexed
+        } else {
+            event
+        };
+        for (i, s) in p.stages[..p.filters].iter().enumerate() {
+            let pass = match s {
+                Stage::Search(m) => m.matches(view),
+                Stage::Where(e) => e.is_true(view)?,
+                Stage::Regex { field, re, negate } => regex_hit(view, field, re) != *negate,
+                _ => true,
+            };
+            if !pass {
+                return Ok(i);
+            }
+        }
+        Ok(p.filters)
+    }
+
+    /// True if the event passes the leading filters of `pipe`.
+    pub fn admit(&self, pipe: PipeId, event: &dyn Fields) -> Result<bool, ExecError> {
+        Ok(self.filters_passed(pipe, event)? == self.pipes[pipe.0].filters)
+    }
+
+    /// The row `pipe` keeps of an admitted event: the fields it needs (every field
+    /// when it needs them all — then `event` must hold every field).
+    pub fn project(&self, pipe: PipeId, event: &dyn Fields) -> Row {
+        let p = &self.pipes[pipe.0];
+        if matches!(p.source, Source::Indexed) {
+            return IndexedOnly(event).to_row();
+        }
+        match &p.needs {
+            FieldSet::All => event.to_row(),
+            set => {
+                let mut row = Row::new();
+                for f in &p.keep {
+                    if let Some(v) = event.get(f) {
+                        row.insert(f.name.to_string(), v.clone());
+                    }
+                }
+                if set.has_globs() {
+                    event.for_each(&mut |k, v| {
+                        if set.contains(k) && !row.contains_key(k) {
+                            row.insert(k.to_string(), v.clone());
+                        }
+                    });
+                }
+                row
+            }
+        }
+    }
+
+    /// A new run.
+    pub fn start(&self) -> State<'_> {
+        State {
+            program: self,
+            sinks: self
+                .pipes
+                .iter()
+                .map(|p| match p.stages.get(p.stream) {
+                    Some(Stage::Stats(spec)) => Sink::Groups(spec.start()),
+                    _ => Sink::Rows(Vec::new()),
+                })
+                .collect(),
+            admitted: vec![0; self.pipes.len()],
+            trace: None,
+        }
+    }
+
+    /// A new run that counts, stage by stage, the rows of the main search (for
+    /// `explain`); feed it with [`State::offer`].
+    pub fn start_traced(&self, trace: Trace) -> State<'_> {
+        let mut s = self.start();
+        s.trace = Some(Box::new(trace));
+        s
+    }
+
+    /// Runs the main search over rows given to it (a `foreach` template).
+    pub(crate) fn run_over(&self, rows: Vec<Row>) -> Result<Vec<Row>, ExecError> {
+        let mut f = Finisher {
+            program: self,
+            sinks: Vec::new(),
+            trace: None,
+        };
+        f.run_over(PipeId(0), rows)
+    }
+}
+
+enum Sink {
+    /// Rows waiting for the first stateful stage.
+    Rows(Vec<Row>),
+    /// The first stateful stage is `stats`: aggregate as rows arrive.
+    Groups(Groups),
+}
+
+/// One run of a program.
+pub struct State<'p> {
+    program: &'p Program,
+    sinks: Vec<Sink>,
+    admitted: Vec<u64>,
+    trace: Option<Box<Trace>>,
+}
+
+impl State<'_> {
+    /// Pushes an admitted row (from [`Program::project`]) through the pipe's per-row
+    /// stages into its first stateful stage.
+    pub fn push(&mut self, pipe: PipeId, row: Row) -> Result<(), ExecError> {
+        let p = &self.program.pipes[pipe.0];
+        self.admitted[pipe.0] += 1;
+        let mut rows = vec![row];
+        let mut trace = self.trace.as_deref_mut().filter(|_| pipe.0 == 0);
+        for (j, stage) in p.stages.iter().enumerate().take(p.stream).skip(p.filters) {
+            if let Some(t) = trace.as_deref_mut() {
+                t.rows_in(j, &rows);
+            }
+            let mut next = Vec::with_capacity(rows.len());
+            for r in rows {
+                row_stage(stage, r, &mut next)?;
+            }
+            rows = next;
+            if let Some(t) = trace.as_deref_mut() {
+                t.out[j] += rows.len() as u64;
+            }
+            if rows.is_empty() {
+                return Ok(());
+            }
+        }
+        if let Some(t) = trace {
+            if p.stream < p.stages.len() {
+                t.rows_in(p.stream, &rows);
+            }
+        }
+        match &mut self.sinks[pipe.0] {
+            Sink::Rows(held) => held.extend(rows),
+            Sink::Groups(g) => {
+                let Some(Stage::Stats(spec)) = p.stages.get(p.stream) else {
+                    unreachable!("a grouping sink sits on a stats stage")
+                };
+                for r in &rows {
+                    g.add(spec, r)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Admits, projects and pushes one event.
+    pub fn offer(&mut self, pipe: PipeId, event: &dyn Fields) -> Result<bool, ExecError> {
+        let passed = self.program.filters_passed(pipe, event)?;
+        let filters = self.program.pipes[pipe.0].filters;
+        if let Some(t) = self.trace.as_deref_mut().filter(|_| pipe.0 == 0) {
+            t.offered += 1;
+            for i in 0..filters.min(passed + 1) {
+                t.event_in(i, event);
+                if i < passed {
+                    t.out[i] += 1;
+                }
+            }
+        }
+        if passed < filters {
+            return Ok(false);
+        }
+        let row = self.program.project(pipe, event);
+        self.push(pipe, row)?;
+        Ok(true)
+    }
+
+    /// Rows admitted to `pipe` so far.
+    pub fn admitted(&self, pipe: PipeId) -> u64 {
+        self.admitted[pipe.0]
+    }
+
+    /// Rows (or groups) held so far, over every pipe.
+    pub fn held(&self) -> usize {
+        self.sinks
+            .iter()
+            .map(|s| match s {
+                Sink::Rows(r) => r.len(),
+                Sink::Groups(g) => g.len(),
+            })
+            .sum()
+    }
+
+    /// Runs the stateful stages and returns the main search's results.
+    pub fn finish(self) -> Result<Vec<Row>, ExecError> {
+        self.finish_traced().0
+    }
+
+    /// Like [`State::finish`], also returning the trace of a traced run.
+    pub fn finish_traced(self) -> (Result<Vec<Row>, ExecError>, Option<Trace>) {
+        let mut f = Finisher {
+            program: self.program,
+            sinks: self.sinks.into_iter().map(Some).collect(),
+            trace: self.trace,
+        };
+        let rows = f.finish(PipeId(0));
+        (rows, f.trace.map(|t| *t))
+    }
+}
+
+/// Finishes pipes in the order their results are needed.
+pub(crate) struct Finisher<'p> {
+    program: &'p Program,
+    sinks: Vec<Option<Sink>>,
+    trace: Option<Box<Trace>>,
+}
+
+impl Finisher<'_> {
+    /// The results of `pipe` (each pipe is finished once, by the stage that uses it).
+    pub(crate) fn finish(&mut self, pipe: PipeId) -> Result<Vec<Row>, ExecError> {
+        let p = &self.program.pipes[pipe.0];
+        let (rows, from) = match &p.source {
+            Source::Lookup(table) => (super::lookup::inputlookup(table), 0),
+            Source::Input => (Vec::new(), 0),
+            _ => match self.sinks.get_mut(pipe.0).and_then(Option::take) {
+                Some(Sink::Rows(rows)) => (rows, p.stream),
+                Some(Sink::Groups(g)) => {
+                    let Some(Stage::Stats(spec)) = p.stages.get(p.stream) else {
+                        unreachable!("a grouping sink sits on a stats stage")
+                    };
+                    let rows = finish_groups(g, spec);
+                    if let Some(t) = self.trace.as_deref_mut().filter(|_| pipe.0 == 0) {
+                        t.out[p.stream] += rows.len() as u64;
+                    }
+                    (rows, p.stream + 1)
+                }
+                None => (Vec::new(), p.stream),
+            },
+        };
+        self.run(pipe, from, rows)
+    }
+
+    /// Runs every stage of `pipe` over `rows` (an `appendpipe` pipeline).
+    pub(crate) fn run_over(&mut self, pipe: PipeId, rows: Vec<Row>) -> Result<Vec<Row>, ExecError> {
+        self.run(pipe, 0, rows)
+    }
+
+    fn run(
+        &mut self,
+        pipe: PipeId,
+        from: usize,
+        mut rows: Vec<Row>,
+    ) -> Result<Vec<Row>, ExecError> {
+        let program = self.program;
+        if pipe.0 == 0 {
+            if let Some(t) = self.trace.as_deref_mut() {
+                t.initial += rows.len() as u64;
+            }
+        }
+        for (j, stage) in program.pipes[pipe.0].stages.iter().enumerate().skip(from) {
+            if pipe.0 == 0 {
+                if let Some(t) = self.trace.as_deref_mut() {
+                    t.rows_in(j, &rows);
+                }
+            }
+            rows = batch_stage(stage, rows, self)?;
+            if pipe.0 == 0 {
+                if let Some(t) = self.trace.as_deref_mut() {
+                    t.out[j] += rows.len() as u64;
+                }
+            }
+        }
+        Ok(rows)
+    }
+}
+
+fn finish_groups(g: Groups, spec: &StatsSpec) -> Vec<Row> {
+    g.finish(spec)
+}

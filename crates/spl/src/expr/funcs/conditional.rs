@@ -1,0 +1,161 @@
+//! Comparison, conditional and informational functions (Search Reference:
+//! "Comparison and Conditional functions", "Informational functions").
+
+use super::{lazy, strict, Args, FnDef, MANY};
+use crate::expr::{compare, like, truth, Call, EvalError};
+use firedrill_value::{parse_number, Fields, Value};
+
+pub(super) const FUNCS: &[FnDef] = &[
+    lazy("if", 3, 3, if_),
+    lazy("case", 2, MANY, case),
+    lazy("coalesce", 1, MANY, coalesce),
+    lazy("validate", 2, MANY, validate),
+    strict("null", 0, 0, |_| Ok(Value::Null)),
+    strict("true", 0, 0, |_| Ok(Value::Bool(true))),
+    strict("false", 0, 0, |_| Ok(Value::Bool(false))),
+    strict("isnull", 1, 1, |a| Ok(Value::Bool(a.v(0).is_null()))),
+    strict("isnotnull", 1, 1, |a| Ok(Value::Bool(!a.v(0).is_null()))),
+    strict("isnum", 1, 1, |a| {
+        Ok(Value::Bool(a.v(0).as_num().is_some()))
+    }),
+    strict("isint", 1, 1, |a| {
+        Ok(Value::Bool(
+            a.v(0).as_num().is_some_and(|n| n.fract() == 0.0),
+        ))
+    }),
+    strict("isstr", 1, 1, |a| {
+        Ok(Value::Bool(matches!(a.v(0), Value::Str(_))))
+    }),
+    strict("isbool", 1, 1, |a| {
+        Ok(Value::Bool(matches!(a.v(0), Value::Bool(_))))
+    }),
+    strict("typeof", 1, 1, typeof_),
+    strict("nullif", 2, 2, nullif),
+    lazy("in", 1, MANY, in_),
+    strict("like", 2, 2, like_),
+    strict("match", 2, 2, match_).regex(1),
+    strict("match_regex", 2, 2, match_).regex(1),
+];
+
+fn if_(c: &Call, row: &dyn Fields) -> Result<Value, EvalError> {
+    let cond = truth(&*c.args[0].eval(row)?) == Some(true);
+    c.args[if cond { 1 } else { 2 }].value(row)
+}
+
+fn case(c: &Call, row: &dyn Fields) -> Result<Value, EvalError> {
+    for pair in c.args.chunks(2) {
+        if pair.len() == 2 && truth(&*pair[0].eval(row)?) == Some(true) {
+            return pair[1].value(row);
+        }
+    }
+    Ok(Value::Null)
+}
+
+fn coalesce(c: &Call, row: &dyn Fields) -> Result<Value, EvalError> {
+    for a in &c.args {
+        let v = a.eval(row)?;
+        if !v.is_null() {
+            return Ok(v.into_owned());
+        }
+    }
+    Ok(Value::Null)
+}
+
+fn validate(c: &Call, row: &dyn Fields) -> Result<Value, EvalError> {
+    for pair in c.args.chunks(2) {
+        if pair.len() == 2 && truth(&*pair[0].eval(row)?) != Some(true) {
+            return pair[1].value(row);
+        }
+    }
+    Ok(Value::Null)
+}
+
+fn typeof_(a: &Args<'_>) -> Result<Value, EvalError> {
+    Ok(Value::str(match a.v(0) {
+        Value::Null => "Invalid",
+        Value::Bool(_) => "Boolean",
+        Value::Num(_) => "Number",
+        Value::Str(s) if parse_number(s).is_some() => "Number",
+        Value::Str(_) => "String",
+        Value::Multi(_) => "Multivalue",
+        Value::Map(_) => "Map",
+    }))
+}
+
+fn nullif(a: &Args<'_>) -> Result<Value, EvalError> {
+    if compare(a.v(0), a.v(1)) == Some(std::cmp::Ordering::Equal) {
+        Ok(Value::Null)
+    } else {
+        Ok(a.v(0).clone())
+    }
+}
+
+fn in_(c: &Call, row: &dyn Fields) -> Result<Value, EvalError> {
+    let v = c.args[0].eval(row)?;
+    if v.is_null() {
+        return Ok(Value::Null);
+    }
+    for a in &c.args[1..] {
+        let candidates = a.eval(row)?;
+        if v.values().iter().any(|x| {
+            candidates
+                .values()
+                .iter()
+                .any(|y| x.to_string() == y.to_string())
+        }) {
+            return Ok(Value::Bool(true));
+        }
+    }
+    Ok(Value::Bool(false))
+}
+
+fn like_(a: &Args<'_>) -> Result<Value, EvalError> {
+    match (a.v(0), a.text(1)) {
+        (s, Some(p)) if !s.is_null() => Ok(Value::Bool(
+            s.values().iter().any(|v| like(&v.to_string(), &p)),
+        )),
+        _ => Ok(Value::Null),
+    }
+}
+
+fn match_(a: &Args<'_>) -> Result<Value, EvalError> {
+    let s = a.v(0);
+    if s.is_null() {
+        return Ok(Value::Null);
+    }
+    match a.re(1)? {
+        Some(r) => Ok(Value::Bool(s.values().iter().any(|v| match v {
+            Value::Str(t) => r.is_match(t),
+            other => r.is_match(&other.to_string()),
+        }))),
+        None => Ok(Value::Null),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::ev;
+    use firedrill_value::Value;
+
+    #[test]
+    fn conditionals() {
+        assert_eq!(ev("if(isnull(nope), \"y\", \"n\")"), Value::str("y"));
+        assert_eq!(ev("case(1=2, \"a\", 1=1, \"b\")"), Value::str("b"));
+        assert_eq!(ev("coalesce(nope, s)"), Value::str("Hello World"));
+        assert_eq!(ev("like(s, \"Hello%\")"), Value::Bool(true));
+        assert_eq!(ev("match(s, \"^Hel\")"), Value::Bool(true));
+        assert_eq!(ev("match(nope, \"^x\")"), Value::Null);
+        assert_eq!(ev("typeof(s)"), Value::str("String"));
+        assert_eq!(ev("in(s, \"x\", \"Hello World\")"), Value::Bool(true));
+        assert_eq!(ev("nullif(1, 1)"), Value::Null);
+    }
+
+    #[test]
+    fn a_bad_literal_regex_is_reported_when_compiling() {
+        let text = "match(s, \"(\")";
+        let mut c = crate::cursor::Cursor::new(text, 0, text.len());
+        let e = crate::parse::expr::parse_expr(&mut c, false).unwrap();
+        let err = crate::expr::compile(&e).unwrap_err();
+        assert!(err.what.contains("regular expression"), "{}", err.what);
+    }
+}

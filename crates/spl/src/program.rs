@@ -1,0 +1,294 @@
+//! A compiled search: what [`crate::compile()`] makes of a parsed [`crate::ast::Pipeline`] and
+//! what the executor runs. Plain data: every name resolved, every pattern built.
+//!
+//! A program is one or more *pipes*: the main search, plus one per subsearch,
+//! `join`/`append` search and `appendpipe` pipeline. Each pipe reads a [`Source`] and
+//! runs its [`Stage`]s. Its first stages that only filter run on each event as it
+//! streams past (over the event itself, before anything is copied); the per-row
+//! stages after them run on each admitted row; the first stateful stage (`stats`,
+//! `dedup`, `join`, …) and everything after it run once the data has been read.
+
+use crate::aggs::StatsSpec;
+use crate::ast::SearchExpr;
+use crate::exec::lookup::{LookupSpec, LookupTable};
+use crate::exec::re::Re;
+use crate::expr::CExpr;
+use crate::needs::FieldSet;
+use crate::search::Matcher;
+use crate::span::Span;
+use firedrill_value::FieldRef;
+use std::sync::Arc;
+
+/// A compiled search.
+#[derive(Clone, Debug)]
+pub struct Program {
+    pub(crate) pipes: Vec<Pipe>,
+}
+
+/// A pipe of a program (the main search is pipe 0).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PipeId(pub(crate) usize);
+
+impl PipeId {
+    /// The pipe's index in its program.
+    pub fn index(self) -> usize {
+        self.0
+    }
+}
+
+/// What a pipe reads.
+#[derive(Clone, Debug)]
+pub enum Source {
+    /// Raw events (`search`).
+    Events,
+    /// Rows of a data model dataset (`tstats … from datamodel=X`).
+    DataModel(String),
+    /// The indexed fields of raw events only (`tstats` without a data model).
+    Indexed,
+    /// An SPL2 source (`read_ssa_enriched_events`, `source`).
+    Spl2(String),
+    /// A lookup table's rows (`| inputlookup`).
+    Lookup(Arc<LookupTable>),
+    /// The rows handed to it (`appendpipe`, `foreach` templates).
+    Input,
+}
+
+impl Source {
+    /// True if the pipe is fed by the events of the data being read.
+    pub fn reads_events(&self) -> bool {
+        matches!(
+            self,
+            Source::Events | Source::DataModel(_) | Source::Indexed | Source::Spl2(_)
+        )
+    }
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Pipe {
+    pub source: Source,
+    pub stages: Vec<Stage>,
+    /// Stages `..filters` only filter and run over the source rows before they are
+    /// materialised.
+    pub filters: usize,
+    /// The index of the first stateful stage (`stages.len()` if none).
+    pub stream: usize,
+    /// The fields admitted rows keep.
+    pub needs: FieldSet,
+    /// `needs`' exact names, resolved.
+    pub keep: Vec<FieldRef>,
+    /// For each stage, the index of the command it was compiled from.
+    pub origin: Vec<usize>,
+    /// The command that starts the pipe.
+    pub span: Span,
+}
+
+/// One compiled command (some commands compile to two stages, e.g. a leading search
+/// with a subsearch: a prefilter and the exact filter).
+#[derive(Clone, Debug)]
+pub(crate) enum Stage {
+    // Filters.
+    Search(Matcher),
+    Where(CExpr),
+    Regex {
+        field: FieldRef,
+        re: Re,
+        negate: bool,
+    },
+    // Per-row stages.
+    Eval(Vec<(String, CExpr)>),
+    Rename(Vec<(String, String)>),
+    Table(Vec<String>),
+    Fields {
+        remove: bool,
+        fields: Vec<String>,
+    },
+    Fillnull {
+        value: String,
+        fields: Vec<String>,
+    },
+    Convert {
+        timeformat: String,
+        items: Vec<(String, String, Option<String>)>,
+    },
+    Rex {
+        field: String,
+        re: Re,
+        max_match: usize,
+    },
+    Sed {
+        field: String,
+        re: Re,
+        replacement: String,
+        global: bool,
+    },
+    Bin {
+        field: String,
+        size: f64,
+        alias: Option<String>,
+    },
+    Makemv {
+        field: String,
+        delim: String,
+        allow_empty: bool,
+    },
+    Mvexpand {
+        field: String,
+        limit: usize,
+    },
+    Spath {
+        input: String,
+        path: Option<String>,
+        output: Option<String>,
+    },
+    Fromjson(String),
+    Xmlkv(String),
+    Lookup {
+        spec: LookupSpec,
+        table: Arc<LookupTable>,
+    },
+    Replace {
+        pairs: Vec<(String, String)>,
+        fields: Vec<String>,
+    },
+    Addtotals {
+        fields: Vec<String>,
+        name: String,
+    },
+    Pass,
+    // Stateful stages.
+    SubSearch {
+        expr: SearchExpr,
+        subs: Vec<PipeId>,
+    },
+    FillnullAll {
+        value: String,
+    },
+    Stats(StatsSpec),
+    Eventstats(StatsSpec),
+    Streamstats {
+        spec: StatsSpec,
+        window: usize,
+        current: bool,
+    },
+    Timechart {
+        spec: StatsSpec,
+        span: f64,
+        cont: bool,
+    },
+    Dedup(Dedup),
+    Head {
+        count: usize,
+        tail: bool,
+    },
+    Sort {
+        limit: usize,
+        keys: Vec<SortKey>,
+    },
+    Top(Top),
+    Transaction(Transaction),
+    Join {
+        fields: Vec<String>,
+        sub: PipeId,
+        left: bool,
+        max: usize,
+    },
+    Append {
+        sub: PipeId,
+        maxout: usize,
+    },
+    Appendpipe(PipeId),
+    Foreach {
+        patterns: Vec<String>,
+        template: String,
+    },
+    Inputlookup {
+        table: Arc<LookupTable>,
+        start: usize,
+        max: usize,
+    },
+}
+
+/// `dedup`, compiled.
+#[derive(Clone, Debug)]
+pub(crate) struct Dedup {
+    pub count: usize,
+    pub fields: Vec<String>,
+    pub keepempty: bool,
+    pub consecutive: bool,
+    pub sortby: Vec<SortKey>,
+}
+
+/// One `sort` key, compiled.
+#[derive(Clone, Debug)]
+pub(crate) struct SortKey {
+    pub field: String,
+    pub desc: bool,
+    pub how: SortAs,
+}
+
+/// How `sort` compares a key (`sort str(f)`, `num(f)`, `ip(f)`, auto).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SortAs {
+    Auto,
+    Str,
+    Num,
+    Ip,
+}
+
+/// `top`/`rare`, compiled.
+#[derive(Clone, Debug)]
+pub(crate) struct Top {
+    pub fields: Vec<String>,
+    pub by: Vec<String>,
+    pub limit: usize,
+    pub rare: bool,
+    pub countfield: Option<String>,
+    pub percentfield: Option<String>,
+}
+
+/// `transaction`, compiled.
+#[derive(Clone, Debug)]
+pub(crate) struct Transaction {
+    pub fields: Vec<String>,
+    pub starts: Option<Matcher>,
+    pub ends: Option<Matcher>,
+    pub maxspan: Option<f64>,
+    pub maxpause: Option<f64>,
+    pub maxevents: usize,
+}
+
+impl Stage {
+    /// A stage that only drops rows.
+    pub fn is_filter(&self) -> bool {
+        matches!(
+            self,
+            Stage::Search(_) | Stage::Where(_) | Stage::Regex { .. }
+        )
+    }
+
+    /// A stage that handles each row on its own (filters included).
+    pub fn is_per_row(&self) -> bool {
+        self.is_filter()
+            || matches!(
+                self,
+                Stage::Eval(_)
+                    | Stage::Rename(_)
+                    | Stage::Table(_)
+                    | Stage::Fields { .. }
+                    | Stage::Fillnull { .. }
+                    | Stage::Convert { .. }
+                    | Stage::Rex { .. }
+                    | Stage::Sed { .. }
+                    | Stage::Bin { .. }
+                    | Stage::Makemv { .. }
+                    | Stage::Mvexpand { .. }
+                    | Stage::Spath { .. }
+                    | Stage::Fromjson(_)
+                    | Stage::Xmlkv(_)
+                    | Stage::Lookup { .. }
+                    | Stage::Replace { .. }
+                    | Stage::Addtotals { .. }
+                    | Stage::Pass
+            )
+    }
+}

@@ -1,0 +1,210 @@
+//! One-line semantics tests of the commands, over a handful of events, and the
+//! unsupported-at-compile-time contract: an unknown aggregation, function or option
+//! in any command is reported with its span, never run as a silent null.
+
+use firedrill_spl::{compile, parse, CompileError, NoLookups};
+use firedrill_value::{Row, Value};
+
+fn events() -> Vec<Row> {
+    let mk = |user: &str, host: &str, code: &str, t: f64| {
+        Row::from([
+            (
+                "_raw".to_string(),
+                Value::Str(format!("{user} on {host} code {code}")),
+            ),
+            ("_time".to_string(), Value::Num(t)),
+            ("host".to_string(), Value::str(host)),
+            ("user".to_string(), Value::str(user)),
+            ("EventCode".to_string(), Value::str(code)),
+        ])
+    };
+    vec![
+        mk("alice", "h1", "4624", 10.0),
+        mk("bob", "h2", "4625", 20.0),
+        mk("carol", "h1", "4625", 30.0),
+    ]
+}
+
+fn q(s: &str) -> Vec<Row> {
+    firedrill_spl::search_rows(s, &events()).unwrap_or_else(|e| panic!("{s}: {e}"))
+}
+
+fn col(rows: &[Row], f: &str) -> Vec<String> {
+    rows.iter()
+        .map(|r| r.get(f).map(|v| v.to_string()).unwrap_or_default())
+        .collect()
+}
+
+/// The compile error for `s`, rendered with its caret.
+fn unsupported(s: &str) -> String {
+    let p = parse(s).unwrap_or_else(|e| panic!("{s}: {}", e.render()));
+    match compile(&p, &NoLookups) {
+        Err(e @ CompileError::Unsupported(_)) => {
+            let r = e.render(s);
+            assert!(r.contains('^'), "{r}");
+            r
+        }
+        Err(e) => panic!("{s}: expected unsupported, got {e}"),
+        Ok(_) => panic!("{s}: compiled"),
+    }
+}
+
+#[test]
+fn subsearch_filters_by_its_results() {
+    // Splunk docs ("About subsearches"): the subsearch's results become
+    // `(field=value) OR (field=value)` in the outer search.
+    let rows = q("EventCode=4625 [search EventCode=4624 | fields host] | table user");
+    assert_eq!(col(&rows, "user"), ["carol"]);
+    let rows = q("EventCode=4625 NOT [search EventCode=4624 | fields host] | table user");
+    assert_eq!(col(&rows, "user"), ["bob"]);
+}
+
+#[test]
+fn join_inner_and_left() {
+    let rows = q("EventCode=4625 | join host [search EventCode=4624 | rename user AS first_user | fields host first_user]");
+    assert_eq!(col(&rows, "first_user"), ["alice"]);
+    let rows = q("EventCode=4625 | join type=left host [search EventCode=4624 | rename user AS first_user | fields host first_user]");
+    assert_eq!(rows.len(), 2);
+}
+
+#[test]
+fn append_and_appendpipe() {
+    assert_eq!(
+        q("EventCode=4624 | append [search EventCode=4625]").len(),
+        3
+    );
+    let rows = q(
+        "* | stats count by host | appendpipe [stats sum(count) AS count | eval host=\"total\"]",
+    );
+    assert_eq!(col(&rows, "host"), ["h1", "h2", "total"]);
+    assert_eq!(rows[2]["count"], Value::Num(3.0));
+}
+
+#[test]
+fn stats_groups_sorted_nulls_dropped() {
+    // A row whose by-field is null is left out; groups come sorted by their keys.
+    let rows = q("* | eval g=if(user=\"bob\", null(), host) | stats count by g");
+    assert_eq!(col(&rows, "g"), ["h1"]);
+    assert_eq!(rows[0]["count"], Value::Num(2.0));
+    // `stats count` over no rows is one row with count 0.
+    let rows = q("nothing_matches_this | stats count");
+    assert_eq!(col(&rows, "count"), ["0"]);
+    // Search Manual, "Wildcards": `NOT *` matches no events.
+    assert!(q("NOT *").is_empty());
+    let rows = q("* | stats dc(host) as hosts, values(user) as users, min(_time) as first");
+    assert_eq!(rows[0]["hosts"], Value::Num(2.0));
+    assert_eq!(rows[0]["users"].values().len(), 3);
+    assert_eq!(rows[0]["first"], Value::Num(10.0));
+}
+
+#[test]
+fn eventstats_streamstats_dedup_sort_head_tail() {
+    let rows = q("* | eventstats count by host | where count=2 | table user");
+    assert_eq!(col(&rows, "user"), ["alice", "carol"]);
+    let rows = q("* | dedup host | table user");
+    assert_eq!(col(&rows, "user"), ["alice", "bob"]);
+    let rows = q("* | eval k=if(user=\"bob\", null(), host) | dedup keepempty=true k | table user");
+    assert_eq!(col(&rows, "user"), ["alice", "bob"]);
+    let rows = q("* | dedup consecutive=true host | table user");
+    assert_eq!(col(&rows, "user"), ["alice", "bob", "carol"]);
+    let rows = q("* | dedup host sortby -user | table user");
+    assert_eq!(col(&rows, "user"), ["bob", "alice"]);
+    let rows = q("* | sort - _time | head 2 | table user");
+    assert_eq!(col(&rows, "user"), ["carol", "bob"]);
+    let rows = q("* | tail 1 | table user");
+    assert_eq!(col(&rows, "user"), ["carol"]);
+    let rows = q("* | sort str(user) | table user");
+    assert_eq!(col(&rows, "user"), ["alice", "bob", "carol"]);
+}
+
+#[test]
+fn top_rename_fields_fillnull_eval() {
+    let rows = q("* | top limit=1 host");
+    assert_eq!(col(&rows, "host"), ["h1"]);
+    assert_eq!(rows[0]["count"], Value::Num(2.0));
+    let rows = q("* | top 1 host showperc=f");
+    assert!(!rows[0].contains_key("percent"));
+    let rows = q("* | rename user AS who | table who");
+    assert_eq!(col(&rows, "who"), ["alice", "bob", "carol"]);
+    let rows = q("* | fillnull value=none missing | table missing");
+    assert_eq!(col(&rows, "missing"), ["none", "none", "none"]);
+    let rows = q("* | eval a=1, b=a+1 | table b");
+    assert_eq!(col(&rows, "b"), ["2", "2", "2"]);
+    let rows = q("* | rex field=user \"(?<first>^.)\" | table first");
+    assert_eq!(col(&rows, "first"), ["a", "b", "c"]);
+    let rows = q("* | regex user!=\"^a\" | table user");
+    assert_eq!(col(&rows, "user"), ["bob", "carol"]);
+}
+
+#[test]
+fn tstats_without_a_data_model_sees_only_indexed_fields() {
+    let rows = q("| tstats count where host=h1 by host");
+    assert_eq!(rows[0]["count"], Value::Num(2.0));
+    // `user` is a search-time field: tstats cannot see it.
+    let rows = q("| tstats count where user=alice");
+    assert_eq!(rows[0]["count"], Value::Num(0.0));
+}
+
+#[test]
+fn unknown_names_and_options_are_unsupported_in_every_family() {
+    // Aggregations, in every command that aggregates.
+    for cmd in ["stats", "eventstats", "streamstats", "timechart span=1h"] {
+        let r = unsupported(&format!("* | {cmd} frobnicate(x)"));
+        assert!(r.contains("frobnicate"), "{r}");
+    }
+    assert!(
+        unsupported("| tstats frobnicate(x) from datamodel=Endpoint.Processes")
+            .contains("frobnicate")
+    );
+    // Eval functions, in every command that evaluates.
+    for s in [
+        "* | eval y=frobnicate(x)",
+        "* | where frobnicate(x)",
+        "* | stats count(eval(frobnicate(x)))",
+    ] {
+        assert!(unsupported(s).contains("frobnicate()"), "{s}");
+    }
+    assert!(unsupported("* | eval y=if(x, 1)").contains("takes 3"));
+    // Options, in each family of commands.
+    for (s, opt) in [
+        ("* | dedup keepevents=true host", "keepevents"),
+        ("* | stats allnum=t count", "allnum"),
+        ("* | eventstats allnum=t count", "allnum"),
+        (
+            "* | streamstats reset_on_change=true count",
+            "reset_on_change",
+        ),
+        ("* | transaction host keepevicted=true", "keepevicted"),
+        ("* | makemv tokenizer=\"(\\w+)\" user", "tokenizer"),
+        ("* | rex offset_field=o \"(?<a>.)\"", "offset_field"),
+        ("* | sort frobnicate(user)", "frobnicate"),
+        ("* | join usetime=true host [search *]", "usetime"),
+        ("* | top useother=t host", "useother"),
+        ("* | bin bins=10 _time", "bins"),
+        ("* | spath frobnicate=x", "frobnicate"),
+        ("| tstats prestats=t count", "prestats"),
+        ("* | head null=true 5", "null"),
+    ] {
+        let r = unsupported(s);
+        assert!(r.contains(opt), "{s}: {r}");
+    }
+    // Commands.
+    assert!(unsupported("* | frobnicate").contains("frobnicate"));
+    assert!(unsupported("* | map search=\"x\"").contains("map"));
+}
+
+#[test]
+fn the_caret_points_at_the_option() {
+    let s = "* | dedup keepevents=true host";
+    let p = parse(s).unwrap();
+    let e = compile(&p, &NoLookups).unwrap_err();
+    let span = e.span();
+    assert_eq!(&s[span.start..span.end], "keepevents=true");
+}
+
+#[test]
+fn wildcard_aggregations_are_unsupported_not_wrong() {
+    // Search Reference, "stats": `values(*) AS *` aggregates every field.
+    let r = unsupported("* | stats values(*) AS * by host");
+    assert!(r.contains("values(*)"), "{r}");
+}

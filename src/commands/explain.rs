@@ -1,0 +1,135 @@
+//! `firedrill explain`: one detection over one dataset, command by command, naming
+//! the condition that dropped the last candidates.
+
+use super::warn;
+use crate::cli::ExplainArgs;
+use firedrill::views::View;
+use firedrill::{lookups::Lookups, plan, source};
+use firedrill_spl::explain::Trace;
+use firedrill_value::Want;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub fn explain(a: ExplainArgs) -> Result<u8, String> {
+    let as_path = PathBuf::from(&a.detection);
+    let loaded = if as_path.exists() {
+        plan::load(std::slice::from_ref(&as_path), a.content.as_deref())?
+    } else {
+        let content = a
+            .content
+            .as_deref()
+            .ok_or("DETECTION is not a file; name a detection with --content DIR")?;
+        let mut l = plan::load(&[], Some(content))?;
+        let want = a.detection.to_lowercase();
+        l.detections.retain(|d| {
+            d.name.to_lowercase() == want
+                || d.id.as_deref().is_some_and(|i| i.to_lowercase() == want)
+        });
+        l
+    };
+    let lookups = Lookups::new(&loaded.content);
+    let planned = plan::plan(&loaded, &lookups);
+    let p = match planned.as_slice() {
+        [one] => one,
+        [] => return Err(format!("no detection `{}` found", a.detection)),
+        many => {
+            return Err(format!(
+                "{} detections match `{}`; name one file",
+                many.len(),
+                a.detection
+            ))
+        }
+    };
+    let (program, pipeline) = match (&p.program, &p.pipeline) {
+        (Ok(program), Some(pipeline)) => (program, pipeline),
+        (Err(plan::Prepared::Error(e)) | Err(plan::Prepared::Unsupported(e)), _) => {
+            println!("{}: {e}", p.detection.name);
+            return Ok(1);
+        }
+        (Ok(_), None) => return Err("the search was not parsed".into()),
+    };
+    // Every field: explain shows whatever the search reads.
+    let mut program = program.clone();
+    program.restrict_output(&firedrill_spl::FieldSet::All);
+    let test_meta = p.detection.tests.iter().flat_map(|t| &t.attack_data).next();
+    let opened = source::open_file(
+        &a.dataset,
+        a.source
+            .clone()
+            .or_else(|| test_meta.and_then(|m| m.source.clone())),
+        a.sourcetype
+            .clone()
+            .or_else(|| test_meta.and_then(|m| m.sourcetype.clone())),
+    )?;
+    let inputs: Vec<(firedrill_spl::PipeId, View)> = program
+        .inputs()
+        .filter_map(|(id, src)| match View::of(src) {
+            Ok(Some(v)) => Some(Ok((id, v))),
+            Ok(None) => None,
+            Err(e) => Some(Err(e)),
+        })
+        .collect::<Result<_, _>>()?;
+    let mut reading = opened.read(Arc::new(Want::everything()))?;
+    let mut state = program.start_traced(Trace::new(&program, pipeline));
+    let mut events = 0u64;
+    while let Some(batch) = reading.next_batch() {
+        for ev in &batch {
+            events += 1;
+            for (id, view) in &inputs {
+                let row = view.row(ev);
+                let fields: &firedrill_value::Row = match (&view, &row) {
+                    (View::Event, _) => &ev.fields,
+                    (_, Some(r)) => r,
+                    (_, None) => continue,
+                };
+                state
+                    .offer(*id, fields)
+                    .map_err(|e| e.render(&p.expanded))?;
+            }
+        }
+    }
+    reading.finish(&opened, None, &warn)?;
+    let (rows, trace) = state.finish_traced();
+    let rows = rows.map_err(|e| e.render(&p.expanded))?;
+    println!(
+        "{} over {} ({} events)\n",
+        p.detection.name,
+        a.dataset.display(),
+        events
+    );
+    let stages = trace
+        .map(|t| t.report(&program, pipeline, &p.expanded))
+        .unwrap_or_default();
+    for (i, s) in stages.iter().enumerate() {
+        let text: String = s.text.chars().take(100).collect();
+        println!(
+            "{:>2}. {:<12} {:>8} in -> {:>8} out   {}",
+            i + 1,
+            s.command,
+            s.rows_in,
+            s.rows_out,
+            text
+        );
+        if !s.conditions.is_empty() {
+            println!("      every row was dropped here; each condition on its own keeps:");
+            for (cond, n) in &s.conditions {
+                let mark = if *n == 0 {
+                    "   <- no row satisfies this"
+                } else {
+                    ""
+                };
+                println!("      {n:>8}  {cond}{mark}");
+            }
+        }
+    }
+    let last = rows.len();
+    println!(
+        "\n{}",
+        if last > 0 {
+            format!("the search returns {last} results")
+        } else {
+            "the search returns no results".to_string()
+        }
+    );
+    Ok(if last > 0 { 0 } else { 1 })
+}

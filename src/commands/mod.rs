@@ -1,0 +1,117 @@
+//! The commands, one module each; what they share: loading content, the dataset
+//! fetcher, the HEC token, warnings on stderr.
+
+pub mod explain;
+pub mod replay;
+pub mod run;
+
+use crate::cli::{CoverageArgs, DataArgs, FetchArgs, Format};
+use firedrill::{lookups::Lookups, plan};
+use firedrill_dataset::{FetchOptions, Fetcher};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+/// Prints a warning on stderr.
+pub fn warn(m: String) {
+    eprintln!("firedrill: warning: {m}");
+}
+
+pub fn fetcher(d: &DataArgs) -> Result<Fetcher, String> {
+    Fetcher::new(FetchOptions {
+        data_dir: d.data.clone(),
+        mirror: d.mirror.clone(),
+        offline: d.offline,
+        progress: std::io::stderr().is_terminal(),
+    })
+    .map_err(|e| e.to_string())
+}
+
+/// Loads the detections of `paths` (or the content tree), reporting files that could
+/// not be loaded; the flag says whether any could not.
+pub fn load(paths: &[PathBuf], content: Option<&Path>) -> Result<(plan::Loaded, bool), String> {
+    if paths.is_empty() && content.is_none() {
+        return Err(
+            "name at least one detection file or content directory (or --content DIR)".into(),
+        );
+    }
+    let loaded = plan::load(paths, content)?;
+    for e in &loaded.errors {
+        let line = e.line.map(|l| format!(":{l}")).unwrap_or_default();
+        eprintln!("firedrill: {}{line}: {}", e.file.display(), e.message);
+    }
+    if loaded.detections.is_empty() {
+        return Err("no detections found in the given paths".into());
+    }
+    let errors = !loaded.errors.is_empty();
+    Ok((loaded, errors))
+}
+
+/// The HEC token: from a file, else from SPLUNK_HEC_TOKEN; never printed.
+pub fn token(file: Option<&Path>) -> Result<String, String> {
+    let t = match file {
+        Some(f) => {
+            std::fs::read_to_string(f).map_err(|e| format!("--token-file {}: {e}", f.display()))?
+        }
+        None => std::env::var("SPLUNK_HEC_TOKEN").map_err(|_| {
+            "no HEC token: set SPLUNK_HEC_TOKEN or pass --token-file FILE".to_string()
+        })?,
+    };
+    let t = t.trim().to_string();
+    if t.is_empty() {
+        return Err("the HEC token is empty".into());
+    }
+    Ok(t)
+}
+
+pub fn fetch(a: FetchArgs) -> Result<u8, String> {
+    let (loaded, content_errors) = load(&a.targets.paths, a.targets.content.as_deref())?;
+    let f = fetcher(&a.data)?;
+    let mut refs: Vec<String> = loaded
+        .detections
+        .iter()
+        .flat_map(|d| d.tests.iter())
+        .flat_map(|t| t.attack_data.iter().map(|x| x.data.clone()))
+        .collect();
+    refs.sort();
+    refs.dedup();
+    let mut failed = 0;
+    for r in &refs {
+        match f.fetch(r) {
+            Ok(x) => println!(
+                "{} {} ({} bytes, sha256 {})",
+                if x.downloaded {
+                    "downloaded"
+                } else {
+                    "cached    "
+                },
+                x.path.display(),
+                x.size,
+                x.sha256
+            ),
+            Err(e) => {
+                failed += 1;
+                eprintln!("firedrill: {e}");
+            }
+        }
+    }
+    println!("{} datasets, {} failed", refs.len(), failed);
+    if content_errors {
+        return Ok(2);
+    }
+    Ok(if failed > 0 { 1 } else { 0 })
+}
+
+pub fn coverage(a: CoverageArgs) -> Result<u8, String> {
+    let (loaded, content_errors) = load(&a.targets.paths, a.targets.content.as_deref())?;
+    let lookups = Lookups::new(&loaded.content);
+    let planned = plan::plan(&loaded, &lookups);
+    let c = firedrill::coverage::coverage(&planned);
+    match a.format {
+        Format::Table => print!("{}", firedrill::coverage::render(&c)),
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&c).map_err(|e| e.to_string())?
+        ),
+    }
+    Ok(if content_errors { 2 } else { 0 })
+}

@@ -1,0 +1,104 @@
+//! `firedrill run`: detections over their test datasets (or `--dataset` files), with
+//! the reports and the exit code.
+
+use super::{fetcher, load, token, warn};
+use crate::cli::{Format, RunArgs};
+use firedrill::source::DatasetKey;
+use firedrill::{expectations, lookups::Lookups, plan, report, run};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+pub fn run(a: RunArgs) -> Result<u8, String> {
+    let (loaded, content_errors) = load(&a.targets.paths, a.targets.content.as_deref())?;
+    let lookups = Lookups::new(&loaded.content);
+    let planned = plan::plan(&loaded, &lookups);
+    let exp_dir = a
+        .expectations
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("expectations"));
+    if a.expectations.is_some() && !exp_dir.is_dir() {
+        return Err(format!(
+            "--expectations {}: no such directory",
+            exp_dir.display()
+        ));
+    }
+    let exps = expectations::load(&exp_dir)?;
+    let f = fetcher(&a.data)?;
+    let datasets: Vec<DatasetKey> = a
+        .datasets
+        .iter()
+        .map(|p| {
+            if !p.is_file() {
+                return Err(format!("--dataset {}: no such file", p.display()));
+            }
+            Ok(DatasetKey {
+                reference: p.display().to_string(),
+                source: a.source.clone(),
+                sourcetype: a.sourcetype.clone(),
+            })
+        })
+        .collect::<Result<_, String>>()?;
+    let client;
+    let differential;
+    let hook: Option<&dyn run::TestHook> = match &a.splunk {
+        Some(url) => {
+            if a.insecure {
+                warn("--insecure: TLS certificates are not verified".into());
+            }
+            client = firedrill::splunk::SplunkClient::from_env(url, a.insecure, a.ca.as_deref())?;
+            let hec = firedrill_replay::ReplayOptions {
+                urls: a.hec.clone(),
+                token: token(a.token_file.as_deref())?,
+                ca_file: a.ca.clone(),
+                insecure: a.insecure,
+                ack: true,
+                ..firedrill_replay::ReplayOptions::default()
+            };
+            differential =
+                firedrill::splunk::Differential::new(&client, hec, &a.splunk_index, &warn);
+            Some(&differential)
+        }
+        None => None,
+    };
+    let opts = run::RunOptions {
+        fetcher: &f,
+        expectations: &exps,
+        warn: &warn,
+        progress: std::io::stderr().is_terminal() && planned.len() > 20,
+        datasets: &datasets,
+        hook,
+    };
+    let r = run::run(&planned, &opts);
+    match a.format {
+        Format::Table => print!(
+            "{}",
+            report::table::render(
+                &r,
+                std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+            )
+        ),
+        Format::Json => println!("{}", report::json(&r)),
+    }
+    if let Some(path) = &a.summary_yml {
+        let yml = report::summary_yml::render(&planned, &r, "selected")?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        }
+        std::fs::write(path, yml).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    if let Some(path) = &a.junit {
+        let xml = report::junit::render(&r).map_err(|e| format!("JUnit report: {e}"))?;
+        std::fs::write(path, xml).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    if content_errors {
+        eprintln!("firedrill: some content files could not be loaded (see above)");
+        return Ok(2);
+    }
+    // Over --dataset files, firing or not is the answer, not a failure.
+    let failed = if datasets.is_empty() {
+        r.summary.fail + r.summary.error + if a.strict { r.summary.skip } else { 0 }
+    } else {
+        r.summary.error
+    };
+    Ok(if failed > 0 { 1 } else { 0 })
+}

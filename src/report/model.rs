@@ -1,0 +1,238 @@
+//! What a run produced, as plain data: one [`DetectionReport`] per detection with a
+//! [`TestReport`] per test, each with a [`Status`] and a typed [`Reason`]. Every
+//! renderer (table, JSON, JUnit, summary.yml) and `coverage` read these types; none
+//! parses a reason string.
+
+use crate::rba::RiskEvent;
+use serde::{Serialize, Serializer};
+use std::fmt;
+
+/// The outcome of a test or a detection. Ordered from best to worst.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// The detection fired as documented.
+    Pass,
+    /// Not judged (unsupported construct, no test data, known failure), with the reason.
+    Skip,
+    /// It ran and did not fire as documented.
+    Fail,
+    /// It could not run (bad search, missing or corrupt dataset, engine error).
+    Error,
+}
+
+impl Status {
+    /// The lower-case name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Skip => "skip",
+            Status::Fail => "fail",
+            Status::Error => "error",
+        }
+    }
+}
+
+/// Why a test or detection has its status.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Reason {
+    /// The pass rule and the expectations decided (passed, failed, known failure).
+    Verdict(String),
+    /// The search does not parse, a macro does not expand, or the search is invalid.
+    Search(String),
+    /// The search uses something firedrill does not support (rendered with a caret).
+    Unsupported(String),
+    /// The detection has no test with attack data.
+    NoTestData,
+    /// A manual test (not run automatically).
+    ManualTest,
+    /// A dataset is missing, corrupt or unreadable.
+    Dataset(String),
+    /// The search failed while running.
+    Runtime(String),
+    /// The differential check against a real Splunk disagreed or failed.
+    Splunk(String),
+    /// A detection with several tests: its worst test and that test's reason.
+    Test {
+        /// The test's name.
+        name: String,
+        /// Its reason.
+        reason: Box<Reason>,
+    },
+}
+
+impl Reason {
+    /// The reason of the test itself (unwrapping [`Reason::Test`]).
+    pub fn innermost(&self) -> &Reason {
+        match self {
+            Reason::Test { reason, .. } => reason.innermost(),
+            other => other,
+        }
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reason::Verdict(s)
+            | Reason::Search(s)
+            | Reason::Dataset(s)
+            | Reason::Runtime(s)
+            | Reason::Splunk(s) => f.write_str(s),
+            Reason::Unsupported(s) => write!(f, "unsupported: {s}"),
+            Reason::NoTestData => f.write_str("no test with attack data"),
+            Reason::ManualTest => f.write_str("manual test"),
+            Reason::Test { name, reason } => write!(f, "{name}: {reason}"),
+        }
+    }
+}
+
+impl Serialize for Reason {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// What happened to one dataset file.
+#[derive(Clone, Debug, Serialize)]
+pub struct DatasetReport {
+    /// The reference as the detection names it (URL or path).
+    pub reference: String,
+    /// The local file read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Events read.
+    pub events: u64,
+    /// Malformed or junk regions skipped (each reported on stderr with its offset).
+    pub skipped: u64,
+    /// The source used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// The sourcetype used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sourcetype: Option<String>,
+    /// True if this run downloaded it.
+    pub downloaded: bool,
+    /// Why it could not be used, if so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// The result of one test of a detection.
+#[derive(Clone, Debug, Serialize)]
+pub struct TestReport {
+    /// Test name.
+    pub name: String,
+    /// Status.
+    pub status: Status,
+    /// Why.
+    pub reason: Reason,
+    /// Result rows.
+    pub results: usize,
+    /// Risk events raised.
+    pub risk: Vec<RiskEvent>,
+    /// The datasets it read.
+    pub datasets: Vec<DatasetReport>,
+    /// Wall time from its first event to its verdict, in milliseconds.
+    pub duration_ms: f64,
+    /// Splunk's answer, when the differential check ran (`--splunk`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub splunk: Option<crate::splunk::SplunkAnswer>,
+}
+
+/// The result of one detection (its worst test decides its status).
+#[derive(Clone, Debug, Serialize)]
+pub struct DetectionReport {
+    /// Detection name.
+    pub name: String,
+    /// Detection id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The file it was read from.
+    pub file: String,
+    /// Overall status.
+    pub status: Status,
+    /// Why (the worst test's reason).
+    pub reason: Reason,
+    /// Result rows over all tests.
+    pub results: usize,
+    /// Risk events over all tests.
+    pub risk: Vec<RiskEvent>,
+    /// How the risk objects were decided.
+    pub risk_rule: String,
+    /// Per test.
+    pub tests: Vec<TestReport>,
+}
+
+impl DetectionReport {
+    /// Sets status, reason, results and risk from the tests (the worst test decides).
+    pub fn conclude(&mut self) {
+        let Some(worst) = self.tests.iter().max_by_key(|t| t.status) else {
+            return;
+        };
+        self.status = worst.status;
+        self.reason = if self.tests.len() > 1 {
+            Reason::Test {
+                name: worst.name.clone(),
+                reason: Box::new(worst.reason.clone()),
+            }
+        } else {
+            worst.reason.clone()
+        };
+        self.results = self.tests.iter().map(|t| t.results).sum();
+        self.risk = self
+            .tests
+            .iter()
+            .flat_map(|t| t.risk.iter().cloned())
+            .collect();
+    }
+}
+
+/// Counts by status, plus totals.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Summary {
+    /// Detections run.
+    pub total: usize,
+    /// Passed.
+    pub pass: usize,
+    /// Failed.
+    pub fail: usize,
+    /// Could not run.
+    pub error: usize,
+    /// Not judged.
+    pub skip: usize,
+    /// Distinct dataset files used.
+    pub datasets: usize,
+    /// Events read from them.
+    pub events: u64,
+    /// Wall time in milliseconds.
+    pub duration_ms: f64,
+}
+
+impl Summary {
+    /// Recounts the statuses of `detections`.
+    pub fn count(&mut self, detections: &[DetectionReport]) {
+        self.total = detections.len();
+        self.pass = 0;
+        self.fail = 0;
+        self.error = 0;
+        self.skip = 0;
+        for d in detections {
+            match d.status {
+                Status::Pass => self.pass += 1,
+                Status::Fail => self.fail += 1,
+                Status::Error => self.error += 1,
+                Status::Skip => self.skip += 1,
+            }
+        }
+    }
+}
+
+/// Everything a run produced.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunReport {
+    /// One entry per detection.
+    pub detections: Vec<DetectionReport>,
+    /// Counts.
+    pub summary: Summary,
+}
