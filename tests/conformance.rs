@@ -408,3 +408,103 @@ fn declared_tests_on_their_samples() {
         );
     }
 }
+
+/// The live-field analysis is sound on real content: every detection over every
+/// shared sample gives the same results and risk events whether admitted rows keep
+/// only the fields the search needs or every field.
+#[test]
+#[ignore]
+fn projection_keeps_results() {
+    let dir = shared().join("samples");
+    let content = shared().join("content/security_content_2024-10");
+    require(&dir);
+    let loaded = plan::load(&[], Some(&content)).unwrap();
+    let projected: Vec<Planned> = plan_all(&loaded)
+        .into_iter()
+        .filter(|p| p.program.is_ok())
+        .collect();
+    let whole: Vec<Planned> = projected
+        .iter()
+        .cloned()
+        .map(|mut p| {
+            if let Ok(program) = &mut p.program {
+                program.restrict_output(&firedrill_spl::FieldSet::All);
+            }
+            p
+        })
+        .collect();
+    let mut files: Vec<PathBuf> = Vec::new();
+    let mut stack = vec![dir.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if !p.to_string_lossy().ends_with(".txt") || p.to_string_lossy().contains(".log")
+            {
+                if !matches!(p.extension().and_then(|x| x.to_str()), Some("tsv")) {
+                    files.push(p);
+                }
+            }
+        }
+    }
+    files.sort();
+    let keys: Vec<DatasetKey> = files
+        .iter()
+        .map(|f| DatasetKey {
+            reference: f.display().to_string(),
+            source: None,
+            sourcetype: None,
+        })
+        .collect();
+    let cache = tempfile::tempdir().unwrap();
+    let fetcher = firedrill_dataset::Fetcher::new(firedrill_dataset::FetchOptions {
+        data_dir: cache.path().to_path_buf(),
+        mirror: None,
+        offline: true,
+        progress: false,
+    })
+    .unwrap();
+    let run = |planned: &[Planned]| {
+        let opts = firedrill::run::RunOptions {
+            fetcher: &fetcher,
+            expectations: &[],
+            warn: &|_| {},
+            progress: false,
+            datasets: &keys,
+            hook: None,
+        };
+        firedrill::run::run(planned, &opts)
+    };
+    let started = std::time::Instant::now();
+    let a = run(&projected);
+    let took = started.elapsed();
+    let b = run(&whole);
+    let mut fired = 0;
+    let mut compared = 0;
+    for (x, y) in a.detections.iter().zip(&b.detections) {
+        for (tx, ty) in x.tests.iter().zip(&y.tests) {
+            compared += 1;
+            fired += (tx.results > 0) as usize;
+            assert_eq!(
+                (tx.results, tx.status, &tx.risk),
+                (ty.results, ty.status, &ty.risk),
+                "{} on {}: projected {} / whole {}",
+                x.name,
+                tx.name,
+                tx.reason,
+                ty.reason
+            );
+        }
+    }
+    println!(
+        "projection: {} detections x {} samples = {compared} runs agree ({fired} fire); {} events in {took:?}",
+        projected.len(),
+        keys.len(),
+        a.summary.events
+    );
+    assert!(
+        fired > 20,
+        "too few detections fire on the samples to compare: {fired}"
+    );
+}
