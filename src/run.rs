@@ -17,7 +17,7 @@ use crate::verdict::judge;
 use crate::views::View;
 use firedrill_dataset::Fetcher;
 use firedrill_spl::{ExecError, PipeId, Program, State};
-use firedrill_value::{Event, Row, Want};
+use firedrill_value::{Event, FieldRef, Fields, Row, Value, Want};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -400,6 +400,7 @@ fn read_dataset<'p>(
             return (0, false);
         }
     };
+    let dispatch = Dispatch::new(&consumers, jobs);
     while let Some(batch) = reading.next_batch() {
         let live: Vec<Option<&Program>> = jobs
             .iter()
@@ -407,7 +408,7 @@ fn read_dataset<'p>(
             .collect();
         let admitted: Vec<Vec<(usize, Result<Row, ExecError>)>> = batch
             .par_iter()
-            .map(|ev| offer(ev, &consumers, &views, &live))
+            .map(|ev| offer(ev, &consumers, &views, &live, &dispatch))
             .collect();
         for (ev, rows) in batch.iter().zip(admitted) {
             for (ci, r) in rows {
@@ -456,28 +457,104 @@ fn read_dataset<'p>(
     (events, true)
 }
 
+/// Consumers indexed by the values their leading search requires (`EventCode=4688`,
+/// `process_name IN (…)`): an event is offered only to the consumers it could pass,
+/// found by looking its values up, plus those with no such condition.
+struct Dispatch {
+    always: Vec<usize>,
+    keyed: Vec<(usize, FieldRef, HashMap<String, Vec<usize>>)>,
+}
+
+impl Dispatch {
+    fn new(consumers: &[Consumer], jobs: &[Job<'_>]) -> Dispatch {
+        let mut d = Dispatch {
+            always: Vec::new(),
+            keyed: Vec::new(),
+        };
+        for (ci, c) in consumers.iter().enumerate() {
+            let Some(guard) = jobs[c.job].program.guard(c.pipe) else {
+                d.always.push(ci);
+                continue;
+            };
+            for (field, value) in guard {
+                let slot = match d
+                    .keyed
+                    .iter()
+                    .position(|(v, f, _)| *v == c.view && *f == field)
+                {
+                    Some(i) => i,
+                    None => {
+                        d.keyed.push((c.view, field, HashMap::new()));
+                        d.keyed.len() - 1
+                    }
+                };
+                let list = d.keyed[slot].2.entry(value).or_default();
+                if list.last() != Some(&ci) {
+                    list.push(ci);
+                }
+            }
+        }
+        d
+    }
+}
+
+/// An event's view rows, computed at most once each.
+struct ViewRows<'e> {
+    ev: &'e Event,
+    rows: Vec<Option<Option<Row>>>,
+}
+
+impl<'e> ViewRows<'e> {
+    fn get(&mut self, views: &[View], i: usize) -> Option<&Row> {
+        match &views[i] {
+            View::Event => Some(&self.ev.fields),
+            other => self.rows[i]
+                .get_or_insert_with(|| other.row(self.ev))
+                .as_ref(),
+        }
+    }
+}
+
 /// The rows one event gives each consumer: evaluated in parallel, in place.
 fn offer(
     ev: &Event,
     consumers: &[Consumer],
     views: &[View],
     live: &[Option<&Program>],
+    dispatch: &Dispatch,
 ) -> Vec<(usize, Result<Row, ExecError>)> {
-    let mut rows: Vec<Option<Option<Row>>> = vec![None; views.len()];
+    let mut rows = ViewRows {
+        ev,
+        rows: vec![None; views.len()],
+    };
+    let mut candidates = dispatch.always.clone();
+    let mut key = String::new();
+    for (vi, field, by_value) in &dispatch.keyed {
+        let Some(v) = rows.get(views, *vi).and_then(|r| Fields::get(r, field)) else {
+            continue;
+        };
+        for x in v.values() {
+            key.clear();
+            match x {
+                Value::Str(s) => key.push_str(s),
+                other => key.push_str(&other.to_string()),
+            }
+            key.make_ascii_lowercase();
+            if let Some(cs) = by_value.get(&key) {
+                candidates.extend_from_slice(cs);
+            }
+        }
+    }
+    candidates.sort_unstable();
+    candidates.dedup();
     let mut out = Vec::new();
-    for (ci, c) in consumers.iter().enumerate() {
+    for ci in candidates {
+        let c = &consumers[ci];
         let Some(program) = live[c.job] else {
             continue;
         };
-        let view: &Row = match &views[c.view] {
-            View::Event => &ev.fields,
-            other => {
-                let slot = rows[c.view].get_or_insert_with(|| other.row(ev));
-                match slot {
-                    Some(r) => r,
-                    None => continue,
-                }
-            }
+        let Some(view) = rows.get(views, c.view) else {
+            continue;
         };
         match program.admit(c.pipe, view) {
             Ok(true) => out.push((ci, Ok(program.project(c.pipe, view)))),

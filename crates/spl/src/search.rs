@@ -61,15 +61,24 @@ pub struct Pattern {
     w: Wildcard,
     num: Option<f64>,
     cidr: Option<Cidr>,
+    /// The value itself (ASCII lower-case) when the pattern matches only values equal
+    /// to it, ignoring ASCII case: no wildcard, no CIDR block, a number only in the form
+    /// it prints in.
+    literal: Option<String>,
 }
 
 impl Pattern {
     /// Compiles a value as `search` reads it.
     pub fn new(p: &str) -> Pattern {
+        let num = parse_number(p);
+        let cidr = Cidr::parse_block(p);
+        let canonical = num.is_none_or(|n| format_number(n) == p);
         Pattern {
             w: Wildcard::new(p),
-            num: parse_number(p),
-            cidr: Cidr::parse_block(p),
+            literal: (!p.contains('*') && cidr.is_none() && canonical)
+                .then(|| p.to_ascii_lowercase()),
+            num,
+            cidr,
         }
     }
 
@@ -192,6 +201,33 @@ impl Matcher {
         }
     }
 
+    /// A necessary condition for a match, for indexing many matchers by value: a row can
+    /// match only if one of these fields has the paired value (compared as ASCII
+    /// lower-case text; numbers as they print). `None` when there is no such condition.
+    pub fn guard(&self) -> Option<Vec<(FieldRef, String)>> {
+        match self {
+            Matcher::Eq(f, p) => Some(vec![(f.clone(), p.literal.clone()?)]),
+            Matcher::In(f, ps) => ps
+                .iter()
+                .map(|p| Some((f.clone(), p.literal.clone()?)))
+                .collect(),
+            Matcher::Or(items) => {
+                let mut all = Vec::new();
+                for i in items {
+                    all.extend(i.guard()?);
+                }
+                Some(all)
+            }
+            // The most selective conjunct with a guard: the fewest values.
+            Matcher::And(items) => items
+                .iter()
+                .filter_map(Matcher::guard)
+                .min_by_key(|g| g.len()),
+            Matcher::Nothing => Some(Vec::new()),
+            _ => None,
+        }
+    }
+
     /// Every field the expression reads.
     pub fn fields<'a>(&'a self, out: &mut Vec<&'a str>) {
         match self {
@@ -299,6 +335,33 @@ mod tests {
         assert!(m("dest_ip IN (192.168.0.0/16, 10.1.0.0/16)", &r));
         let v6 = row(&[("ip", Value::str("fe80::1"))]);
         assert!(m("ip=fe80::/10", &v6));
+    }
+
+    #[test]
+    fn guards_are_necessary_literal_values() {
+        let g = |s: &str| {
+            let mut c = Cursor::new(s, 0, s.len());
+            compile(&parse_search(&mut c, &[]).unwrap())
+                .guard()
+                .map(|v| {
+                    v.into_iter()
+                        .map(|(f, x)| format!("{}={x}", f.name))
+                        .collect::<Vec<_>>()
+                })
+        };
+        assert_eq!(
+            g("EventCode=4688 process=*x*"),
+            Some(vec!["EventCode=4688".into()])
+        );
+        assert_eq!(
+            g("(p=CMD.exe OR o=Cmd.Exe) q=*"),
+            Some(vec!["p=cmd.exe".into(), "o=cmd.exe".into()])
+        );
+        assert_eq!(g("EventCode IN (1, 3) a=b c=d"), Some(vec!["a=b".into()]));
+        assert_eq!(g("p=*.exe"), None);
+        assert_eq!(g("NOT p=x"), None);
+        assert_eq!(g("ip=10.0.0.0/8"), None);
+        assert_eq!(g("n=10.0"), None);
     }
 
     #[test]

@@ -248,3 +248,36 @@ fn compiled_matcher_agrees_with_naive_evaluation() {
     }
     assert_eq!(checked, 32_000);
 }
+
+/// A matcher's guard is a necessary condition: whenever the matcher admits a row,
+/// some (field, value) of its guard is in the row, compared as the dispatch index
+/// compares (ASCII lower-case text, numbers as they print).
+#[test]
+fn guards_never_drop_a_match() {
+    let mut r = Rng(0xD15_BA7C4);
+    let mut guarded = 0;
+    for _ in 0..16000 {
+        let e = expr(&mut r, 3);
+        let m = compile(&e);
+        let Some(guard) = m.guard() else { continue };
+        guarded += 1;
+        for _ in 0..8 {
+            let row = row(&mut r);
+            if !m.matches(&row) {
+                continue;
+            }
+            let hit = guard.iter().any(|(f, v)| {
+                row.get(&*f.name).is_some_and(|x| {
+                    x.values()
+                        .iter()
+                        .any(|y| y.to_string().to_ascii_lowercase() == *v)
+                })
+            });
+            assert!(
+                hit,
+                "expression {e} admits {row:?} outside its guard {guard:?}"
+            );
+        }
+    }
+    assert!(guarded > 400, "only {guarded} expressions had a guard");
+}

@@ -68,6 +68,20 @@ impl Program {
         out
     }
 
+    /// A necessary condition for `pipe` to admit an event (see
+    /// [`crate::search::Matcher::guard`]): the fields and values an index of pipes by
+    /// value can use to skip pipes an event cannot pass.
+    pub fn guard(&self, pipe: PipeId) -> Option<Vec<(FieldRef, String)>> {
+        let p = &self.pipes[pipe.0];
+        if matches!(p.source, Source::Indexed) || p.filters == 0 {
+            return None;
+        }
+        match &p.stages[0] {
+            Stage::Search(m) => m.guard(),
+            _ => None,
+        }
+    }
+
     /// How many of the leading filters of `pipe` an event passes (all of them: it is
     /// admitted). Reads the event in place; copies nothing.
     pub fn filters_passed(&self, pipe: PipeId, event: &dyn Fields) -> Result<usize, ExecError> {
