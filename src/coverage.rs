@@ -208,6 +208,7 @@ pub fn coverage(planned: &[Planned], lookups: &Lookups) -> Coverage {
             Ok(pl) => (true, missing_lookup(pl, lookups), datamodels(pl)),
             Err(Prepared::Unsupported(u)) => (true, Some(u.clone()), Vec::new()),
             Err(Prepared::Error(e)) => (false, Some(e.clone()), Vec::new()),
+            Err(Prepared::NotSelected(e)) => (false, Some(e.clone()), Vec::new()),
         };
         let sts = sourcetypes(d);
         let tested = d.tests.iter().any(|t| !t.attack_data.is_empty());

@@ -63,7 +63,8 @@ fn load(
 
 fn cmd_run(a: RunArgs) -> Result<u8, String> {
     let (loaded, content_errors) = load(&a.targets.paths, a.targets.content.as_deref())?;
-    let planned = plan::plan(&loaded);
+    let planned = plan::plan_with(&loaded, &plan_options(&a));
+    firedrill::select::note_macro_defaults(&planned, &|m| eprintln!("firedrill: note: {m}"));
     let exp_dir = a
         .expectations
         .clone()
@@ -120,7 +121,8 @@ fn cmd_run(a: RunArgs) -> Result<u8, String> {
         Format::Json => println!("{}", report::json(&r)),
     }
     if let Some(path) = &a.summary_yml {
-        let yml = report::summary_yml::render(&planned, &r, "selected")?;
+        let mode = report::summary_yml::mode(&a.targets.paths);
+        let yml = report::summary_yml::render(&planned, &r, mode)?;
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         }
@@ -134,8 +136,26 @@ fn cmd_run(a: RunArgs) -> Result<u8, String> {
         eprintln!("firedrill: some content files could not be loaded (see above)");
         return Ok(2);
     }
-    let failed = r.summary.fail + r.summary.error + if a.strict { r.summary.skip } else { 0 };
-    Ok(if failed > 0 { 1 } else { 0 })
+    Ok(if firedrill::select::run_failed(&planned, &r, a.strict) {
+        1
+    } else {
+        0
+    })
+}
+
+fn plan_options(a: &RunArgs) -> plan::PlanOptions {
+    plan::PlanOptions {
+        selection: firedrill_content::SelectionOptions {
+            all: a.all,
+            include_experimental: a.include_experimental,
+            include_manual: a.include_manual,
+        },
+        skip_unselected: true,
+        pass_rule: match a.pass_rule {
+            PassRuleArg::Contentctl => firedrill::verdict::PassRule::Contentctl,
+            PassRuleArg::Strict => firedrill::verdict::PassRule::Strict,
+        },
+    }
 }
 
 fn cmd_fetch(a: FetchArgs) -> Result<u8, String> {
@@ -222,7 +242,9 @@ fn cmd_explain(a: ExplainArgs) -> Result<u8, String> {
     };
     let pipeline = match &p.pipeline {
         Ok(pl) => pl,
-        Err(plan::Prepared::Error(e)) | Err(plan::Prepared::Unsupported(e)) => {
+        Err(plan::Prepared::Error(e))
+        | Err(plan::Prepared::Unsupported(e))
+        | Err(plan::Prepared::NotSelected(e)) => {
             println!("{}: {e}", p.detection.name);
             return Ok(1);
         }

@@ -1,9 +1,11 @@
-//! From paths on the command line to detections ready to run: loads content, resolves
-//! risk objects, expands macros and parses each search once.
+//! From paths on the command line to detections ready to run: loads content, selects
+//! what to test (contentctl's rule unless flags widen it), resolves risk objects,
+//! expands macros and parses each search once.
 
+use crate::verdict::PassRule;
 use firedrill_content::{
     expand_macros, load_content, load_detection_file, Content, Detection, LoadError, MacroError,
-    MacroSet, SearchLanguage,
+    MacroSet, SearchLanguage, Selection, SelectionOptions,
 };
 use firedrill_spl::ast::Pipeline;
 use firedrill_spl::{check_supported, parse, spl2};
@@ -19,6 +21,20 @@ pub struct Planned {
     pub pipeline: Result<Pipeline, Prepared>,
     /// How the risk objects were decided, for the report.
     pub risk_rule: String,
+    /// Whether the detection is tested, and why not.
+    pub selection: Selection,
+    /// The pass rule its tests are judged by.
+    pub pass_rule: PassRule,
+    /// Standard macros taken from firedrill's built-in definitions because no content
+    /// tree defines them.
+    pub macro_defaults: Vec<String>,
+}
+
+impl Planned {
+    /// True when the detection is deprecated: it never fails a run.
+    pub fn deprecated(&self) -> bool {
+        self.detection.effective_status() == "deprecated"
+    }
 }
 
 /// Why a search cannot run, and whether that is an error or a skip.
@@ -28,6 +44,20 @@ pub enum Prepared {
     Error(String),
     /// The search uses something firedrill does not support.
     Unsupported(String),
+    /// The detection is not selected for testing (the reason); its search is not
+    /// even parsed.
+    NotSelected(String),
+}
+
+/// How to plan a run.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PlanOptions {
+    /// What to include beyond contentctl's selection.
+    pub selection: SelectionOptions,
+    /// Leave detections that are not selected unprepared ([`Prepared::NotSelected`]).
+    pub skip_unselected: bool,
+    /// The pass rule.
+    pub pass_rule: PassRule,
 }
 
 /// Everything loaded from the command line's paths.
@@ -97,6 +127,12 @@ pub fn load(paths: &[PathBuf], content: Option<&Path>) -> Result<Loaded, String>
         add_macros(&mut loaded.macros, &c);
         loaded.content.push(c);
     }
+    // Detections named one by one raise risk as their content tree's deployments say.
+    if let Some(c) = loaded.content.first() {
+        for d in &mut loaded.detections {
+            d.apply_deployments(&c.deployments);
+        }
+    }
     if paths.is_empty() {
         if let Some(c) = loaded.content.first() {
             loaded.detections = c.detections.clone();
@@ -118,8 +154,14 @@ fn add_macros(set: &mut MacroSet, c: &Content) {
     }
 }
 
-/// Resolves risk objects and prepares the search of every detection.
+/// Resolves risk objects and prepares the search of every detection (selection is
+/// computed and reported, but every search is prepared: coverage and explain).
 pub fn plan(loaded: &Loaded) -> Vec<Planned> {
+    plan_with(loaded, &PlanOptions::default())
+}
+
+/// Like [`plan`], with the run's selection flags and pass rule.
+pub fn plan_with(loaded: &Loaded, options: &PlanOptions) -> Vec<Planned> {
     loaded
         .detections
         .iter()
@@ -127,20 +169,54 @@ pub fn plan(loaded: &Loaded) -> Vec<Planned> {
             let mut d = d.clone();
             let content = loaded.content.first();
             d.resolve_risk(content);
-            let risk_rule = d.risk.origin.describe();
-            let (expanded, pipeline) = prepare(&d, &loaded.macros);
+            let risk_rule = describe_risk(&d);
+            let selection = d.selection(&options.selection);
+            let (expanded, pipeline, macro_defaults) =
+                if options.skip_unselected && !selection.selected {
+                    let why = selection.reason.clone().unwrap_or_default();
+                    (
+                        d.search.clone(),
+                        Err(Prepared::NotSelected(why)),
+                        Vec::new(),
+                    )
+                } else {
+                    prepare_reporting_defaults(&d, &loaded.macros)
+                };
             Planned {
                 detection: d,
                 expanded,
                 pipeline,
                 risk_rule,
+                selection,
+                pass_rule: options.pass_rule,
+                macro_defaults,
             }
         })
         .collect()
 }
 
+/// How the risk objects were decided, and by whose rules, for the report.
+fn describe_risk(d: &Detection) -> String {
+    let r = &d.risk;
+    let base = format!("{}; {}", r.origin.describe(), r.builder.describe());
+    if r.action {
+        base
+    } else {
+        format!("{base}; the build writes no risk action, so no risk events")
+    }
+}
+
 /// Expands macros and parses the search; checks it uses only supported features.
 pub fn prepare(d: &Detection, macros: &MacroSet) -> (String, Result<Pipeline, Prepared>) {
+    let (text, p, _) = prepare_reporting_defaults(d, macros);
+    (text, p)
+}
+
+/// [`prepare`], also returning the standard macros taken from the built-in defaults.
+pub fn prepare_reporting_defaults(
+    d: &Detection,
+    macros: &MacroSet,
+) -> (String, Result<Pipeline, Prepared>, Vec<String>) {
     if d.language == SearchLanguage::Spl2Ssa || spl2::is_spl2(&d.search) {
         let text = d.search.clone();
         let p = spl2::parse_spl2(&text).map_err(|e| Prepared::Error(e.render()));
@@ -148,19 +224,31 @@ pub fn prepare(d: &Detection, macros: &MacroSet) -> (String, Result<Pipeline, Pr
             Ok(()) => Ok(p),
             Err(u) => Err(Prepared::Unsupported(u.render(&text))),
         });
-        return (text, p);
+        return (text, p, Vec::new());
     }
-    let expanded = match expand_macros(&d.search, macros) {
-        Ok(e) => e.text,
+    let (text, p, builtin) = prepare_spl(d, macros);
+    (text, p, builtin)
+}
+
+type PreparedSpl = (String, Result<Pipeline, Prepared>, Vec<String>);
+
+fn prepare_spl(d: &Detection, macros: &MacroSet) -> PreparedSpl {
+    let (expanded, builtin) = match expand_macros(&d.search, macros) {
+        Ok(e) => (e.text, e.builtin),
         // A macro the content does not define (Enterprise Security ships several) is
         // something firedrill cannot run, not a broken search.
         Err(e @ MacroError::Undefined { .. }) => {
-            return (d.search.clone(), Err(Prepared::Unsupported(e.to_string())))
+            return (
+                d.search.clone(),
+                Err(Prepared::Unsupported(e.to_string())),
+                Vec::new(),
+            )
         }
         Err(e) => {
             return (
                 d.search.clone(),
                 Err(Prepared::Error(format!("macro expansion failed: {e}"))),
+                Vec::new(),
             )
         }
     };
@@ -173,6 +261,7 @@ pub fn prepare(d: &Detection, macros: &MacroSet) -> (String, Result<Pipeline, Pr
                     "search does not parse: {}",
                     e.render()
                 ))),
+                builtin,
             )
         }
     };
@@ -180,5 +269,5 @@ pub fn prepare(d: &Detection, macros: &MacroSet) -> (String, Result<Pipeline, Pr
         Ok(()) => Ok(p),
         Err(u) => Err(Prepared::Unsupported(u.render(&expanded))),
     };
-    (expanded, p)
+    (expanded, p, builtin)
 }

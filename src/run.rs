@@ -7,7 +7,7 @@ use crate::expectations::Expectation;
 use crate::lookups::Lookups;
 use crate::plan::{Planned, Prepared};
 use crate::rba::{risk_events, RiskEvent};
-use crate::verdict::{judge, Judgement, Status};
+use crate::verdict::{judge_test, Judgement, Outcome, Status};
 use firedrill_content::{AttackData, Detection};
 use firedrill_dataset::{Fetched, Fetcher};
 use firedrill_events::{read_events, SourceMeta};
@@ -62,6 +62,9 @@ pub struct TestReport {
     /// Splunk's answer, when the differential check ran (`--splunk`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub splunk: Option<crate::splunk::SplunkAnswer>,
+    /// What the pass rule decided (which row and field), when it ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<Outcome>,
 }
 
 /// The result of one detection (its worst test decides its status).
@@ -84,6 +87,14 @@ pub struct DetectionReport {
     pub risk: Vec<RiskEvent>,
     /// How the risk objects were decided.
     pub risk_rule: String,
+    /// Whether it was selected for testing (contentctl's rule, or the flags).
+    pub selected: bool,
+    /// Why not, when it was not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub selection_reason: Option<String>,
+    /// Standard macros taken from firedrill's built-in definitions.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub macro_defaults: Vec<String>,
     /// Per test.
     pub tests: Vec<TestReport>,
 }
@@ -357,6 +368,9 @@ fn run_detection(
         results: 0,
         risk: Vec::new(),
         risk_rule: p.risk_rule.clone(),
+        selected: p.selection.selected,
+        selection_reason: p.selection.reason.clone(),
+        macro_defaults: p.macro_defaults.clone(),
         tests: Vec::new(),
     };
     let overall = |r: &mut DetectionReport, j: Judgement| {
@@ -373,6 +387,13 @@ fn run_detection(
             overall(
                 &mut report,
                 Judgement::new(Status::Skip, format!("unsupported: {u}")),
+            );
+            return report;
+        }
+        Err(Prepared::NotSelected(why)) => {
+            overall(
+                &mut report,
+                Judgement::new(Status::Skip, format!("not selected: {why}")),
             );
             return report;
         }
@@ -405,6 +426,7 @@ fn run_detection(
             datasets,
             duration_ms: 0.0,
             splunk: None,
+            outcome: None,
         };
         let judgement = if t.test_type.eq_ignore_ascii_case("manual") {
             Judgement::new(Status::Skip, "manual test")
@@ -418,7 +440,7 @@ fn run_detection(
                         let risk = risk_events(d, &rows);
                         tr.results = rows.len();
                         let exp = matching(d, &t.name, expectations);
-                        let j = judge(d, &rows, &risk, &exp);
+                        let j = judge_test(p.pass_rule, d, Some(t), &rows, &risk, &exp);
                         tr.risk = risk;
                         j
                     }
@@ -432,6 +454,7 @@ fn run_detection(
         };
         tr.status = judgement.status;
         tr.reason = judgement.reason;
+        tr.outcome = judgement.outcome;
         tr.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
         report.tests.push(tr);
     }

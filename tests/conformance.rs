@@ -57,6 +57,7 @@ fn security_content_loads_and_parses() {
                 parsed += 1;
                 unsupported += 1;
             }
+            Err(Prepared::NotSelected(_)) => unreachable!("plan() prepares every search"),
             Err(Prepared::Error(e)) => errors.push(format!(
                 "{}: {}",
                 p.detection.file.display(),
@@ -377,4 +378,173 @@ fn declared_tests_on_their_samples() {
             "{must} no longer fires on its sample"
         );
     }
+}
+
+/// contentctl's answers for every detection of the 2024-10 content, recorded by
+/// `tools/contentctl_answers.py` (contentctl 4.4.1, pydantic 2.9.2, `contentctl build`
+/// offline, savedsearches.conf read back): selection, the risk action, risk objects with
+/// types and scores, threat objects, the message, and the fields the unit test checks.
+const CONTENTCTL_ANSWERS: &str = "tests/data/contentctl-4.4.1_security_content_2024-10.jsonl";
+
+#[derive(serde::Deserialize)]
+struct Answer {
+    file: String,
+    name: String,
+    selected: bool,
+    #[serde(default)]
+    skip: Option<String>,
+    risk_action: bool,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    risk: Vec<(String, String, f64)>,
+    #[serde(default)]
+    threat: Vec<(String, String)>,
+    #[serde(default)]
+    victim: Vec<String>,
+    #[serde(default)]
+    attacker: Vec<String>,
+}
+
+fn dedup(v: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for s in v {
+        if !out.contains(s) {
+            out.push(s.clone());
+        }
+    }
+    out
+}
+
+/// firedrill's selection, risk and threat objects, scores and messages agree with
+/// contentctl's build for every one of the 1,711 detections.
+#[test]
+#[ignore]
+fn contentctl_agreement() {
+    let root = shared().join("content/security_content_2024-10");
+    require(&root);
+    // With a contentctl venv at hand, check the recorded answers are still contentctl's.
+    if let Some(python) = std::env::var_os("FIREDRILL_CONTENTCTL_PYTHON") {
+        let out = std::process::Command::new(python)
+            .arg("tools/contentctl_answers.py")
+            .arg(&root)
+            .output()
+            .expect("run tools/contentctl_answers.py");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            std::fs::read_to_string(CONTENTCTL_ANSWERS).unwrap(),
+            "{CONTENTCTL_ANSWERS} is stale: regenerate it with tools/contentctl_answers.py"
+        );
+        println!("recorded answers re-checked against a fresh contentctl build");
+    }
+    let answers: Vec<Answer> = std::fs::read_to_string(CONTENTCTL_ANSWERS)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let loaded = plan::load(std::slice::from_ref(&root), None).unwrap();
+    let planned = plan::plan(&loaded);
+    assert_eq!(answers.len(), planned.len(), "detection count");
+    let mut disagree = Vec::new();
+    let mut checked = [0usize; 6];
+    for a in &answers {
+        let Some(p) = planned
+            .iter()
+            .find(|p| p.detection.file == root.join(&a.file))
+        else {
+            disagree.push(format!("{}: not loaded by firedrill", a.file));
+            continue;
+        };
+        let d = &p.detection;
+        let mut why = Vec::new();
+        if d.name != a.name {
+            why.push(format!("name {:?} vs {:?}", d.name, a.name));
+        }
+        checked[0] += 1;
+        if p.selection.selected != a.selected {
+            why.push(format!(
+                "selected {} vs contentctl {} ({:?})",
+                p.selection.selected, a.selected, a.skip
+            ));
+        }
+        if !a.selected && p.selection.contentctl_skip.as_deref() != a.skip.as_deref() {
+            let no_tests = a.skip.as_deref().is_some_and(|s| s.starts_with("no tests"));
+            if !no_tests {
+                why.push(format!(
+                    "skip message {:?} vs {:?}",
+                    p.selection.contentctl_skip, a.skip
+                ));
+            }
+        }
+        checked[1] += 1;
+        if d.risk.action != a.risk_action {
+            why.push(format!(
+                "risk action {} vs contentctl {}",
+                d.risk.action, a.risk_action
+            ));
+        }
+        if a.risk_action {
+            checked[2] += 1;
+            let ours: Vec<(String, String, f64)> = d
+                .risk
+                .objects
+                .iter()
+                .map(|o| (o.field.clone(), o.kind.clone(), o.score))
+                .collect();
+            if ours != a.risk {
+                why.push(format!("risk objects {ours:?} vs {:?}", a.risk));
+            }
+            let threats: Vec<(String, String)> = d
+                .risk
+                .threat_objects
+                .iter()
+                .map(|o| (o.field.clone(), o.kind.clone()))
+                .collect();
+            if threats != a.threat {
+                why.push(format!("threat objects {threats:?} vs {:?}", a.threat));
+            }
+            checked[3] += 1;
+            if d.risk.message.as_deref().map(str::trim) != a.message.as_deref().map(str::trim) {
+                why.push(format!("message {:?} vs {:?}", d.risk.message, a.message));
+            }
+            checked[4] += 1;
+        }
+        if d.risk.test_fields.risk != dedup(&a.victim)
+            || d.risk.test_fields.threat != dedup(&a.attacker)
+        {
+            why.push(format!(
+                "unit-test fields {:?}/{:?} vs Victim {:?} / Attacker {:?}",
+                d.risk.test_fields.risk, d.risk.test_fields.threat, a.victim, a.attacker
+            ));
+        }
+        checked[5] += 1;
+        if !why.is_empty() {
+            disagree.push(format!("{}: {}", a.file, why.join("; ")));
+        }
+    }
+    let selected = planned.iter().filter(|p| p.selection.selected).count();
+    println!(
+        "contentctl agreement: {} detections; selection {} ({selected} selected, contentctl {}), risk action {}, risk objects/scores/threat objects {} , messages {}, unit-test fields {}; {} disagreements",
+        answers.len(),
+        checked[0],
+        answers.iter().filter(|a| a.selected).count(),
+        checked[1],
+        checked[2],
+        checked[4],
+        checked[5],
+        disagree.len()
+    );
+    for d in &disagree {
+        println!("  - {d}");
+    }
+    assert!(
+        disagree.is_empty(),
+        "{} disagreements with contentctl",
+        disagree.len()
+    );
 }

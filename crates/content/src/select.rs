@@ -68,6 +68,22 @@ fn contentctl_skip(d: &Detection) -> Option<String> {
     skip
 }
 
+/// Why contentctl does not test `d`, in a few words (same precedence as its message).
+fn why_not(d: &Detection) -> Option<String> {
+    let status = effective_status(d);
+    if d.kind.as_deref() == Some("Correlation") {
+        Some("type Correlation (contentctl does not test Correlation searches)".into())
+    } else if status != "production" {
+        Some(format!(
+            "status {status} (contentctl tests production detections only)"
+        ))
+    } else {
+        d.manual_test
+            .as_ref()
+            .map(|why| format!("manual_test: {why}"))
+    }
+}
+
 pub fn selection(d: &Detection, o: &SelectionOptions) -> Selection {
     let skip = contentctl_skip(d);
     let status = effective_status(d);
@@ -83,16 +99,7 @@ pub fn selection(d: &Detection, o: &SelectionOptions) -> Selection {
             && d.kind.as_deref() != Some("Correlation"));
     Selection {
         selected: overridden,
-        reason: if overridden {
-            None
-        } else {
-            skip.as_deref().map(|s| {
-                s.trim_start_matches("TEST SKIPPED")
-                    .trim_start_matches(':')
-                    .trim()
-                    .to_string()
-            })
-        },
+        reason: if overridden { None } else { why_not(d) },
         contentctl_skip: skip,
     }
 }
@@ -134,7 +141,7 @@ mod tests {
         assert!(!s.selected);
         assert_eq!(
             s.reason.as_deref(),
-            Some("Detection is non-production (experimental)")
+            Some("status experimental (contentctl tests production detections only)")
         );
         let with = SelectionOptions {
             include_experimental: true,
