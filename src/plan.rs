@@ -198,7 +198,10 @@ pub fn plan_with(loaded: &Loaded, options: &PlanOptions) -> Vec<Planned> {
 /// How the risk objects were decided, and by whose rules, for the report.
 fn describe_risk(d: &Detection) -> String {
     let r = &d.risk;
-    let base = format!("{}; {}", r.origin.describe(), r.builder.describe());
+    let base = match r.builder {
+        firedrill_content::Builder::Page => r.origin.describe(),
+        b => format!("{}; {}", r.origin.describe(), b.describe()),
+    };
     if r.action {
         base
     } else {

@@ -548,3 +548,132 @@ fn contentctl_agreement() {
         disagree.len()
     );
 }
+
+/// The seed pages run on their own, as the README shows (no `--content`), on the
+/// comsvcs.dll LSASS dump captures in `tests/fixtures/comsvcs` — Sysmon EventID 1 and
+/// Security 4688, each as XmlWinEventLog text and as EVTX — placed where their Test
+/// Dataset links point: the tstats page fires with score 80, the SSA page with 40. With
+/// `--content`, the tstats page keeps only the content's objects its own search outputs
+/// and still fires.
+#[test]
+#[ignore]
+fn seed_pages_run_alone_on_captures_of_the_attack() {
+    let seeds = shared().join("seeds");
+    require(&seeds);
+    let content = shared().join("content/security_content_2024-10");
+    let cases = [
+        ("001_3f457b89eeb4a21e.txt", "windows-sysmon.log", 80.0, 2),
+        ("000_2d3e9f5815cc0d8a.txt", "windows-security.log", 40.0, 1),
+    ];
+    for (seed, dataset, score, results) in cases {
+        for capture in ["sysmon.log", "sysmon.evtx", "security.log", "security.evtx"] {
+            for with_content in [false, true] {
+                let dir = tempfile::tempdir().unwrap();
+                let dest = dir
+                    .path()
+                    .join("datasets/attack_techniques/T1003.001/atomic_red_team")
+                    .join(dataset);
+                std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+                std::fs::copy(Path::new("tests/fixtures/comsvcs").join(capture), &dest).unwrap();
+                let mut cmd = assert_cmd::Command::cargo_bin("firedrill").unwrap();
+                cmd.arg("run")
+                    .arg(seeds.join(seed))
+                    .arg("--data")
+                    .arg(dir.path())
+                    .args(["--offline", "--format", "json"]);
+                if with_content {
+                    cmd.arg("--content").arg(&content);
+                }
+                let out = cmd.output().unwrap();
+                let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+                let d = &json["detections"][0];
+                let label = format!("{seed} on {capture} (content: {with_content})");
+                assert_eq!(out.status.code(), Some(0), "{label}: {d}");
+                assert_eq!(d["status"], "pass", "{label}");
+                assert_eq!(d["results"], results, "{label}");
+                let risk = d["risk"].as_array().unwrap();
+                assert!(!risk.is_empty(), "{label}");
+                assert!(
+                    risk.iter().all(|r| r["score"] == score),
+                    "{label}: {risk:?}"
+                );
+                println!(
+                    "{label}: {} results, {} risk events of score {score}; {}",
+                    d["results"],
+                    risk.len(),
+                    d["risk_rule"]
+                );
+            }
+        }
+    }
+}
+
+/// The seed pages fail, clearly, on real data without the attack: every EVTX and
+/// XmlWinEventLog file in ../shared/samples (Sysmon, Security and other channels).
+#[test]
+#[ignore]
+fn seed_pages_fail_on_real_data_without_the_attack() {
+    let seeds = shared().join("seeds");
+    let samples = shared().join("samples");
+    require(&samples);
+    let paths = vec![
+        seeds.join("001_3f457b89eeb4a21e.txt"),
+        seeds.join("000_2d3e9f5815cc0d8a.txt"),
+    ];
+    let loaded = plan::load(&paths, None).unwrap();
+    let planned = plan::plan(&loaded);
+    let mut files = Vec::new();
+    fn walk(d: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    walk(&samples, &mut files);
+    files.sort();
+    let mut judged = 0;
+    let mut sysmon_1 = 0;
+    for f in &files {
+        let name = f.to_string_lossy();
+        if !(name.ends_with(".evtx") || name.contains("/xmlwineventlog/")) {
+            continue;
+        }
+        let bytes = std::fs::read(f).unwrap();
+        let Ok(read) = read_events(&bytes, &SourceMeta::default()) else {
+            continue;
+        };
+        sysmon_1 += read
+            .events
+            .iter()
+            .filter(|e| {
+                e.get("EventCode").to_string() == "1"
+                    && e.get("Channel").to_string().contains("Sysmon")
+            })
+            .count();
+        let view = DataView::new(read.events);
+        for p in &planned {
+            let pipeline = p.pipeline.as_ref().unwrap();
+            let rows = firedrill_spl::run(pipeline, &view).unwrap();
+            let risk = firedrill::rba::risk_events(&p.detection, &rows);
+            let j = firedrill::verdict::judge(&p.detection, &rows, &risk, &[]);
+            assert_eq!(
+                j.status,
+                firedrill::verdict::Status::Fail,
+                "{} on {name}: {}",
+                p.detection.name,
+                j.reason
+            );
+            assert_eq!(j.reason, "the search returned no results");
+            judged += 1;
+        }
+    }
+    println!(
+        "seed pages on {} sample files ({sysmon_1} Sysmon EventID 1 events): {judged} verdicts, all `fail: the search returned no results`",
+        judged / planned.len()
+    );
+    assert!(judged >= 2 * 60);
+}
