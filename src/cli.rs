@@ -182,9 +182,25 @@ pub struct RunArgs {
     /// Directory of expectation files (default: ./expectations if it exists).
     #[arg(long, value_name = "DIR")]
     pub expectations: Option<PathBuf>,
-    /// Exit 1 when any detection is skipped too (unsupported search, no test data).
+    /// Exit 1 when any selected detection is skipped too (unsupported search, no test
+    /// data).
     #[arg(long)]
     pub strict: bool,
+    /// Run every detection: also deprecated, experimental, Correlation and manual_test
+    /// ones (by default only what contentctl tests; a deprecated detection never fails
+    /// the run).
+    #[arg(long)]
+    pub all: bool,
+    /// Also run experimental detections.
+    #[arg(long)]
+    pub include_experimental: bool,
+    /// Also run detections tagged manual_test.
+    #[arg(long)]
+    pub include_manual: bool,
+    /// `contentctl`: contentctl's unit test (the first complete row passes); `strict`:
+    /// every row must have every risk- and threat-object field.
+    #[arg(long, value_enum, default_value_t = PassRuleArg::Contentctl)]
+    pub pass_rule: PassRuleArg,
     /// Also write contentctl's test_results/summary.yml to FILE.
     #[arg(long, value_name = "FILE")]
     pub summary_yml: Option<PathBuf>,
@@ -227,6 +243,12 @@ pub struct FetchArgs {
     pub targets: Targets,
     #[command(flatten)]
     pub data: DataArgs,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum PassRuleArg {
+    Contentctl,
+    Strict,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

@@ -197,6 +197,7 @@ pub fn coverage(planned: &[Planned]) -> Coverage {
             Ok(_) => (true, None),
             Err(Prepared::Unsupported(u)) => (true, Some(u.clone())),
             Err(Prepared::Error(e)) => (p.pipeline.is_some(), Some(e.clone())),
+            Err(Prepared::NotSelected(e)) => (p.pipeline.is_some(), Some(e.clone())),
         };
         let sts = sourcetypes(d);
         let tested = d.tests.iter().any(|t| !t.attack_data.is_empty());

@@ -5,7 +5,8 @@
 //!
 //! The flow, one module a stage: [`plan`] (content → parsed searches), [`run`]
 //! (datasets through [`source`] → events → [`views`] → engine → [`rba`] → [`verdict`]),
-//! [`report`] (table, JSON, JUnit).
+//! [`report`] (table, JSON, JUnit, contentctl's summary.yml); [`select`] decides what
+//! is tested and whether a run failed.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -17,6 +18,7 @@ pub mod rba;
 pub mod replay_cmd;
 pub mod report;
 pub mod run;
+pub mod select;
 pub mod source;
 pub mod splunk;
 pub mod verdict;

@@ -1,9 +1,11 @@
-//! From paths on the command line to detections ready to run: loads content, resolves
-//! risk objects, expands macros and parses each search once.
+//! From paths on the command line to detections ready to run: loads content, selects
+//! what to test (contentctl's rule unless flags widen it), resolves risk objects,
+//! expands macros, parses and compiles each search once.
 
+use crate::verdict::PassRule;
 use firedrill_content::{
     expand_macros, load_content, load_detection_file, Content, Detection, LoadError, MacroError,
-    MacroSet, SearchLanguage,
+    MacroSet, SearchLanguage, Selection, SelectionOptions,
 };
 use firedrill_spl::ast::Pipeline;
 use firedrill_spl::{compile, parse, spl2, CompileError, Env, FieldSet, Program};
@@ -22,6 +24,20 @@ pub struct Planned {
     pub program: Result<Program, Prepared>,
     /// How the risk objects were decided, for the report.
     pub risk_rule: String,
+    /// Whether the detection is tested, and why not.
+    pub selection: Selection,
+    /// The pass rule its tests are judged by.
+    pub pass_rule: PassRule,
+    /// Standard macros taken from firedrill's built-in definitions because no content
+    /// tree defines them.
+    pub macro_defaults: Vec<String>,
+}
+
+impl Planned {
+    /// True when the detection is deprecated: it never fails a run.
+    pub fn deprecated(&self) -> bool {
+        self.detection.effective_status() == "deprecated"
+    }
 }
 
 /// Why a search cannot run, and whether that is an error or a skip.
@@ -31,6 +47,20 @@ pub enum Prepared {
     Error(String),
     /// The search uses something firedrill does not support.
     Unsupported(String),
+    /// The detection is not selected for testing (the reason); its search is not
+    /// even compiled.
+    NotSelected(String),
+}
+
+/// How to plan a run.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PlanOptions {
+    /// What to include beyond contentctl's selection.
+    pub selection: SelectionOptions,
+    /// Leave detections that are not selected uncompiled ([`Prepared::NotSelected`]).
+    pub skip_unselected: bool,
+    /// The pass rule.
+    pub pass_rule: PassRule,
 }
 
 /// Everything loaded from the command line's paths.
@@ -100,6 +130,12 @@ pub fn load(paths: &[PathBuf], content: Option<&Path>) -> Result<Loaded, String>
         add_macros(&mut loaded.macros, &c);
         loaded.content.push(c);
     }
+    // Detections named one by one raise risk as their content tree's deployments say.
+    if let Some(c) = loaded.content.first() {
+        for d in &mut loaded.detections {
+            d.apply_deployments(&c.deployments);
+        }
+    }
     if paths.is_empty() {
         if let Some(c) = loaded.content.first() {
             loaded.detections = c.detections.clone();
@@ -122,8 +158,14 @@ fn add_macros(set: &mut MacroSet, c: &Content) {
 }
 
 /// Resolves risk objects and compiles the search of every detection (lookups from
-/// `env`).
+/// `env`); selection is computed and reported, but every search is compiled (coverage
+/// and explain).
 pub fn plan(loaded: &Loaded, env: &dyn Env) -> Vec<Planned> {
+    plan_with(loaded, env, &PlanOptions::default())
+}
+
+/// Like [`plan`], with the run's selection flags and pass rule.
+pub fn plan_with(loaded: &Loaded, env: &dyn Env, options: &PlanOptions) -> Vec<Planned> {
     loaded
         .detections
         .iter()
@@ -131,31 +173,69 @@ pub fn plan(loaded: &Loaded, env: &dyn Env) -> Vec<Planned> {
             let mut d = d.clone();
             let content = loaded.content.first();
             d.resolve_risk(content);
-            let risk_rule = d.risk.origin.describe();
-            let (expanded, pipeline, program) = prepare(&d, &loaded.macros, env);
+            let risk_rule = describe_risk(&d);
+            let selection = d.selection(&options.selection);
+            let (expanded, pipeline, program, macro_defaults) =
+                if options.skip_unselected && !selection.selected {
+                    let why = selection.reason.clone().unwrap_or_default();
+                    (
+                        d.search.clone(),
+                        None,
+                        Err(Prepared::NotSelected(why)),
+                        Vec::new(),
+                    )
+                } else {
+                    prepare(&d, &loaded.macros, env)
+                };
             Planned {
                 detection: d,
                 expanded,
                 pipeline,
                 program,
                 risk_rule,
+                selection,
+                pass_rule: options.pass_rule,
+                macro_defaults,
             }
         })
         .collect()
 }
 
+/// How the risk objects were decided, and by whose rules, for the report.
+fn describe_risk(d: &Detection) -> String {
+    let r = &d.risk;
+    let base = match r.builder {
+        firedrill_content::Builder::Page => r.origin.describe(),
+        b => format!("{}; {}", r.origin.describe(), b.describe()),
+    };
+    if r.action {
+        base
+    } else {
+        format!("{base}; the build writes no risk action, so no risk events")
+    }
+}
+
+/// What [`prepare`] makes of a detection: the expanded text, the parsed search, the
+/// compiled one (or why not), and the standard macros taken from built-in defaults.
+pub type Prepared4 = (
+    String,
+    Option<Pipeline>,
+    Result<Program, Prepared>,
+    Vec<String>,
+);
+
 /// Expands macros, parses and compiles the search: compiling is the support check.
-pub fn prepare(
-    d: &Detection,
-    macros: &MacroSet,
-    env: &dyn Env,
-) -> (String, Option<Pipeline>, Result<Program, Prepared>) {
+pub fn prepare(d: &Detection, macros: &MacroSet, env: &dyn Env) -> Prepared4 {
     let spl2 = d.language == SearchLanguage::Spl2Ssa || spl2::is_spl2(&d.search);
+    let mut builtin = Vec::new();
     let expanded = if spl2 {
         d.search.clone()
     } else {
         match expand_macros(&d.search, macros) {
-            Ok(e) => e.text,
+            Ok(e) => {
+                builtin = e.builtin;
+                e.text
+            }
             // A macro the content does not define (Enterprise Security ships several)
             // is something firedrill cannot run, not a broken search.
             Err(e @ MacroError::Undefined { .. }) => {
@@ -163,6 +243,7 @@ pub fn prepare(
                     d.search.clone(),
                     None,
                     Err(Prepared::Unsupported(e.to_string())),
+                    Vec::new(),
                 )
             }
             Err(e) => {
@@ -170,6 +251,7 @@ pub fn prepare(
                     d.search.clone(),
                     None,
                     Err(Prepared::Error(format!("macro expansion failed: {e}"))),
+                    Vec::new(),
                 )
             }
         }
@@ -182,7 +264,7 @@ pub fn prepare(
     };
     let pipeline = match parsed {
         Ok(p) => p,
-        Err(e) => return (expanded, None, Err(e)),
+        Err(e) => return (expanded, None, Err(e), builtin),
     };
     let program = match compile(&pipeline, env) {
         Ok(mut program) => {
@@ -201,7 +283,7 @@ pub fn prepare(
             e.render(&expanded)
         ))),
     };
-    (expanded, Some(pipeline), program)
+    (expanded, Some(pipeline), program, builtin)
 }
 
 /// What the verdict and the risk events read of a detection's results: its risk and
@@ -211,6 +293,8 @@ pub fn output_fields(d: &Detection) -> FieldSet {
     let mut names: Vec<String> = Vec::new();
     names.extend(d.risk.objects.iter().map(|o| o.field.clone()));
     names.extend(d.risk.threat_objects.iter().map(|o| o.field.clone()));
+    names.extend(d.risk.test_fields.risk.iter().cloned());
+    names.extend(d.risk.test_fields.threat.iter().cloned());
     for m in d
         .risk
         .message

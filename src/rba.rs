@@ -24,9 +24,13 @@ pub struct RiskEvent {
     pub message: Option<String>,
 }
 
-/// The risk events for `rows`.
+/// The risk events for `rows`: none when the detection's build writes no risk action
+/// (Hunting and Correlation detections, v4 detections without an analytic story).
 pub fn risk_events(det: &Detection, rows: &[Row]) -> Vec<RiskEvent> {
     let mut out = Vec::new();
+    if !det.risk.action {
+        return out;
+    }
     for row in rows {
         for obj in &det.risk.objects {
             let template = obj.message.as_ref().or(det.risk.message.as_ref());
@@ -106,7 +110,51 @@ fn is_field_name(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use firedrill_content::{Risk, RiskObject, Schema, SearchLanguage};
     use firedrill_value::Value;
+
+    fn detection(action: bool) -> Detection {
+        Detection {
+            id: None,
+            name: "d".into(),
+            file: "d.yml".into(),
+            kind: Some(if action { "TTP" } else { "Hunting" }.into()),
+            status: Some("production".into()),
+            manual_test: None,
+            analytic_story: vec!["s".into()],
+            inline_rba: None,
+            search: String::new(),
+            language: SearchLanguage::Spl,
+            schema: Schema::V4,
+            data_source: Vec::new(),
+            required_fields: Vec::new(),
+            product: Vec::new(),
+            risk: Risk {
+                objects: vec![RiskObject {
+                    field: "dest".into(),
+                    kind: "system".into(),
+                    score: 10.0,
+                    message: None,
+                }],
+                message: Some("on $dest$".into()),
+                action,
+                ..Risk::default()
+            },
+            tests: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn risk_events_only_when_the_build_writes_a_risk_action() {
+        let rows = vec![Row::from([(
+            "dest".to_string(),
+            Value::Multi(vec![Value::str("a"), Value::str("b")]),
+        )])];
+        let ev = risk_events(&detection(true), &rows);
+        assert_eq!(ev.len(), 2, "one per value of a multivalue field");
+        assert_eq!(ev[0].message.as_deref(), Some("on a,b"));
+        assert!(risk_events(&detection(false), &rows).is_empty());
+    }
 
     #[test]
     fn substitutes_fields_and_keeps_unknown() {

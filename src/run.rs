@@ -13,7 +13,7 @@ use crate::report::{
     DatasetReport, DetectionReport, Reason, RunReport, Status, Summary, TestReport,
 };
 use crate::source::{self, DatasetKey, Opened};
-use crate::verdict::judge;
+use crate::verdict::judge_test;
 use crate::views::View;
 use firedrill_dataset::Fetcher;
 use firedrill_spl::{ExecError, PipeId, Program, State};
@@ -109,6 +109,9 @@ pub fn run<'p>(planned: &'p [Planned], opts: &RunOptions<'p>) -> RunReport {
             results: 0,
             risk: Vec::new(),
             risk_rule: p.risk_rule.clone(),
+            selected: p.selection.selected,
+            selection_reason: p.selection.reason.clone(),
+            macro_defaults: p.macro_defaults.clone(),
             tests: Vec::new(),
         };
         let program = match &p.program {
@@ -122,6 +125,12 @@ pub fn run<'p>(planned: &'p [Planned], opts: &RunOptions<'p>) -> RunReport {
             Err(Prepared::Unsupported(u)) => {
                 report.status = Status::Skip;
                 report.reason = Reason::Unsupported(u.clone());
+                detections.push(report);
+                continue;
+            }
+            Err(Prepared::NotSelected(why)) => {
+                report.status = Status::Skip;
+                report.reason = Reason::NotSelected(why.clone());
                 detections.push(report);
                 continue;
             }
@@ -233,6 +242,7 @@ fn test_report(name: &str, status: Status, reason: Reason) -> TestReport {
         datasets: Vec::new(),
         duration_ms: 0.0,
         splunk: None,
+        outcome: None,
     }
 }
 
@@ -575,9 +585,11 @@ fn finish_job(j: &mut Job<'_>, planned: &[Planned], opts: &RunOptions<'_>) {
                 let risk = risk_events(d, &rows);
                 j.report.results = rows.len();
                 let exp = matching(d, &j.name, opts.expectations);
-                let verdict = judge(d, &rows, &risk, &exp);
+                let test = d.tests.iter().find(|t| t.name == j.name);
+                let verdict = judge_test(p.pass_rule, d, test, &rows, &risk, &exp);
                 j.report.status = verdict.status;
                 j.report.reason = Reason::Verdict(verdict.reason);
+                j.report.outcome = verdict.outcome;
                 j.report.risk = risk;
             }
             Err(ExecError::Unsupported(u)) => {

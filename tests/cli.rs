@@ -242,81 +242,294 @@ fn a_bad_search_is_an_error_with_a_caret() {
     assert!(stdout.contains('^'), "{stdout}");
 }
 
+/// summary.yml as contentctl 4.4 writes it, read back with contentctl's own field
+/// names and types (`getSummaryObject`, `get_summary`, `get_summary_dict`); unknown or
+/// missing fields fail the read. Every field is declared, with contentctl's type, so that
+/// reading checks it even when no assertion looks at it.
+#[allow(dead_code)]
+mod contentctl_summary {
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct File {
+        pub summary: Summary,
+        pub tested_detections: Vec<Detection>,
+        pub skipped_detections: Vec<Detection>,
+        pub untested_detections: Vec<Detection>,
+        pub percent_complete: String,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Summary {
+        pub mode: String,
+        pub enable_integration_testing: bool,
+        pub success: bool,
+        pub total_detections: u64,
+        pub total_tested_detections: u64,
+        pub total_pass: u64,
+        pub total_fail: u64,
+        pub total_skipped: u64,
+        pub total_untested: u64,
+        pub total_production: u64,
+        pub total_experimental: u64,
+        pub total_deprecated: u64,
+        pub total_manual: u64,
+        pub success_rate: String,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Detection {
+        pub name: String,
+        #[serde(rename = "type")]
+        pub kind: String,
+        pub production_status: String,
+        pub status: String,
+        pub source_category: String,
+        pub data_source: Vec<String>,
+        pub search: String,
+        pub file_path: String,
+        pub manual_test: Option<String>,
+        pub success: bool,
+        pub tests: Vec<Test>,
+    }
+
+    /// A test with a result, or one never run (`NO RESULT - Test not run`).
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    pub enum Test {
+        Result(TestResult),
+        NotRun(NotRun),
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(non_snake_case)]
+    pub struct TestResult {
+        pub name: String,
+        pub test_type: String,
+        pub success: bool,
+        pub message: Option<String>,
+        pub exception: Option<String>,
+        pub status: Option<String>,
+        pub duration: f64,
+        pub wait_duration: Option<u64>,
+        pub resultCount: Option<String>,
+        pub runDuration: Option<String>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct NotRun {
+        pub name: String,
+        pub test_type: String,
+        pub success: bool,
+        pub message: String,
+    }
+
+    impl Test {
+        pub fn result(&self) -> &TestResult {
+            match self {
+                Test::Result(r) => r,
+                Test::NotRun(n) => panic!("{} was not run: {}", n.name, n.message),
+            }
+        }
+    }
+}
+
 #[test]
 fn writes_contentctl_summary_yml() {
-    let dir = tempfile::tempdir().unwrap();
+    use contentctl_summary::{File, Test};
+    // The v5 example detection and variants of it in every state contentctl reports.
+    let (dir, det) = workdir();
+    let base = std::fs::read_to_string(&det).unwrap();
+    let variant = |file: &str, name: &str, edit: &dyn Fn(String) -> String| {
+        let text = base
+            .replace("Example - Rundll32 Comsvcs MiniDump", name)
+            .replace(
+                "example_comsvcs_minidump_filter",
+                &format!("{}_filter", file.trim_end_matches(".yml")),
+            );
+        std::fs::write(det.with_file_name(file), edit(text)).unwrap();
+    };
+    variant("exp.yml", "Exp Variant", &|t| {
+        t.replace("status: production", "status: experimental")
+    });
+    variant("manual.yml", "Manual Variant", &|t| {
+        t.replace(
+            "  security_domain: endpoint",
+            "  security_domain: endpoint\n  manual_test: needs a baseline",
+        )
+    });
+    variant("nothing.yml", "Nothing Variant", &|t| {
+        t.replace("*comsvcs.dll*", "*no-such-dll*")
+    });
+    variant("unsupported.yml", "Unsupported Variant", &|t| {
+        t.replace(
+            "| `drop_dm_object_name(Processes)`",
+            "| iplocation dest | `drop_dm_object_name(Processes)`",
+        )
+    });
     let out = dir.path().join("test_results/summary.yml");
-    firedrill()
+    let run = firedrill()
+        .arg("run")
+        .arg(dir.path().join("content"))
         .args([
-            "run",
-            "examples",
             "--data",
             "examples/attack_data",
             "--offline",
             "--summary-yml",
         ])
         .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1), "the no-result variant fails");
+    let text = std::fs::read_to_string(&out).unwrap();
+    let y: File = serde_yaml_ng::from_str(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let s = &y.summary;
+    assert_eq!(s.mode, "all");
+    assert!(!s.enable_integration_testing);
+    assert!(!s.success, "a failure and an untested detection");
+    assert_eq!(
+        (
+            s.total_pass,
+            s.total_fail,
+            s.total_skipped,
+            s.total_untested
+        ),
+        (1, 1, 2, 1)
+    );
+    assert_eq!(s.total_detections, 5);
+    assert_eq!(s.total_tested_detections, 2);
+    assert_eq!(s.success_rate, "50.0%");
+    // Tested and skipped ones only; the manual one is production.
+    assert_eq!(
+        (s.total_production, s.total_experimental, s.total_manual),
+        (3, 1, 1)
+    );
+    // contentctl's getPercent(len(tested), len(untested)).
+    assert_eq!(y.percent_complete, "200.0%");
+
+    // Failures first.
+    let names: Vec<&str> = y
+        .tested_detections
+        .iter()
+        .map(|d| d.name.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        ["Nothing Variant", "Example - Rundll32 Comsvcs MiniDump"]
+    );
+    let fail = &y.tested_detections[0];
+    assert_eq!((fail.status.as_str(), fail.success), ("fail", false));
+    let unit = fail.tests[0].result();
+    assert_eq!(unit.test_type, "unit");
+    assert_eq!(unit.message.as_deref(), Some("TEST FAILED"));
+    assert_eq!(
+        unit.exception, None,
+        "no results: contentctl records no exception"
+    );
+    assert_eq!(unit.resultCount.as_deref(), Some("0"));
+    let pass = &y.tested_detections[1];
+    assert_eq!(pass.source_category, "detections");
+    assert_eq!(
+        (pass.kind.as_str(), pass.production_status.as_str()),
+        ("TTP", "production")
+    );
+    assert_eq!(pass.data_source, ["Sysmon EventID 1"]);
+    assert!(pass.file_path.ends_with("example_comsvcs_minidump.yml"));
+    let unit = pass.tests[0].result();
+    assert_eq!(
+        (unit.message.as_deref(), unit.resultCount.as_deref()),
+        (Some("TEST PASSED"), Some("2"))
+    );
+    assert!(unit.runDuration.as_deref().unwrap().contains('.'));
+    // Each unit test is followed by its skipped integration test, a success.
+    let integ = pass.tests[1].result();
+    assert_eq!(integ.test_type, "integration");
+    assert!(integ.success);
+    assert_eq!(
+        integ.message.as_deref(),
+        Some("TEST SKIPPED: Skipping all integration tests")
+    );
+
+    let skipped: Vec<(&str, &str, &str)> = y
+        .skipped_detections
+        .iter()
+        .map(|d| {
+            let t = d.tests[0].result();
+            (
+                d.name.as_str(),
+                t.test_type.as_str(),
+                t.message.as_deref().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        skipped,
+        [
+            (
+                "Exp Variant",
+                "unit",
+                "TEST SKIPPED: Detection is non-production (experimental)"
+            ),
+            (
+                "Manual Variant",
+                "manual",
+                "TEST SKIPPED (MANUAL): Detection marked as 'manual_test' with explanation: needs a baseline"
+            )
+        ]
+    );
+    assert!(y
+        .skipped_detections
+        .iter()
+        .all(|d| d.success && d.status == "skip"));
+    assert_eq!(
+        y.skipped_detections[1].manual_test.as_deref(),
+        Some("needs a baseline")
+    );
+    assert_eq!(
+        y.skipped_detections[1].tests.len(),
+        1,
+        "no integration test for manual"
+    );
+
+    let untested = &y.untested_detections[0];
+    assert_eq!(untested.name, "Unsupported Variant");
+    match &untested.tests[0] {
+        Test::NotRun(n) => {
+            assert!(!n.success);
+            assert!(
+                n.message.starts_with("NO RESULT - Test not run"),
+                "{}",
+                n.message
+            );
+            assert!(n.message.contains("iplocation"), "{}", n.message);
+        }
+        Test::Result(_) => panic!("the unsupported test has no result"),
+    }
+
+    // Files named one by one: `selected`, and with no untested detections contentctl's
+    // percent_complete is UKNOWN (its own spelling).
+    let out2 = dir.path().join("selected.yml");
+    firedrill()
+        .arg("run")
+        .arg(&det)
+        .args([
+            "--data",
+            "examples/attack_data",
+            "--offline",
+            "--summary-yml",
+        ])
+        .arg(&out2)
         .assert()
         .success();
-    let y: serde_yaml_ng::Value =
-        serde_yaml_ng::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
-    let s = &y["summary"];
-    for key in [
-        "mode",
-        "enable_integration_testing",
-        "success",
-        "total_detections",
-        "total_tested_detections",
-        "total_pass",
-        "total_fail",
-        "total_skipped",
-        "total_untested",
-        "total_production",
-        "total_experimental",
-        "total_deprecated",
-        "total_manual",
-        "success_rate",
-    ] {
-        assert!(s.get(key).is_some(), "summary.{key} missing");
-    }
-    assert_eq!(s["total_pass"].as_u64(), Some(4));
-    assert_eq!(s["success_rate"].as_str(), Some("100.0%"));
-    let t = &y["tested_detections"][0];
-    for key in [
-        "name",
-        "type",
-        "production_status",
-        "status",
-        "source_category",
-        "data_source",
-        "search",
-        "file_path",
-        "manual_test",
-        "success",
-        "tests",
-    ] {
-        assert!(t.get(key).is_some(), "tested_detections[0].{key} missing");
-    }
-    let test = &t["tests"][0];
-    for key in [
-        "name",
-        "test_type",
-        "success",
-        "message",
-        "exception",
-        "status",
-        "duration",
-        "wait_duration",
-        "resultCount",
-        "runDuration",
-    ] {
-        assert!(test.get(key).is_some(), "tests[0].{key} missing");
-    }
-    assert!(
-        y.get("skipped_detections").is_some()
-            && y.get("untested_detections").is_some()
-            && y.get("percent_complete").is_some()
-    );
+    let y2: File = serde_yaml_ng::from_str(&std::fs::read_to_string(&out2).unwrap()).unwrap();
+    assert_eq!(y2.summary.mode, "selected");
+    assert_eq!(y2.percent_complete, "UKNOWN");
+    assert_eq!(y2.summary.success_rate, "100.0%");
 }
 
 const SYSMON: &str = "examples/attack_data/datasets/attack_techniques/T1003.001/firedrill_example/windows-sysmon.log";
@@ -554,4 +767,146 @@ fn strict_makes_skips_fail() {
     assert_eq!(relaxed.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&relaxed.stdout).contains("iplocation"));
     assert_eq!(run(true).status.code(), Some(1));
+}
+
+fn run_dir_json(dir: &Path, extra: &[&str]) -> (i32, serde_json::Value) {
+    let out = firedrill()
+        .arg("run")
+        .arg(dir.join("content"))
+        .args([
+            "--data",
+            "examples/attack_data",
+            "--offline",
+            "--format",
+            "json",
+        ])
+        .args(extra)
+        .output()
+        .unwrap();
+    let json = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+    (out.status.code().unwrap_or(-1), json)
+}
+
+fn entry<'a>(json: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    json["detections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == name)
+        .unwrap_or_else(|| panic!("{name} not in {json}"))
+}
+
+#[test]
+fn selection_as_contentctl_does_it_and_deprecated_never_fails() {
+    let (dir, det) = workdir();
+    let base = std::fs::read_to_string(&det).unwrap();
+    let variant = |file: &str, name: &str, status: &str, broken: bool| {
+        let mut t = base
+            .replace("Example - Rundll32 Comsvcs MiniDump", name)
+            .replace("status: production", &format!("status: {status}"));
+        if broken {
+            t = t.replace("| `drop_dm_object_name(Processes)`", "| where (a=1");
+        }
+        std::fs::write(det.with_file_name(file), t).unwrap();
+    };
+    variant("old.yml", "Old Broken", "deprecated", true);
+    variant("new.yml", "New Experimental", "experimental", false);
+
+    let (code, json) = run_dir_json(dir.path(), &[]);
+    assert_eq!(code, 0, "{json}");
+    let old = entry(&json, "Old Broken");
+    assert_eq!(old["selected"], false);
+    assert_eq!(old["status"], "skip");
+    assert!(old["selection_reason"]
+        .as_str()
+        .unwrap()
+        .contains("status deprecated"));
+    assert!(old["reason"].as_str().unwrap().starts_with("not selected"));
+    assert_eq!(entry(&json, "New Experimental")["selected"], false);
+    assert_eq!(
+        entry(&json, "Example - Rundll32 Comsvcs MiniDump")["selected"],
+        true
+    );
+    assert!(entry(&json, "Example - Rundll32 Comsvcs MiniDump")
+        .get("selection_reason")
+        .is_none());
+
+    let (code, json) = run_dir_json(dir.path(), &["--include-experimental"]);
+    assert_eq!(code, 0);
+    assert_eq!(entry(&json, "New Experimental")["status"], "pass");
+    assert_eq!(entry(&json, "Old Broken")["selected"], false);
+
+    // --all runs the deprecated one: its search does not parse, which is an error in
+    // the report but never fails the run.
+    let (code, json) = run_dir_json(dir.path(), &["--all"]);
+    let old = entry(&json, "Old Broken");
+    assert_eq!(old["selected"], true);
+    assert_eq!(old["status"], "error");
+    assert_eq!(code, 0, "a deprecated detection never fails a run: {json}");
+}
+
+fn run_example_data(det: &Path, extra: &[&str]) -> (i32, serde_json::Value) {
+    let out = firedrill()
+        .arg("run")
+        .arg(det)
+        .args([
+            "--data",
+            "examples/attack_data",
+            "--offline",
+            "--format",
+            "json",
+        ])
+        .args(extra)
+        .output()
+        .unwrap();
+    let json = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+    (out.status.code().unwrap_or(-1), json)
+}
+
+#[test]
+fn the_first_complete_row_passes_and_strict_wants_every_row() {
+    let (_dir, det) = workdir();
+    // `victim` is only set on the first row (groups sort by dest: srv-db-02 first);
+    // `marker`, a threat object, only on the second.
+    let text = std::fs::read_to_string(&det)
+        .unwrap()
+        .replace(
+            "| `example_comsvcs_minidump_filter`",
+            "| eval victim=if(dest=\"srv-db-02.corp.example\", \"v\", null()) | `example_comsvcs_minidump_filter`",
+        )
+        .replace(
+            "  - field: user\n    type: user\n    score: 64\n",
+            "  - field: victim\n    type: other\n    score: 64\n",
+        );
+    std::fs::write(&det, text).unwrap();
+    let (code, json) = run_example_data(&det, &[]);
+    let d = &json["detections"][0];
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(d["status"], "pass");
+    assert_eq!(d["tests"][0]["outcome"]["kind"], "passed");
+    assert_eq!(d["tests"][0]["outcome"]["row"], 1);
+    assert!(d["reason"].as_str().unwrap().contains("passed on row 1"));
+
+    let (code, json) = run_example_data(&det, &["--pass-rule", "strict"]);
+    let d = &json["detections"][0];
+    assert_eq!(code, 1);
+    assert_eq!(d["status"], "fail");
+    let reason = d["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("`victim` is missing or `null` in 1 of 2 rows (first: row 2)"),
+        "{reason}"
+    );
+    assert_eq!(d["tests"][0]["outcome"]["kind"], "incomplete");
+
+    // Reversed: a row without a risk-object field comes first and fails at once.
+    let text = std::fs::read_to_string(&det).unwrap().replace(
+        "dest=\"srv-db-02.corp.example\"",
+        "dest=\"ws-finance-07.corp.example\"",
+    );
+    std::fs::write(&det, text).unwrap();
+    let (code, json) = run_example_data(&det, &[]);
+    let d = &json["detections"][0];
+    assert_eq!(code, 1);
+    assert_eq!(d["reason"], "row 1: risk-object field `victim` missing");
+    assert_eq!(d["tests"][0]["outcome"]["kind"], "risk_field_missing");
 }

@@ -63,6 +63,7 @@ fn run_on(
         datasets: Vec::new(),
         duration_ms: 0.0,
         splunk: None,
+        outcome: None,
     })
 }
 
@@ -93,6 +94,7 @@ fn security_content_loads_and_parses() {
                 parsed += 1;
                 unsupported += 1;
             }
+            Err(Prepared::NotSelected(_)) => unreachable!("plan() prepares every search"),
             Err(Prepared::Error(_)) if p.pipeline.is_some() => parsed += 1,
             Err(Prepared::Error(e)) => errors.push(format!(
                 "{}: {}",
@@ -373,6 +375,7 @@ fn declared_tests_on_their_samples() {
             data.and_then(|a| a.sourcetype.clone()),
         );
         if t.status == Status::Pass {
+            println!("  pass: {name}: {}", t.reason);
             passed.push(name);
         } else {
             let reason = t
@@ -400,6 +403,9 @@ fn declared_tests_on_their_samples() {
         "Windows AD DSRM Password Reset",
         "Windows AD Privileged Object Access Activity",
         "Windows Steal Authentication Certificates - ESC1 Authentication",
+        // Its first result is complete; later ones lack `dest`, which contentctl's
+        // rule never looks at (the old every-row rule failed it).
+        "Windows Steal Authentication Certificates - ESC1 Abuse",
         "Windows Suspect Process With Authentication Traffic",
     ] {
         assert!(
@@ -440,9 +446,11 @@ fn projection_keeps_results() {
             let p = e.unwrap().path();
             if p.is_dir() {
                 stack.push(p);
-            } else if !p.to_string_lossy().ends_with(".txt") || p.to_string_lossy().contains(".log")
-            {
-                if !matches!(p.extension().and_then(|x| x.to_str()), Some("tsv")) {
+            } else {
+                let name = p.file_name().unwrap_or_default().to_string_lossy();
+                let not_data =
+                    name == "MANIFEST.txt" || name.ends_with(".tsv") || name.starts_with("LICENSE");
+                if !not_data {
                     files.push(p);
                 }
             }
@@ -507,4 +515,298 @@ fn projection_keeps_results() {
         fired > 20,
         "too few detections fire on the samples to compare: {fired}"
     );
+}
+
+/// contentctl's answers for every detection of the 2024-10 content, recorded by
+/// `tools/contentctl_answers.py` (contentctl 4.4.1, pydantic 2.9.2, `contentctl build`
+/// offline, savedsearches.conf read back): selection, the risk action, risk objects with
+/// types and scores, threat objects, the message, and the fields the unit test checks.
+const CONTENTCTL_ANSWERS: &str = "tests/data/contentctl-4.4.1_security_content_2024-10.jsonl";
+
+#[derive(serde::Deserialize)]
+struct Answer {
+    file: String,
+    name: String,
+    selected: bool,
+    #[serde(default)]
+    skip: Option<String>,
+    risk_action: bool,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    risk: Vec<(String, String, f64)>,
+    #[serde(default)]
+    threat: Vec<(String, String)>,
+    #[serde(default)]
+    victim: Vec<String>,
+    #[serde(default)]
+    attacker: Vec<String>,
+}
+
+fn dedup(v: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for s in v {
+        if !out.contains(s) {
+            out.push(s.clone());
+        }
+    }
+    out
+}
+
+/// firedrill's selection, risk and threat objects, scores and messages agree with
+/// contentctl's build for every one of the 1,711 detections.
+#[test]
+#[ignore]
+fn contentctl_agreement() {
+    let root = shared().join("content/security_content_2024-10");
+    require(&root);
+    // With a contentctl venv at hand, check the recorded answers are still contentctl's.
+    if let Some(python) = std::env::var_os("FIREDRILL_CONTENTCTL_PYTHON") {
+        let out = std::process::Command::new(python)
+            .arg("tools/contentctl_answers.py")
+            .arg(&root)
+            .output()
+            .expect("run tools/contentctl_answers.py");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            std::fs::read_to_string(CONTENTCTL_ANSWERS).unwrap(),
+            "{CONTENTCTL_ANSWERS} is stale: regenerate it with tools/contentctl_answers.py"
+        );
+        println!("recorded answers re-checked against a fresh contentctl build");
+    }
+    let answers: Vec<Answer> = std::fs::read_to_string(CONTENTCTL_ANSWERS)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let loaded = plan::load(std::slice::from_ref(&root), None).unwrap();
+    let planned = plan_all(&loaded);
+    assert_eq!(answers.len(), planned.len(), "detection count");
+    let mut disagree = Vec::new();
+    let mut checked = [0usize; 6];
+    for a in &answers {
+        let Some(p) = planned
+            .iter()
+            .find(|p| p.detection.file == root.join(&a.file))
+        else {
+            disagree.push(format!("{}: not loaded by firedrill", a.file));
+            continue;
+        };
+        let d = &p.detection;
+        let mut why = Vec::new();
+        if d.name != a.name {
+            why.push(format!("name {:?} vs {:?}", d.name, a.name));
+        }
+        checked[0] += 1;
+        if p.selection.selected != a.selected {
+            why.push(format!(
+                "selected {} vs contentctl {} ({:?})",
+                p.selection.selected, a.selected, a.skip
+            ));
+        }
+        if !a.selected && p.selection.contentctl_skip.as_deref() != a.skip.as_deref() {
+            let no_tests = a.skip.as_deref().is_some_and(|s| s.starts_with("no tests"));
+            if !no_tests {
+                why.push(format!(
+                    "skip message {:?} vs {:?}",
+                    p.selection.contentctl_skip, a.skip
+                ));
+            }
+        }
+        checked[1] += 1;
+        if d.risk.action != a.risk_action {
+            why.push(format!(
+                "risk action {} vs contentctl {}",
+                d.risk.action, a.risk_action
+            ));
+        }
+        if a.risk_action {
+            checked[2] += 1;
+            let ours: Vec<(String, String, f64)> = d
+                .risk
+                .objects
+                .iter()
+                .map(|o| (o.field.clone(), o.kind.clone(), o.score))
+                .collect();
+            if ours != a.risk {
+                why.push(format!("risk objects {ours:?} vs {:?}", a.risk));
+            }
+            let threats: Vec<(String, String)> = d
+                .risk
+                .threat_objects
+                .iter()
+                .map(|o| (o.field.clone(), o.kind.clone()))
+                .collect();
+            if threats != a.threat {
+                why.push(format!("threat objects {threats:?} vs {:?}", a.threat));
+            }
+            checked[3] += 1;
+            if d.risk.message.as_deref().map(str::trim) != a.message.as_deref().map(str::trim) {
+                why.push(format!("message {:?} vs {:?}", d.risk.message, a.message));
+            }
+            checked[4] += 1;
+        }
+        if d.risk.test_fields.risk != dedup(&a.victim)
+            || d.risk.test_fields.threat != dedup(&a.attacker)
+        {
+            why.push(format!(
+                "unit-test fields {:?}/{:?} vs Victim {:?} / Attacker {:?}",
+                d.risk.test_fields.risk, d.risk.test_fields.threat, a.victim, a.attacker
+            ));
+        }
+        checked[5] += 1;
+        if !why.is_empty() {
+            disagree.push(format!("{}: {}", a.file, why.join("; ")));
+        }
+    }
+    let selected = planned.iter().filter(|p| p.selection.selected).count();
+    println!(
+        "contentctl agreement: {} detections; selection {} ({selected} selected, contentctl {}), risk action {}, risk objects/scores/threat objects {} , messages {}, unit-test fields {}; {} disagreements",
+        answers.len(),
+        checked[0],
+        answers.iter().filter(|a| a.selected).count(),
+        checked[1],
+        checked[2],
+        checked[4],
+        checked[5],
+        disagree.len()
+    );
+    for d in &disagree {
+        println!("  - {d}");
+    }
+    assert!(
+        disagree.is_empty(),
+        "{} disagreements with contentctl",
+        disagree.len()
+    );
+}
+
+/// The seed pages run on their own, as the README shows (no `--content`), on the
+/// comsvcs.dll LSASS dump captures in `tests/fixtures/comsvcs` — Sysmon EventID 1 and
+/// Security 4688, each as XmlWinEventLog text and as EVTX — placed where their Test
+/// Dataset links point: the tstats page fires with score 80, the SSA page with 40. With
+/// `--content`, the tstats page keeps only the content's objects its own search outputs
+/// and still fires.
+#[test]
+#[ignore]
+fn seed_pages_run_alone_on_captures_of_the_attack() {
+    let seeds = shared().join("seeds");
+    require(&seeds);
+    let content = shared().join("content/security_content_2024-10");
+    let cases = [
+        ("001_3f457b89eeb4a21e.txt", "windows-sysmon.log", 80.0, 2),
+        ("000_2d3e9f5815cc0d8a.txt", "windows-security.log", 40.0, 1),
+    ];
+    for (seed, dataset, score, results) in cases {
+        for capture in ["sysmon.log", "sysmon.evtx", "security.log", "security.evtx"] {
+            for with_content in [false, true] {
+                let dir = tempfile::tempdir().unwrap();
+                let dest = dir
+                    .path()
+                    .join("datasets/attack_techniques/T1003.001/atomic_red_team")
+                    .join(dataset);
+                std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+                std::fs::copy(Path::new("tests/fixtures/comsvcs").join(capture), &dest).unwrap();
+                let mut cmd = assert_cmd::Command::cargo_bin("firedrill").unwrap();
+                cmd.arg("run")
+                    .arg(seeds.join(seed))
+                    .arg("--data")
+                    .arg(dir.path())
+                    .args(["--offline", "--format", "json"]);
+                if with_content {
+                    cmd.arg("--content").arg(&content);
+                }
+                let out = cmd.output().unwrap();
+                let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+                let d = &json["detections"][0];
+                let label = format!("{seed} on {capture} (content: {with_content})");
+                assert_eq!(out.status.code(), Some(0), "{label}: {d}");
+                assert_eq!(d["status"], "pass", "{label}");
+                assert_eq!(d["results"], results, "{label}");
+                let risk = d["risk"].as_array().unwrap();
+                assert!(!risk.is_empty(), "{label}");
+                assert!(
+                    risk.iter().all(|r| r["score"] == score),
+                    "{label}: {risk:?}"
+                );
+                println!(
+                    "{label}: {} results, {} risk events of score {score}; {}",
+                    d["results"],
+                    risk.len(),
+                    d["risk_rule"]
+                );
+            }
+        }
+    }
+}
+
+/// The seed pages fail, clearly, on real data without the attack: every EVTX and
+/// XmlWinEventLog file in ../shared/samples (Sysmon, Security and other channels).
+#[test]
+#[ignore]
+fn seed_pages_fail_on_real_data_without_the_attack() {
+    let seeds = shared().join("seeds");
+    let samples = shared().join("samples");
+    require(&samples);
+    let paths = vec![
+        seeds.join("001_3f457b89eeb4a21e.txt"),
+        seeds.join("000_2d3e9f5815cc0d8a.txt"),
+    ];
+    let loaded = plan::load(&paths, None).unwrap();
+    let planned = plan_all(&loaded);
+    let mut files = Vec::new();
+    fn walk(d: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    walk(&samples, &mut files);
+    files.sort();
+    let mut judged = 0;
+    let mut sysmon_1 = 0;
+    for f in &files {
+        let name = f.to_string_lossy();
+        if !(name.ends_with(".evtx") || name.contains("/xmlwineventlog/")) {
+            continue;
+        }
+        let bytes = std::fs::read(f).unwrap();
+        let Ok(read) = read_events(&bytes, &SourceMeta::default()) else {
+            continue;
+        };
+        sysmon_1 += read
+            .events
+            .iter()
+            .filter(|e| {
+                e.get("EventCode").to_string() == "1"
+                    && e.get("Channel").to_string().contains("Sysmon")
+            })
+            .count();
+        for p in &planned {
+            let t = run_on(p, f, None, None);
+            assert_eq!(
+                t.status,
+                Status::Fail,
+                "{} on {name}: {}",
+                p.detection.name,
+                t.reason
+            );
+            assert_eq!(t.reason.to_string(), "the search returned no results");
+            judged += 1;
+        }
+    }
+    println!(
+        "seed pages on {} sample files ({sysmon_1} Sysmon EventID 1 events): {judged} verdicts, all `fail: the search returned no results`",
+        judged / planned.len()
+    );
+    assert!(judged >= 2 * 60);
 }

@@ -42,7 +42,12 @@ pub fn explain(a: ExplainArgs) -> Result<u8, String> {
     };
     let (program, pipeline) = match (&p.program, &p.pipeline) {
         (Ok(program), Some(pipeline)) => (program, pipeline),
-        (Err(plan::Prepared::Error(e)) | Err(plan::Prepared::Unsupported(e)), _) => {
+        (
+            Err(plan::Prepared::Error(e))
+            | Err(plan::Prepared::Unsupported(e))
+            | Err(plan::Prepared::NotSelected(e)),
+            _,
+        ) => {
             println!("{}: {e}", p.detection.name);
             return Ok(1);
         }

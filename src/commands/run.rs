@@ -2,7 +2,7 @@
 //! the reports and the exit code.
 
 use super::{fetcher, load, token, warn};
-use crate::cli::{Format, RunArgs};
+use crate::cli::{Format, PassRuleArg, RunArgs};
 use firedrill::source::DatasetKey;
 use firedrill::{expectations, lookups::Lookups, plan, report, run};
 use std::io::IsTerminal;
@@ -11,7 +11,8 @@ use std::path::PathBuf;
 pub fn run(a: RunArgs) -> Result<u8, String> {
     let (loaded, content_errors) = load(&a.targets.paths, a.targets.content.as_deref())?;
     let lookups = Lookups::new(&loaded.content);
-    let planned = plan::plan(&loaded, &lookups);
+    let planned = plan::plan_with(&loaded, &lookups, &plan_options(&a));
+    firedrill::select::note_macro_defaults(&planned, &|m| eprintln!("firedrill: note: {m}"));
     let exp_dir = a
         .expectations
         .clone()
@@ -80,7 +81,8 @@ pub fn run(a: RunArgs) -> Result<u8, String> {
         Format::Json => println!("{}", report::json(&r)),
     }
     if let Some(path) = &a.summary_yml {
-        let yml = report::summary_yml::render(&planned, &r, "selected")?;
+        let mode = report::summary_yml::mode(&a.targets.paths);
+        let yml = report::summary_yml::render(&planned, &r, mode)?;
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         }
@@ -96,9 +98,24 @@ pub fn run(a: RunArgs) -> Result<u8, String> {
     }
     // Over --dataset files, firing or not is the answer, not a failure.
     let failed = if datasets.is_empty() {
-        r.summary.fail + r.summary.error + if a.strict { r.summary.skip } else { 0 }
+        firedrill::select::run_failed(&planned, &r, a.strict)
     } else {
-        r.summary.error
+        r.summary.error > 0
     };
-    Ok(if failed > 0 { 1 } else { 0 })
+    Ok(if failed { 1 } else { 0 })
+}
+
+fn plan_options(a: &RunArgs) -> plan::PlanOptions {
+    plan::PlanOptions {
+        selection: firedrill_content::SelectionOptions {
+            all: a.all,
+            include_experimental: a.include_experimental,
+            include_manual: a.include_manual,
+        },
+        skip_unselected: true,
+        pass_rule: match a.pass_rule {
+            PassRuleArg::Contentctl => firedrill::verdict::PassRule::Contentctl,
+            PassRuleArg::Strict => firedrill::verdict::PassRule::Strict,
+        },
+    }
 }

@@ -46,6 +46,8 @@ pub enum Reason {
     NoTestData,
     /// A manual test (not run automatically).
     ManualTest,
+    /// Not selected for testing (contentctl's rule, or the flags), and why.
+    NotSelected(String),
     /// A dataset is missing, corrupt or unreadable.
     Dataset(String),
     /// The search failed while running.
@@ -82,6 +84,7 @@ impl fmt::Display for Reason {
             Reason::Unsupported(s) => write!(f, "unsupported: {s}"),
             Reason::NoTestData => f.write_str("no test with attack data"),
             Reason::ManualTest => f.write_str("manual test"),
+            Reason::NotSelected(s) => write!(f, "not selected: {s}"),
             Reason::Test { name, reason } => write!(f, "{name}: {reason}"),
         }
     }
@@ -138,6 +141,9 @@ pub struct TestReport {
     /// Splunk's answer, when the differential check ran (`--splunk`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub splunk: Option<crate::splunk::SplunkAnswer>,
+    /// What the pass rule decided (which row and field), when it ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<crate::verdict::Outcome>,
 }
 
 /// The result of one detection (its worst test decides its status).
@@ -160,6 +166,14 @@ pub struct DetectionReport {
     pub risk: Vec<RiskEvent>,
     /// How the risk objects were decided.
     pub risk_rule: String,
+    /// Whether it was selected for testing (contentctl's rule, or the flags).
+    pub selected: bool,
+    /// Why not, when it was not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub selection_reason: Option<String>,
+    /// Standard macros taken from firedrill's built-in definitions.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub macro_defaults: Vec<String>,
     /// Per test.
     pub tests: Vec<TestReport>,
 }

@@ -5,14 +5,19 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod builders;
 mod load;
 mod macros;
 mod page;
 mod risk;
+mod select;
+pub mod text;
 mod yaml;
 
+pub use builders::{python_round, Deployments};
 pub use load::{load_content, load_detection_file, Content, LoadError};
-pub use macros::{expand_macros, Expanded, Macro, MacroError, MacroSet};
+pub use macros::{default_macros, expand_macros, Expanded, Macro, MacroError, MacroSet};
+pub use select::{Selection, SelectionOptions};
 
 use std::path::PathBuf;
 
@@ -43,13 +48,20 @@ pub enum Schema {
 /// How a detection's risk objects were decided.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RiskOrigin {
-    /// The detection documents them.
+    /// The detection documents them (built by the [`Builder`] of its schema).
     Documented,
-    /// Taken from the same detection in the content (file named).
-    FromContent(PathBuf),
-    /// Derived from the fields the risk message names.
+    /// A page: taken from the same detection in the content, keeping only the objects
+    /// whose fields the page's own search names (`dropped` lists the others).
+    FromContent {
+        /// The content file.
+        file: PathBuf,
+        /// Risk and threat object fields of the content detection that the page's
+        /// search does not name, so they were not taken.
+        dropped: Vec<String>,
+    },
+    /// A page: derived from the fields the risk message names.
     FromMessage,
-    /// Nothing to go on: `dest` (system) and `user` (user).
+    /// A page with nothing to go on: `dest` (system) and `user` (user).
     Default,
 }
 
@@ -58,13 +70,87 @@ impl RiskOrigin {
     pub fn describe(&self) -> String {
         match self {
             RiskOrigin::Documented => "documented".into(),
-            RiskOrigin::FromContent(f) => {
-                format!("from the same detection in the content ({})", f.display())
+            RiskOrigin::FromContent { file, dropped } if dropped.is_empty() => {
+                format!("from the same detection in the content ({})", file.display())
             }
+            RiskOrigin::FromContent { file, dropped } => format!(
+                "from the same detection in the content ({}), without {} (the page's search does not output {})",
+                file.display(),
+                dropped
+                    .iter()
+                    .map(|f| format!("`{f}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if dropped.len() == 1 { "it" } else { "them" }
+            ),
             RiskOrigin::FromMessage => "from the fields the risk message names".into(),
             RiskOrigin::Default => "default: dest (system) and user (user)".into(),
         }
     }
+}
+
+/// The build rules that turn a detection's metadata into risk and threat objects: each
+/// schema was built by a different tool, and the tools differ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Builder {
+    /// contentctl 4.x (`tags.observable`, security_content 2023–2024): a Victim of a user
+    /// type (User, Username, Email Address) or system type (Device, Endpoint, Hostname,
+    /// IP Address) is a risk object; an Attacker is a threat object (Process → `process`,
+    /// File → `file_name`, IP → `ip_address`, URL → `url`, else its type lower-cased);
+    /// anything else is a risk object of type `other`. Scores are Python's
+    /// `round(impact * confidence / 100)`. A risk action only for TTP and Anomaly
+    /// detections (the deployments) that name an analytic story.
+    Contentctl4,
+    /// contentctl 5.x (`rba:`): the objects as written, sorted as contentctl sorts them;
+    /// a risk action for TTP and Anomaly detections.
+    Contentctl5,
+    /// `finding:` (v6). No released contentctl reads this schema; contentctl 5's rules
+    /// are applied to `finding.entity`, `intermediate_findings.entities` and
+    /// `threat_objects`.
+    Finding,
+    /// security_content's own builders before contentctl 4 — `bin/generate.py`
+    /// (`add_rba`, 2021) and `bin/contentctl_project` (2022 to April 2023), used for
+    /// 2021 YAML and for `tags.observable` with roles contentctl 4 rejects (`Parent
+    /// Process`, `Child Process`, `Actor`…): observables of a user or system type with
+    /// the Victim or Attacker role are risk objects, every other type a threat object
+    /// (roles ignored), all scored `tags.risk_score`; a risk action for any detection
+    /// with a risk score and an analytic story.
+    Legacy,
+    /// A Splunk Behavioral Analytics (SSA) pipeline: the `entities` it writes, scored
+    /// `tags.risk_score`; without `entities`, its user and system observables.
+    Ssa,
+    /// A published detection page: its RBA table's score; objects resolved by
+    /// [`Detection::resolve_risk`].
+    Page,
+}
+
+impl Builder {
+    /// A short name for reports.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Builder::Contentctl4 => "contentctl 4 (tags.observable)",
+            Builder::Contentctl5 => "contentctl 5 (rba)",
+            Builder::Finding => "finding (v6; contentctl 5 rules)",
+            Builder::Legacy => {
+                "security_content's builders before contentctl 4 (2021 – April 2023)"
+            }
+            Builder::Ssa => "Behavioral Analytics (SSA entities)",
+            Builder::Page => "detection page",
+        }
+    }
+}
+
+/// The result fields a unit test checks (contentctl's `DetectionTestingInfrastructure`):
+/// for contentctl 4, observables with the Victim role are risk-object fields and those
+/// with the Attacker role threat-object fields, whatever their types; for the other
+/// builders, the fields of the risk and threat objects.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TestFields {
+    /// A row missing one of these fails the test at once.
+    pub risk: Vec<String>,
+    /// A row missing one of these cannot pass the test; one that is null in every
+    /// row fails it.
+    pub threat: Vec<String>,
 }
 
 /// A detection, whatever shape it was read from.
@@ -80,6 +166,13 @@ pub struct Detection {
     pub kind: Option<String>,
     /// production, experimental, deprecated, validation.
     pub status: Option<String>,
+    /// `tags.manual_test`: why the detection is tested by hand (contentctl skips it).
+    pub manual_test: Option<String>,
+    /// `tags.analytic_story` (or top-level `analytic_story`).
+    pub analytic_story: Vec<String>,
+    /// An inline `deployment:` block's `alert_action.rba.enabled`, when it has one
+    /// (otherwise the content's deployments decide by type).
+    pub inline_rba: Option<bool>,
     /// The search as written (macros not expanded).
     pub search: String,
     /// SPL or SPL2.
@@ -111,6 +204,13 @@ pub struct Risk {
     pub score: Option<f64>,
     /// How the objects were decided.
     pub origin: RiskOrigin,
+    /// Whose rules built them.
+    pub builder: Builder,
+    /// True when the build writes a risk action (`action.risk = 1`): only then are
+    /// risk events raised. Hunting and Correlation detections have none.
+    pub action: bool,
+    /// The fields the unit test checks in each result row.
+    pub test_fields: TestFields,
 }
 
 impl Default for Risk {
@@ -121,7 +221,28 @@ impl Default for Risk {
             message: None,
             score: None,
             origin: RiskOrigin::Documented,
+            builder: Builder::Contentctl4,
+            action: true,
+            test_fields: TestFields::default(),
         }
+    }
+}
+
+impl Risk {
+    /// Test fields that follow from the objects (every builder but contentctl 4).
+    pub fn fields_of_objects(&self) -> TestFields {
+        let mut t = TestFields::default();
+        for o in &self.objects {
+            if !t.risk.contains(&o.field) {
+                t.risk.push(o.field.clone());
+            }
+        }
+        for o in &self.threat_objects {
+            if !t.threat.contains(&o.field) {
+                t.threat.push(o.field.clone());
+            }
+        }
+        t
     }
 }
 
@@ -154,6 +275,9 @@ pub struct Test {
     pub name: String,
     /// `unit`, `integration` or `manual`.
     pub test_type: String,
+    /// A 2021 or SSA test file's `pass_condition` (`| stats count | where count > 0`,
+    /// `@count_gt(0)`), which the test harness of that time applied.
+    pub pass_condition: Option<String>,
     /// The datasets it replays.
     pub attack_data: Vec<AttackData>,
 }
@@ -210,10 +334,30 @@ pub struct LookupDef {
 }
 
 impl Detection {
-    /// Fills risk objects for detections that name only a score (detection pages):
-    /// from the same detection in `content` (matched by id, then name), else from the
-    /// fields the message names, else `dest` (system) and `user` (user).
+    /// Fills the risk objects of a detection page, which names only a score: from the
+    /// same detection in `content` (matched by id, then name), keeping only the objects
+    /// whose fields the page's own search names; else from the fields the message
+    /// names; else `dest` (system) and `user` (user). Other detections are left as
+    /// their builder made them.
     pub fn resolve_risk(&mut self, content: Option<&Content>) {
         risk::resolve(self, content);
+    }
+
+    /// Whether `contentctl test` would unit-test this detection (or `options` include it
+    /// anyway), and why not.
+    pub fn selection(&self, options: &SelectionOptions) -> Selection {
+        select::selection(self, options)
+    }
+
+    /// The detection's status, `production` when it has none (2021 content and pages),
+    /// unless its file lies in a `deprecated` or `experimental` folder.
+    pub fn effective_status(&self) -> String {
+        select::effective_status(self)
+    }
+
+    /// Decides whether the build writes a risk action, from the content's deployments
+    /// (which detection types have risk-based alerting).
+    pub fn apply_deployments(&mut self, deployments: &Deployments) {
+        builders::apply_deployments(self, deployments);
     }
 }

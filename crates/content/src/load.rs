@@ -3,6 +3,7 @@
 //! with its `macros/` and `lookups/`. A file that cannot be read becomes a
 //! [`LoadError`] naming it (and the line, for YAML); the rest still load.
 
+use crate::builders::Deployments;
 use crate::macros::{Macro, MacroSet};
 use crate::{page, yaml, Detection, LookupDef, LookupKind};
 use serde_yaml_ng::Value as Y;
@@ -41,6 +42,9 @@ pub struct Content {
     pub macros: MacroSet,
     /// Lookup definitions from `lookups/`, by name.
     pub lookups: BTreeMap<String, LookupDef>,
+    /// Which detection types raise risk, from `deployments/` (security_content's
+    /// defaults when the tree has none).
+    pub deployments: Deployments,
     /// Files that could not be loaded.
     pub errors: Vec<LoadError>,
 }
@@ -147,6 +151,7 @@ pub fn load_content(path: &Path) -> Content {
     };
     load_macros(&root.join("macros"), &mut c);
     load_lookups(&root.join("lookups"), &mut c);
+    load_deployments(&root.join("deployments"), &mut c);
     let mut files = Vec::new();
     walk(&scan, &mut files);
     // 2021-era trees keep `*.test.yml` files in `tests/` beside `detections/`.
@@ -184,7 +189,18 @@ pub fn load_content(path: &Path) -> Content {
         }
     }
     attach_tests(&mut c, tests);
+    let deployments = c.deployments.clone();
+    for d in &mut c.detections {
+        d.apply_deployments(&deployments);
+    }
     c
+}
+
+/// Reads `deployments/*.yml` over security_content's defaults.
+fn load_deployments(dir: &Path, c: &mut Content) {
+    for (_, doc) in yaml_docs(dir, &mut c.errors) {
+        c.deployments.add(&doc);
+    }
 }
 
 /// Attaches the tests of `*.test.yml` files to the detection each names (`file:`,

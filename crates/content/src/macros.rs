@@ -1,10 +1,13 @@
 //! Search macros: definitions keyed by name and argument count, and expansion with
 //! `$arg$` substitution, nesting, Splunk's built-in `drop_dm_object_name`, undefined
-//! `*_filter` macros as `search *`, and triple-backtick comments stripped.
+//! `*_filter` macros as `search *`, built-in definitions of the standard
+//! security_content macros when the content defines none (`data/default_macros.yml`),
+//! and triple-backtick comments stripped.
 
 use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 /// One macro definition.
 #[derive(Clone, Debug, PartialEq)]
@@ -61,6 +64,37 @@ pub struct Expanded {
     pub used: Vec<String>,
     /// Undefined `*_filter` macros replaced by `search *`.
     pub defaulted: Vec<String>,
+    /// Standard macros the content does not define, taken from firedrill's built-in
+    /// definitions ([`default_macros`]), with `(N)` for N arguments.
+    pub builtin: Vec<String>,
+}
+
+/// firedrill's built-in definitions of the standard security_content macros
+/// (`security_content_summariesonly`, `security_content_ctime(1)`, `summariesonly`…),
+/// used when no content tree defines them, so that a detection page runs on its own.
+pub fn default_macros() -> &'static MacroSet {
+    static SET: OnceLock<MacroSet> = OnceLock::new();
+    SET.get_or_init(|| {
+        #[derive(serde::Deserialize)]
+        struct Entry {
+            name: String,
+            #[serde(default)]
+            arguments: Vec<String>,
+            definition: String,
+        }
+        let entries: Vec<Entry> =
+            serde_yaml_ng::from_str(include_str!("../data/default_macros.yml")).unwrap_or_default();
+        let mut set = MacroSet::default();
+        for e in entries {
+            set.insert(Macro {
+                name: e.name,
+                args: e.arguments,
+                definition: e.definition,
+                file: PathBuf::from("<built-in>"),
+            });
+        }
+        set
+    })
 }
 
 /// Why expansion failed. Offsets are byte offsets in the search given to
@@ -235,11 +269,13 @@ pub fn expand_macros(search: &str, macros: &MacroSet) -> Result<Expanded, MacroE
         text: String::new(),
         used: Vec::new(),
         defaulted: Vec::new(),
+        builtin: Vec::new(),
     };
     let mut state = State {
         macros,
         used: &mut e.used,
         defaulted: &mut e.defaulted,
+        builtin: &mut e.builtin,
     };
     e.text = state.expand(search, 0, None)?;
     Ok(e)
@@ -249,6 +285,7 @@ struct State<'a> {
     macros: &'a MacroSet,
     used: &'a mut Vec<String>,
     defaulted: &'a mut Vec<String>,
+    builtin: &'a mut Vec<String>,
 }
 
 impl State<'_> {
@@ -314,18 +351,31 @@ impl State<'_> {
         depth: usize,
         at: usize,
     ) -> Result<String, MacroError> {
-        match self.macros.get(name, args.len()) {
+        let label = || {
+            if args.is_empty() {
+                name.to_string()
+            } else {
+                format!("{name}({})", args.len())
+            }
+        };
+        let found = match self.macros.get(name, args.len()) {
+            Some(m) => Some(m),
+            None => {
+                let m = default_macros().get(name, args.len());
+                if m.is_some() && !self.builtin.contains(&label()) {
+                    self.builtin.push(label());
+                }
+                m
+            }
+        };
+        match found {
             Some(m) => {
                 if depth >= MAX_DEPTH {
                     return Err(MacroError::Recursion {
                         name: name.to_string(),
                     });
                 }
-                self.used.push(if args.is_empty() {
-                    name.to_string()
-                } else {
-                    format!("{name}({})", args.len())
-                });
+                self.used.push(label());
                 let def = substitute(&m.definition, &m.args, args);
                 self.expand(&def, depth + 1, Some(at))
             }

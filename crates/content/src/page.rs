@@ -2,7 +2,7 @@
 //! block, the RBA table (Risk Score / Impact / Confidence / Message), `Test Dataset`
 //! links, required fields and the `**ID**:` line.
 
-use crate::{AttackData, Detection, Risk, RiskOrigin, Schema, SearchLanguage, Test};
+use crate::{AttackData, Builder, Detection, Risk, RiskOrigin, Schema, SearchLanguage, Test};
 use std::path::Path;
 
 /// True if a search is an SPL2 SSA pipeline.
@@ -92,6 +92,8 @@ pub fn parse(text: &str, file: &Path) -> Option<Detection> {
         });
     let mut risk = Risk {
         origin: RiskOrigin::Default,
+        builder: Builder::Page,
+        action: false,
         ..Risk::default()
     };
     if let Some(rba) = section(&secs, "RBA") {
@@ -114,7 +116,11 @@ pub fn parse(text: &str, file: &Path) -> Option<Detection> {
         ) {
             for (h, v) in header.iter().zip(values) {
                 match h.to_ascii_lowercase().as_str() {
-                    "risk score" => risk.score = v.parse().ok(),
+                    "risk score" => {
+                        risk.score = v.parse().ok();
+                        // A page with a risk score documents a risk action.
+                        risk.action = risk.score.is_some();
+                    }
                     "message" if !v.is_empty() => risk.message = Some(v.clone()),
                     _ => {}
                 }
@@ -146,6 +152,7 @@ pub fn parse(text: &str, file: &Path) -> Option<Detection> {
         vec![Test {
             name: "Test Dataset".into(),
             test_type: "unit".into(),
+            pass_condition: None,
             attack_data: datasets,
         }]
     };
@@ -176,6 +183,22 @@ pub fn parse(text: &str, file: &Path) -> Option<Detection> {
                 .map(|s| s.to_ascii_lowercase())
                 .unwrap_or_else(|| "production".into()),
         ),
+        manual_test: None,
+        analytic_story: section(&secs, "Associated Analytic Stor")
+            .map(|b| {
+                b.lines()
+                    .filter_map(|l| l.trim().strip_prefix("* "))
+                    .map(|l| {
+                        let l = l.trim();
+                        match l.strip_prefix('[') {
+                            Some(r) => r.split(']').next().unwrap_or(r).to_string(),
+                            None => l.to_string(),
+                        }
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        inline_rba: None,
         search,
         language,
         schema: Schema::DocPage,

@@ -1,13 +1,12 @@
 //! security_content YAML, every schema: 2021, v4 (`tags.observable`), v5 (`rba:`) and
 //! v6 (`finding:`), and the older separate `*.test.yml` test files.
 
-use crate::{
-    AttackData, Detection, Risk, RiskObject, RiskOrigin, Schema, SearchLanguage, Test, ThreatObject,
-};
+use crate::builders;
+use crate::{AttackData, Builder, Detection, Schema, SearchLanguage, Test};
 use serde_yaml_ng::Value as Y;
 use std::path::Path;
 
-fn get<'a>(v: &'a Y, key: &str) -> Option<&'a Y> {
+pub(crate) fn get<'a>(v: &'a Y, key: &str) -> Option<&'a Y> {
     v.as_mapping().and_then(|m| m.get(key))
 }
 
@@ -21,7 +20,7 @@ pub fn text(v: Option<&Y>) -> Option<String> {
     }
 }
 
-fn num(v: Option<&Y>) -> Option<f64> {
+pub(crate) fn num(v: Option<&Y>) -> Option<f64> {
     match v? {
         Y::Number(n) => n.as_f64(),
         Y::String(s) => s.trim().parse().ok(),
@@ -29,7 +28,7 @@ fn num(v: Option<&Y>) -> Option<f64> {
     }
 }
 
-fn list(v: Option<&Y>) -> Vec<String> {
+pub(crate) fn list(v: Option<&Y>) -> Vec<String> {
     match v {
         Some(Y::Sequence(items)) => items.iter().filter_map(|i| text(Some(i))).collect(),
         Some(other) => text(Some(other)).into_iter().collect(),
@@ -37,7 +36,7 @@ fn list(v: Option<&Y>) -> Vec<String> {
     }
 }
 
-fn seq(v: Option<&Y>) -> &[Y] {
+pub(crate) fn seq(v: Option<&Y>) -> &[Y] {
     match v {
         Some(Y::Sequence(items)) => items,
         _ => &[],
@@ -79,179 +78,24 @@ fn test_of(t: &Y, i: usize) -> Test {
     Test {
         name: text(get(t, "name")).unwrap_or_else(|| format!("test {}", i + 1)),
         test_type: text(get(t, "test_type")).unwrap_or_else(|| "unit".into()),
+        pass_condition: text(get(t, "pass_condition")),
         attack_data,
     }
 }
 
-/// The risk object type of a v4 victim observable type (contentctl: User, Username,
-/// Email Address → user; Device, Endpoint, Hostname, IP Address → system). `User Name`
-/// and `Email` are taken as users too.
-fn victim_kind(t: &str) -> Option<&'static str> {
-    match t {
-        "user" | "username" | "user name" | "email address" | "email" => Some("user"),
-        "device" | "endpoint" | "hostname" | "ip address" => Some("system"),
-        _ => None,
-    }
-}
-
-/// The threat object type of a v4 attacker observable type, as contentctl names it.
-fn attacker_kind(t: &str) -> String {
-    match t {
-        "process name" | "process" => "process".into(),
-        "file name" | "file" | "file hash" => "file_name".into(),
-        "ip address" => "ip_address".into(),
-        "url string" | "url" => "url".into(),
-        other => other.to_string(),
-    }
-}
-
-/// v4 risk as contentctl builds it from `tags.observable`: a Victim of a user or system
-/// type is a risk object of that type; otherwise an Attacker is a threat object;
-/// anything else is a risk object of type `other`. Every risk object scores
-/// `round(impact * confidence / 100)` (`tags.risk_score` when those are missing).
-fn v4_risk(tags: &Y) -> Risk {
-    let impact = num(get(tags, "impact"));
-    let confidence = num(get(tags, "confidence"));
-    let score = match (impact, confidence) {
-        (Some(i), Some(c)) => (i * c / 100.0).round(),
-        _ => num(get(tags, "risk_score")).unwrap_or(0.0),
-    };
-    let mut risk = Risk {
-        message: text(get(tags, "message")),
-        score: Some(score),
-        origin: RiskOrigin::Documented,
-        ..Risk::default()
-    };
-    for o in seq(get(tags, "observable")) {
-        let Some(field) = text(get(o, "name")) else {
-            continue;
-        };
-        let kind = text(get(o, "type"))
-            .unwrap_or_default()
-            .to_ascii_lowercase();
+/// True when every observable role is one contentctl 4 accepts (`Victim`, `Attacker`):
+/// other roles (`Parent Process`, `Child Process`, `Actor`…) are from content built by
+/// security_content's earlier builders.
+fn contentctl4_roles(tags: &Y) -> bool {
+    seq(get(tags, "observable")).iter().all(|o| {
         let roles = list(get(o, "role"));
-        let has = |r: &str| roles.iter().any(|x| x.eq_ignore_ascii_case(r));
-        let victim = if has("victim") {
-            victim_kind(&kind)
-        } else {
-            None
-        };
-        if let Some(k) = victim {
-            risk.objects.push(RiskObject {
-                field,
-                kind: k.into(),
-                score,
-                message: None,
-            });
-        } else if has("attacker") {
-            risk.threat_objects.push(ThreatObject {
-                field,
-                kind: attacker_kind(&kind),
-            });
-        } else {
-            risk.objects.push(RiskObject {
-                field,
-                kind: "other".into(),
-                score,
-                message: None,
-            });
-        }
-    }
-    risk
-}
-
-fn entity(v: &Y, message: Option<String>) -> Option<RiskObject> {
-    Some(RiskObject {
-        field: text(get(v, "field"))?,
-        kind: text(get(v, "type"))
-            .unwrap_or_else(|| "other".into())
-            .to_ascii_lowercase(),
-        score: num(get(v, "score")).unwrap_or(0.0),
-        message,
+        !roles.is_empty() && roles.iter().all(|r| r == "Victim" || r == "Attacker")
     })
-}
-
-fn threats(v: Option<&Y>) -> Vec<ThreatObject> {
-    seq(v)
-        .iter()
-        .filter_map(|t| {
-            Some(ThreatObject {
-                field: text(get(t, "field"))?,
-                kind: text(get(t, "type")).unwrap_or_default(),
-            })
-        })
-        .collect()
 }
 
 /// Reads a detection document.
 pub fn detection(doc: &Y, file: &Path) -> Detection {
     let tags = get(doc, "tags").cloned().unwrap_or(Y::Null);
-    let (schema, risk) = if let Some(finding) = get(doc, "finding") {
-        let title = text(get(finding, "title"));
-        let mut objects: Vec<RiskObject> = get(finding, "entity")
-            .and_then(|e| entity(e, None))
-            .into_iter()
-            .collect();
-        if let Some(inter) = get(doc, "intermediate_findings") {
-            for e in seq(get(inter, "entities")) {
-                if let Some(o) = entity(e, text(get(e, "message"))) {
-                    objects.push(o);
-                }
-            }
-        }
-        let risk = Risk {
-            objects,
-            threat_objects: threats(get(doc, "threat_objects")),
-            message: title,
-            score: None,
-            origin: RiskOrigin::Documented,
-        };
-        (Schema::V6, risk)
-    } else if let Some(rba) = get(doc, "rba") {
-        let risk = Risk {
-            objects: seq(get(rba, "risk_objects"))
-                .iter()
-                .filter_map(|e| entity(e, None))
-                .collect(),
-            threat_objects: threats(get(rba, "threat_objects")),
-            message: text(get(rba, "message")),
-            score: None,
-            origin: RiskOrigin::Documented,
-        };
-        (Schema::V5, risk)
-    } else {
-        let legacy = get(doc, "tests").is_none() && get(doc, "status").is_none();
-        (
-            if legacy {
-                Schema::Legacy2021
-            } else {
-                Schema::V4
-            },
-            v4_risk(&tags),
-        )
-    };
-    let mut tests: Vec<Test> = seq(get(doc, "tests"))
-        .iter()
-        .enumerate()
-        .map(|(i, t)| test_of(t, i))
-        .collect();
-    if tests.is_empty() {
-        let urls = list(get(&tags, "dataset"));
-        if !urls.is_empty() {
-            tests.push(Test {
-                name: "tags.dataset".into(),
-                test_type: "unit".into(),
-                attack_data: urls
-                    .into_iter()
-                    .map(|data| AttackData {
-                        data,
-                        source: None,
-                        sourcetype: None,
-                    })
-                    .collect(),
-            });
-        }
-    }
     let search = text(get(doc, "search")).unwrap_or_default();
     let product = {
         let p = list(get(&tags, "product"));
@@ -268,16 +112,66 @@ pub fn detection(doc: &Y, file: &Path) -> Detection {
     } else {
         SearchLanguage::Spl
     };
+    let legacy = get(doc, "tests").is_none() && get(doc, "status").is_none();
+    let (schema, risk) = if let Some(finding) = get(doc, "finding") {
+        (Schema::V6, builders::finding(doc, finding))
+    } else if let Some(rba) = get(doc, "rba") {
+        (Schema::V5, builders::contentctl5(rba))
+    } else {
+        let schema = if legacy {
+            Schema::Legacy2021
+        } else {
+            Schema::V4
+        };
+        let risk = if language == SearchLanguage::Spl2Ssa {
+            builders::ssa(&tags, &search)
+        } else if legacy || !contentctl4_roles(&tags) {
+            builders::legacy(&tags)
+        } else {
+            builders::contentctl4(&tags)
+        };
+        (schema, risk)
+    };
+    let mut tests: Vec<Test> = seq(get(doc, "tests"))
+        .iter()
+        .enumerate()
+        .map(|(i, t)| test_of(t, i))
+        .collect();
+    if tests.is_empty() {
+        let urls = list(get(&tags, "dataset"));
+        if !urls.is_empty() {
+            tests.push(Test {
+                name: "tags.dataset".into(),
+                test_type: "unit".into(),
+                pass_condition: None,
+                attack_data: urls
+                    .into_iter()
+                    .map(|data| AttackData {
+                        data,
+                        source: None,
+                        sourcetype: None,
+                    })
+                    .collect(),
+            });
+        }
+    }
     let mut required_fields = list(get(&tags, "required_fields"));
     if required_fields.is_empty() {
         required_fields = list(get(doc, "required_fields"));
     }
-    Detection {
+    let mut analytic_story = list(get(&tags, "analytic_story"));
+    if analytic_story.is_empty() {
+        analytic_story = list(get(doc, "analytic_story"));
+    }
+    let mut d = Detection {
         id: text(get(doc, "id")),
         name: text(get(doc, "name")).unwrap_or_default(),
         file: file.to_path_buf(),
         kind: text(get(doc, "type")),
         status: text(get(doc, "status")),
+        manual_test: text(get(&tags, "manual_test")),
+        analytic_story,
+        inline_rba: builders::inline_rba(doc),
         search,
         language,
         schema,
@@ -286,5 +180,15 @@ pub fn detection(doc: &Y, file: &Path) -> Detection {
         product,
         risk,
         tests,
+    };
+    match d.risk.builder {
+        // Risk whenever there is a score and a story, whatever the type.
+        Builder::Legacy => {
+            d.risk.action = d.risk.action && !d.analytic_story.is_empty();
+        }
+        // The Behavioral Analytics risk framework scores every detected event.
+        Builder::Ssa => d.risk.action = true,
+        _ => builders::apply_deployments(&mut d, &builders::Deployments::default()),
     }
+    d
 }

@@ -2,7 +2,7 @@
 //! 2021 tree with tests in `tests/`, an SSA detection, macros, lookups and pages.
 
 use firedrill_content::{
-    expand_macros, load_content, load_detection_file, LookupKind, RiskOrigin, Schema,
+    expand_macros, load_content, load_detection_file, Builder, LookupKind, RiskOrigin, Schema,
     SearchLanguage,
 };
 use std::path::{Path, PathBuf};
@@ -30,30 +30,37 @@ fn tree_2021_attaches_both_test_file_shapes() {
         "https://example.test/datasets/T1003.001/windows-sysmon.log"
     );
     assert_eq!(a.sourcetype.as_deref(), Some("xmlwineventlog"));
-    // v4-style observables as contentctl reads them: Victim Endpoint → system, Victim
-    // User Name → user, a Parent Process role → `other`, an Attacker → threat object;
-    // every risk object scores round(80 * 90 / 100) = 72.
+    // 2021 content is built by security_content's generate.py rules: a user or system
+    // type needs the Victim or Attacker role; every other type (here `User Name`,
+    // `Process`, `Process Name`) is a threat object whatever its role; the score is
+    // tags.risk_score (72), not round(80 * 90 / 100).
+    assert_eq!(d.risk.builder, Builder::Legacy);
     let objs: Vec<(&str, &str, f64)> = d
         .risk
         .objects
         .iter()
         .map(|o| (o.field.as_str(), o.kind.as_str(), o.score))
         .collect();
-    assert_eq!(
-        objs,
-        vec![
-            ("dest", "system", 72.0),
-            ("user", "user", 72.0),
-            ("parent_process_name", "other", 72.0)
-        ]
-    );
+    assert_eq!(objs, vec![("dest", "system", 72.0)]);
     let threats: Vec<(&str, &str)> = d
         .risk
         .threat_objects
         .iter()
         .map(|t| (t.field.as_str(), t.kind.as_str()))
         .collect();
-    assert_eq!(threats, vec![("process_name", "process")]);
+    assert_eq!(
+        threats,
+        vec![
+            ("user", "user name"),
+            ("parent_process_name", "process"),
+            ("process_name", "process name")
+        ]
+    );
+    assert!(d.risk.action, "a risk score and an analytic story");
+    assert_eq!(
+        d.tests[0].pass_condition.as_deref(),
+        Some("| stats count | where count > 0")
+    );
     assert_eq!(d.required_fields.len(), 3);
     assert_eq!(d.product.len(), 2);
 
@@ -150,12 +157,38 @@ fn page_reads_search_rba_and_dataset() {
     let content = load_content(&fixtures().join("tree"));
     let mut from_content = d.clone();
     from_content.resolve_risk(Some(&content));
-    assert!(matches!(
-        from_content.risk.origin,
-        RiskOrigin::FromContent(ref f) if f.ends_with("sample_dump.yml")
-    ));
-    assert_eq!(from_content.risk.objects.len(), 3);
-    assert_eq!(from_content.risk.threat_objects.len(), 1);
+    // Only what the page's own search names: it has no parent_process_name.
+    match &from_content.risk.origin {
+        RiskOrigin::FromContent { file, dropped } => {
+            assert!(file.ends_with("sample_dump.yml"));
+            assert_eq!(dropped, &vec!["parent_process_name".to_string()]);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(from_content
+        .risk
+        .origin
+        .describe()
+        .contains("without `parent_process_name`"));
+    let objs: Vec<(&str, f64)> = from_content
+        .risk
+        .objects
+        .iter()
+        .map(|o| (o.field.as_str(), o.score))
+        .collect();
+    assert_eq!(objs, vec![("dest", 72.0)]);
+    let threats: Vec<&str> = from_content
+        .risk
+        .threat_objects
+        .iter()
+        .map(|t| t.field.as_str())
+        .collect();
+    assert_eq!(threats, vec!["user", "process_name"]);
+    assert_eq!(from_content.risk.test_fields.risk, vec!["dest"]);
+    assert_eq!(
+        from_content.risk.test_fields.threat,
+        vec!["user", "process_name"]
+    );
 
     // Alone: the fields the message names.
     let mut alone = d;

@@ -1,7 +1,7 @@
 //! Macro expansion: arguments, nesting, quoted commas, pipes, `*_filter` defaults,
 //! `drop_dm_object_name`, comments and errors with offsets.
 
-use firedrill_content::{expand_macros, Macro, MacroError, MacroSet};
+use firedrill_content::{default_macros, expand_macros, Macro, MacroError, MacroSet};
 use std::path::PathBuf;
 
 fn set() -> MacroSet {
@@ -138,4 +138,50 @@ fn backticks_in_quotes_are_text_and_bad_calls_are_errors() {
 fn multibyte_text_does_not_panic() {
     let e = expand_macros("search é=\\ü ```ß``` `cfg` «x»", &set()).unwrap();
     assert_eq!(e.text, "search é=\\ü  false «x»");
+}
+
+#[test]
+fn standard_macros_have_built_in_defaults_the_content_overrides() {
+    let search = "| tstats `security_content_summariesonly` count min(_time) as firstTime from datamodel=Endpoint.Processes by Processes.dest | `drop_dm_object_name(Processes)` | `security_content_ctime(firstTime)` | `page_filter`";
+    let e = expand_macros(search, &MacroSet::default()).unwrap();
+    assert!(
+        e.text.contains(
+            "tstats summariesonly=false allow_old_summaries=true fillnull_value=null count"
+        ),
+        "{}",
+        e.text
+    );
+    assert!(e
+        .text
+        .contains("convert timeformat=\"%Y-%m-%dT%H:%M:%S\" ctime(firstTime)"));
+    assert_eq!(
+        e.builtin,
+        vec![
+            "security_content_summariesonly",
+            "security_content_ctime(1)"
+        ]
+    );
+    assert_eq!(e.defaulted, vec!["page_filter"]);
+
+    // A content definition wins, and nothing is reported as a default.
+    let mut set = MacroSet::default();
+    set.insert(Macro {
+        name: "security_content_summariesonly".into(),
+        args: vec![],
+        definition: "summariesonly=true".into(),
+        file: "macros/x.yml".into(),
+    });
+    set.insert(Macro {
+        name: "security_content_ctime".into(),
+        args: vec!["field".into()],
+        definition: "convert ctime($field$)".into(),
+        file: "macros/y.yml".into(),
+    });
+    let e = expand_macros(search, &set).unwrap();
+    assert!(e.text.contains("tstats summariesonly=true count"));
+    assert!(e.builtin.is_empty());
+    // Unknown macros still fail, with their name.
+    let err = expand_macros("| `get_asset(dest)`", &MacroSet::default()).unwrap_err();
+    assert!(err.to_string().contains("get_asset(1)"), "{err}");
+    assert!(default_macros().get("security_content_ctime", 1).is_some());
 }
