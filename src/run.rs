@@ -78,6 +78,10 @@ impl Job<'_> {
     }
 }
 
+/// What one event gives one consumer: its row and the event's time, or the error of
+/// its leading filter.
+type Admitted = (usize, Result<(Row, f64), ExecError>);
+
 /// One consumer of a dataset's events: a pipe of a job's program and what it sees.
 struct Consumer {
     job: usize,
@@ -416,7 +420,7 @@ fn read_dataset<'p>(
             .iter()
             .map(|j| (!j.done).then_some(j.program))
             .collect();
-        let admitted: Vec<Vec<(usize, Result<Row, ExecError>)>> = batch
+        let admitted: Vec<Vec<Admitted>> = batch
             .par_iter()
             .map(|ev| offer(ev, &consumers, &views, &live, &dispatch))
             .collect();
@@ -427,7 +431,7 @@ fn read_dataset<'p>(
                 let Some(state) = j.state.as_mut() else {
                     continue;
                 };
-                let pushed = r.and_then(|row| state.push(c.pipe, row));
+                let pushed = r.and_then(|(row, time)| state.push(c.pipe, row, time));
                 if let Err(e) = pushed {
                     let text = &planned[j.det].expanded;
                     j.fail(Status::Error, Reason::Runtime(e.render(text)));
@@ -532,7 +536,7 @@ fn offer(
     views: &[View],
     live: &[Option<&Program>],
     dispatch: &Dispatch,
-) -> Vec<(usize, Result<Row, ExecError>)> {
+) -> Vec<Admitted> {
     let mut rows = ViewRows {
         ev,
         rows: vec![None; views.len()],
@@ -567,7 +571,13 @@ fn offer(
             continue;
         };
         match program.admit(c.pipe, view) {
-            Ok(true) => out.push((ci, Ok(program.project(c.pipe, view)))),
+            Ok(true) => out.push((
+                ci,
+                Ok((
+                    program.project(c.pipe, view),
+                    firedrill_spl::event_time(view),
+                )),
+            )),
             Ok(false) => {}
             Err(e) => out.push((ci, Err(e))),
         }

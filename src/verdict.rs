@@ -24,11 +24,10 @@
 //!
 //! Splunk returns raw events newest first, and the rows of a transforming command
 //! (`stats`, `tstats`, `top`…) in the order of their group-by values. firedrill's engine
-//! returns rows in the order it produces them: transforming commands sort their groups
-//! by the group-by values as Splunk does; raw events (a search with no transforming
-//! command) come in the order of the event files, oldest first in attack_data's files,
-//! which is the reverse of Splunk's order. The rule walks rows in the engine's order, and
-//! the reason names the row by its position in it.
+//! returns rows in Splunk's order: events reach the first order-dependent command (and
+//! the results of a search with none) newest first by `_time`, ties in file order, and
+//! transforming commands sort their groups by the group-by values. The rule walks rows
+//! in that order, and the reason names the row by its position in it.
 //!
 //! # Other rules
 //!

@@ -300,6 +300,16 @@ impl StatsSpec {
         }
     }
 
+    /// True when no aggregation depends on the order rows arrive in (`first`, `last`,
+    /// `list` do): then rows can be aggregated as the events stream, whatever order
+    /// the files hold them in.
+    pub fn order_free(&self) -> bool {
+        !self
+            .aggs
+            .iter()
+            .any(|a| matches!(a.def.name, "first" | "last" | "list"))
+    }
+
     /// An empty accumulation.
     pub fn start(&self) -> Groups {
         Groups::default()

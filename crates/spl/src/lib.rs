@@ -35,7 +35,7 @@ mod unparse;
 
 pub use compile::{compile, Env, NoLookups};
 pub use error::{CompileError, ExecError, Unsupported};
-pub use exec::State;
+pub use exec::{event_time, State};
 pub use needs::FieldSet;
 pub use parse::parse;
 pub use program::{PipeId, Program, Source};

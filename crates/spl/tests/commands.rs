@@ -50,6 +50,16 @@ fn unsupported(s: &str) -> String {
 }
 
 #[test]
+fn events_come_newest_first() {
+    // Search Manual, "About search results": events are returned newest first.
+    assert_eq!(col(&q("* | table user"), "user"), ["carol", "bob", "alice"]);
+    assert_eq!(col(&q("* | head 1 | table user"), "user"), ["carol"]);
+    let rows = q("* | stats first(user) AS f, last(user) AS l, list(user) AS all");
+    assert_eq!(rows[0]["f"], Value::str("carol"));
+    assert_eq!(rows[0]["l"], Value::str("alice"));
+}
+
+#[test]
 fn subsearch_filters_by_its_results() {
     // Splunk docs ("About subsearches"): the subsearch's results become
     // `(field=value) OR (field=value)` in the outer search.
@@ -99,20 +109,21 @@ fn stats_groups_sorted_nulls_dropped() {
 
 #[test]
 fn eventstats_streamstats_dedup_sort_head_tail() {
+    // Events come newest first, as Splunk returns them: carol, bob, alice.
     let rows = q("* | eventstats count by host | where count=2 | table user");
-    assert_eq!(col(&rows, "user"), ["alice", "carol"]);
+    assert_eq!(col(&rows, "user"), ["carol", "alice"]);
     let rows = q("* | dedup host | table user");
-    assert_eq!(col(&rows, "user"), ["alice", "bob"]);
+    assert_eq!(col(&rows, "user"), ["carol", "bob"]);
     let rows = q("* | eval k=if(user=\"bob\", null(), host) | dedup keepempty=true k | table user");
-    assert_eq!(col(&rows, "user"), ["alice", "bob"]);
+    assert_eq!(col(&rows, "user"), ["carol", "bob"]);
     let rows = q("* | dedup consecutive=true host | table user");
-    assert_eq!(col(&rows, "user"), ["alice", "bob", "carol"]);
+    assert_eq!(col(&rows, "user"), ["carol", "bob", "alice"]);
     let rows = q("* | dedup host sortby -user | table user");
-    assert_eq!(col(&rows, "user"), ["bob", "alice"]);
+    assert_eq!(col(&rows, "user"), ["carol", "bob"]);
     let rows = q("* | sort - _time | head 2 | table user");
     assert_eq!(col(&rows, "user"), ["carol", "bob"]);
     let rows = q("* | tail 1 | table user");
-    assert_eq!(col(&rows, "user"), ["carol"]);
+    assert_eq!(col(&rows, "user"), ["alice"]);
     let rows = q("* | sort str(user) | table user");
     assert_eq!(col(&rows, "user"), ["alice", "bob", "carol"]);
 }
@@ -125,15 +136,15 @@ fn top_rename_fields_fillnull_eval() {
     let rows = q("* | top 1 host showperc=f");
     assert!(!rows[0].contains_key("percent"));
     let rows = q("* | rename user AS who | table who");
-    assert_eq!(col(&rows, "who"), ["alice", "bob", "carol"]);
+    assert_eq!(col(&rows, "who"), ["carol", "bob", "alice"]);
     let rows = q("* | fillnull value=none missing | table missing");
     assert_eq!(col(&rows, "missing"), ["none", "none", "none"]);
     let rows = q("* | eval a=1, b=a+1 | table b");
     assert_eq!(col(&rows, "b"), ["2", "2", "2"]);
     let rows = q("* | rex field=user \"(?<first>^.)\" | table first");
-    assert_eq!(col(&rows, "first"), ["a", "b", "c"]);
+    assert_eq!(col(&rows, "first"), ["c", "b", "a"]);
     let rows = q("* | regex user!=\"^a\" | table user");
-    assert_eq!(col(&rows, "user"), ["bob", "carol"]);
+    assert_eq!(col(&rows, "user"), ["carol", "bob"]);
 }
 
 #[test]

@@ -18,4 +18,4 @@ pub(crate) mod text;
 pub(crate) mod time;
 pub(crate) mod wildcard;
 
-pub use state::State;
+pub use state::{event_time, State};

@@ -8,6 +8,13 @@ use crate::needs::FieldSet;
 use crate::program::{PipeId, Program, Source, Stage};
 use firedrill_value::{FieldRef, Fields, Row, Value};
 
+/// An event's `_time` in epoch seconds (0 when it has none).
+pub fn event_time(event: &dyn Fields) -> f64 {
+    static TIME: std::sync::OnceLock<FieldRef> = std::sync::OnceLock::new();
+    let t = TIME.get_or_init(|| FieldRef::new("_time"));
+    event.get(t).and_then(Value::as_num).unwrap_or(0.0)
+}
+
 /// The fields `tstats` sees without a data model: the indexed ones.
 const INDEXED: &[&str] = &["_time", "host", "source", "sourcetype", "index", "_raw"];
 
@@ -148,7 +155,7 @@ impl Program {
                 .pipes
                 .iter()
                 .map(|p| match p.stages.get(p.stream) {
-                    Some(Stage::Stats(spec)) => Sink::Groups(spec.start()),
+                    Some(Stage::Stats(spec)) if spec.order_free() => Sink::Groups(spec.start()),
                     _ => Sink::Rows(Vec::new()),
                 })
                 .collect(),
@@ -177,8 +184,9 @@ impl Program {
 }
 
 enum Sink {
-    /// Rows waiting for the first stateful stage.
-    Rows(Vec<Row>),
+    /// Rows waiting for the first stateful stage, with their event's time: they are
+    /// handed on newest first, the order Splunk returns events in.
+    Rows(Vec<(f64, Row)>),
     /// The first stateful stage is `stats`: aggregate as rows arrive.
     Groups(Groups),
 }
@@ -193,8 +201,9 @@ pub struct State<'p> {
 
 impl State<'_> {
     /// Pushes an admitted row (from [`Program::project`]) through the pipe's per-row
-    /// stages into its first stateful stage.
-    pub fn push(&mut self, pipe: PipeId, row: Row) -> Result<(), ExecError> {
+    /// stages into its first stateful stage; `time` is its event's `_time` (see
+    /// [`event_time`]), which orders the rows as Splunk orders events.
+    pub fn push(&mut self, pipe: PipeId, row: Row, time: f64) -> Result<(), ExecError> {
         let p = &self.program.pipes[pipe.0];
         self.admitted[pipe.0] += 1;
         let mut rows = vec![row];
@@ -221,7 +230,7 @@ impl State<'_> {
             }
         }
         match &mut self.sinks[pipe.0] {
-            Sink::Rows(held) => held.extend(rows),
+            Sink::Rows(held) => held.extend(rows.into_iter().map(|r| (time, r))),
             Sink::Groups(g) => {
                 let Some(Stage::Stats(spec)) = p.stages.get(p.stream) else {
                     unreachable!("a grouping sink sits on a stats stage")
@@ -251,7 +260,7 @@ impl State<'_> {
             return Ok(false);
         }
         let row = self.program.project(pipe, event);
-        self.push(pipe, row)?;
+        self.push(pipe, row, event_time(event))?;
         Ok(true)
     }
 
@@ -303,7 +312,11 @@ impl Finisher<'_> {
             Source::Lookup(table) => (super::lookup::inputlookup(table), 0),
             Source::Input => (Vec::new(), 0),
             _ => match self.sinks.get_mut(pipe.0).and_then(Option::take) {
-                Some(Sink::Rows(rows)) => (rows, p.stream),
+                Some(Sink::Rows(mut rows)) => {
+                    // Splunk returns events newest first (ties in the order read).
+                    rows.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal));
+                    (rows.into_iter().map(|(_, r)| r).collect(), p.stream)
+                }
                 Some(Sink::Groups(g)) => {
                     let Some(Stage::Stats(spec)) = p.stages.get(p.stream) else {
                         unreachable!("a grouping sink sits on a stats stage")

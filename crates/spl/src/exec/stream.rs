@@ -287,12 +287,15 @@ mod tests {
     #[test]
     fn streamstats_counts_running() {
         let events = vec![ev(0.0, "a", "1"), ev(1.0, "a", "1"), ev(2.0, "b", "1")];
+        // Events reach streamstats newest first, as Splunk returns them: b@2, a@1, a@0.
         let rows = q(&events, "* | streamstats count by user");
         let counts: Vec<Value> = rows.iter().map(|r| r["count"].clone()).collect();
         assert_eq!(
             counts,
-            vec![Value::Num(1.0), Value::Num(2.0), Value::Num(1.0)]
+            vec![Value::Num(1.0), Value::Num(1.0), Value::Num(2.0)]
         );
+        let users: Vec<String> = rows.iter().map(|r| r["user"].to_string()).collect();
+        assert_eq!(users, ["b", "a", "a"]);
         let rows = q(&events, "* | streamstats current=f count");
         let counts: Vec<Value> = rows.iter().map(|r| r["count"].clone()).collect();
         assert_eq!(
