@@ -166,9 +166,10 @@ pub fn plan(loaded: &Loaded, env: &dyn Env) -> Vec<Planned> {
 
 /// Like [`plan`], with the run's selection flags and pass rule.
 pub fn plan_with(loaded: &Loaded, env: &dyn Env, options: &PlanOptions) -> Vec<Planned> {
+    use rayon::prelude::*;
     loaded
         .detections
-        .iter()
+        .par_iter()
         .map(|d| {
             let mut d = d.clone();
             let content = loaded.content.first();

@@ -160,32 +160,55 @@ pub fn load_content(path: &Path) -> Content {
         walk(&root.join("tests"), &mut tests);
         files.extend(tests.into_iter().filter(|f| is_test_file(f)));
     }
-    let mut tests: Vec<(PathBuf, Vec<(String, crate::Test)>)> = Vec::new();
-    for f in files {
-        if is_test_file(&f) {
-            match read_yaml(&f) {
-                Ok(doc) => tests.push((f.clone(), yaml::test_file(&doc))),
-                Err(e) => c.errors.push(e),
-            }
-        } else if is_yaml(&f) {
-            match read_yaml(&f) {
-                Ok(doc) if yaml::is_detection(&doc) => c.detections.push(yaml::detection(&doc, &f)),
-                Ok(_) => {}
-                Err(e) => c.errors.push(e),
-            }
-        } else if is_page(&f) {
-            if let Ok(text) = std::fs::read_to_string(&f) {
-                if page::looks_like_page(&text) {
-                    match page::parse(&text, &f) {
-                        Some(d) => c.detections.push(d),
-                        None => c.errors.push(LoadError {
+    // Parsing YAML is most of loading a content tree: every file in parallel, then
+    // gathered in file order.
+    use rayon::prelude::*;
+    enum Loaded {
+        Test(PathBuf, Vec<(String, crate::Test)>),
+        Detection(Box<crate::Detection>),
+        Error(LoadError),
+        Nothing,
+    }
+    let loaded: Vec<Loaded> = files
+        .par_iter()
+        .map(|f| {
+            if is_test_file(f) {
+                match read_yaml(f) {
+                    Ok(doc) => Loaded::Test(f.clone(), yaml::test_file(&doc)),
+                    Err(e) => Loaded::Error(e),
+                }
+            } else if is_yaml(f) {
+                match read_yaml(f) {
+                    Ok(doc) if yaml::is_detection(&doc) => {
+                        Loaded::Detection(Box::new(yaml::detection(&doc, f)))
+                    }
+                    Ok(_) => Loaded::Nothing,
+                    Err(e) => Loaded::Error(e),
+                }
+            } else if is_page(f) {
+                match std::fs::read_to_string(f) {
+                    Ok(text) if page::looks_like_page(&text) => match page::parse(&text, f) {
+                        Some(d) => Loaded::Detection(Box::new(d)),
+                        None => Loaded::Error(LoadError {
                             file: f.clone(),
                             line: None,
                             message: "detection page without a search".into(),
                         }),
-                    }
+                    },
+                    _ => Loaded::Nothing,
                 }
+            } else {
+                Loaded::Nothing
             }
+        })
+        .collect();
+    let mut tests: Vec<(PathBuf, Vec<(String, crate::Test)>)> = Vec::new();
+    for l in loaded {
+        match l {
+            Loaded::Test(f, t) => tests.push((f, t)),
+            Loaded::Detection(d) => c.detections.push(*d),
+            Loaded::Error(e) => c.errors.push(e),
+            Loaded::Nothing => {}
         }
     }
     attach_tests(&mut c, tests);

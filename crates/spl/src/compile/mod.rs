@@ -15,7 +15,7 @@ use crate::span::Span;
 use std::sync::Arc;
 
 /// What compilation asks of the world: the lookup tables the content defines.
-pub trait Env {
+pub trait Env: Sync {
     /// A lookup table by definition or file name; the error says why it is not
     /// available (KV store, ML model, missing file…).
     fn lookup(&self, name: &str) -> Result<Arc<LookupTable>, String>;
