@@ -19,9 +19,10 @@
 #               names the rules directory, passed as -r; HAYABUSA_ARGS adds options,
 #               e.g. "-A -D -n -u" for channel-filter-free, deprecated, noisy and
 #               unsupported rules too). It runs in HAYABUSA_HOME (default: the binary's
-#               directory), where hayabusa finds config/ and rules/.
+#               directory), where hayabusa finds config/ and rules/. Rules = those
+#               enabled after hayabusa's channel filter (it prints the total loaded too).
 #   chainsaw    when CHAINSAW names its binary: chainsaw hunt DIR -s CHAINSAW_SIGMA
-#               --mapping CHAINSAW_MAPPING [-r CHAINSAW_RULES] --json -o OUT -q
+#               --mapping CHAINSAW_MAPPING [-r CHAINSAW_RULES] --json -o OUT
 #               (CHAINSAW_ARGS adds options).
 #
 # Nothing is built or downloaded here: the hunters are binaries you provide.
@@ -76,13 +77,15 @@ bytes=$(du -sb "$input" | cut -f1)
 echo "input:     $input: ${#evtx[@]} EVTX files x $copies copies = $((${#evtx[@]} * copies)) files, $bytes bytes, $records records"
 echo "machine:   $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
-# wall seconds and peak RSS (KiB) of a /usr/bin/time -v report
+# wall seconds, peak RSS (KiB), exit status and CPU seconds (user + sys) of a
+# /usr/bin/time -v report
 time_fields() {
   awk -F': ' '
     /Elapsed \(wall clock\)/ { n = split($2, p, ":"); w = 0; for (i = 1; i <= n; i++) w = w * 60 + p[i] }
     /Maximum resident set size/ { r = $2 }
     /Exit status/ { x = $2 }
-    END { printf "%.2f %d %s\n", w, r, x }' "$1"
+    /User time/ { u = $2 } /System time/ { s = $2 }
+    END { printf "%.2f %d %s %.2f\n", w, r, x, u + s }' "$1"
 }
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
@@ -92,16 +95,16 @@ results=()
 measure() {
   local name="$1" rules_fn="$2" dir="$3"
   shift 4
-  local walls=() rss=() status="" r w k x a
+  local walls=() rss=() cpus=() status="" r w k x c a
   for ((r = 1; r <= runs; r++)); do
     local cmd=()
     for a in "$@"; do cmd+=("${a//\{run\}/$r}"); done
     (cd "$dir" && /usr/bin/time -v -o "$work/$name.$r.time" "${cmd[@]}" > "$work/$name.$r.out" 2> "$work/$name.$r.err")
-    read -r w k x < <(time_fields "$work/$name.$r.time")
-    walls+=("$w"); rss+=("$k"); status="$status${status:+,}$x"
-    echo "  $name run $r: wall ${w}s, peak RSS $((k / 1024)) MiB, exit $x"
+    read -r w k x c < <(time_fields "$work/$name.$r.time")
+    walls+=("$w"); rss+=("$k"); cpus+=("$c"); status="$status${status:+,}$x"
+    echo "  $name run $r: wall ${w}s, CPU ${c}s, peak RSS $((k / 1024)) MiB, exit $x"
   done
-  results+=("$name|$(printf '%s\n' "${walls[@]}" | median)|$(printf '%s\n' "${rss[@]}" | median)|$("$rules_fn" "$work/$name.1.out" "$work/$name.1.err")|$status")
+  results+=("$name|$(printf '%s\n' "${walls[@]}" | median)|$(printf '%s\n' "${cpus[@]}" | median)|$(printf '%s\n' "${rss[@]}" | median)|$("$rules_fn" "$work/$name.1.out" "$work/$name.1.err")|$status")
 }
 
 firedrill_rules() { # detections that ran (total - skipped), from the JSON summary
@@ -111,8 +114,16 @@ firedrill_rules() { # detections that ran (total - skipped), from the JSON summa
   k=$(printf '%s' "$s" | grep -o '"skip": *[0-9]*' | grep -o '[0-9]*$')
   [ -n "$t" ] && echo $((t - ${k:-0}))
 }
-hayabusa_rules() { grep -ho 'Total detection rules: [0-9,]*' "$1" "$2" | head -1 | grep -o '[0-9,]*$' | tr -d ,; }
-chainsaw_rules() { grep -ho 'Loaded [0-9,]* detection rules' "$1" "$2" | head -1 | grep -o '[0-9][0-9,]*' | tr -d ,; }
+plain() { sed 's/\x1b\[[0-9;]*m//g' "$@"; } # without colour codes (hayabusa writes some even with -K)
+# hayabusa: the rules enabled after its channel filter (those that meet the events),
+# else all it loaded
+hayabusa_rules() {
+  local n
+  n=$(plain "$1" "$2" | grep -o 'Detection rules enabled after channel filter: [0-9,]*' | head -1 | grep -o '[0-9,]*$' | tr -d ,)
+  [ -n "$n" ] || n=$(plain "$1" "$2" | grep -o 'Total detection rules: [0-9,]*' | head -1 | grep -o '[0-9,]*$' | tr -d ,)
+  echo "$n"
+}
+chainsaw_rules() { plain "$1" "$2" | grep -o 'Loaded [0-9,]* detection rules' | head -1 | grep -o '[0-9][0-9,]*' | tr -d ,; }
 
 echo
 if [ ! -x "$bin" ]; then
@@ -134,8 +145,7 @@ if [ -n "${HAYABUSA:-}" ]; then
   hargs+=(${HAYABUSA_ARGS:-})
   echo "hayabusa:  (in $hhome) $HAYABUSA ${hargs[*]} -o $work/hayabusa.{run}.csv"
   measure hayabusa hayabusa_rules "$hhome" -- "$HAYABUSA" "${hargs[@]}" -o "$work/hayabusa.{run}.csv"
-  ev=$(grep -ho 'Total events: [0-9,]*' "$work/hayabusa.1.out" | head -1 | grep -o '[0-9,]*$' | tr -d ,)
-  [ -n "$ev" ] && echo "  hayabusa counted $ev events"
+  plain "$work/hayabusa.1.out" | grep -E 'Total detection rules|enabled after channel filter|Total events' | sed 's/^/  hayabusa: /'
 else
   echo "hayabusa:  HAYABUSA not set; skipped"
 fi
@@ -144,7 +154,7 @@ if [ -n "${CHAINSAW:-}" ]; then
   if [ -z "${CHAINSAW_SIGMA:-}" ] || [ -z "${CHAINSAW_MAPPING:-}" ]; then
     echo "chainsaw:  CHAINSAW_SIGMA and CHAINSAW_MAPPING must name the Sigma rules and the mapping file; skipped"
   else
-    cargs=(hunt "$input" -s "$CHAINSAW_SIGMA" --mapping "$CHAINSAW_MAPPING" --json -q)
+    cargs=(hunt "$input" -s "$CHAINSAW_SIGMA" --mapping "$CHAINSAW_MAPPING" --json)
     [ -n "${CHAINSAW_RULES:-}" ] && cargs+=(-r "$CHAINSAW_RULES")
     # shellcheck disable=SC2206
     cargs+=(${CHAINSAW_ARGS:-})
@@ -156,15 +166,16 @@ else
 fi
 
 echo
-printf "%-10s %12s %14s %10s %12s %8s %16s  %s\n" tool "median wall s" "median RSS MiB" events "events/s" rules "events*rules/s" "exit codes"
+printf "%-10s %13s %12s %14s %10s %10s %8s %15s  %s\n" tool "median wall s" "median CPU s" "median RSS MiB" events "events/s" rules "events*rules/s" "exit codes"
 for line in "${results[@]}"; do
-  IFS='|' read -r name w k n x <<< "$line"
-  awk -v name="$name" -v w="$w" -v k="$k" -v e="$records" -v n="$n" -v x="$x" 'BEGIN {
+  IFS='|' read -r name w c k n x <<< "$line"
+  awk -v name="$name" -v w="$w" -v c="$c" -v k="$k" -v e="$records" -v n="$n" -v x="$x" 'BEGIN {
     eps = (w > 0 ? e / w : 0)
     erps = (n ~ /^[0-9]+$/ && w > 0) ? sprintf("%.3g", e * n / w) : "?"
-    printf "%-10s %12.2f %14.1f %10d %12.0f %8s %16s  %s\n", name, w, k / 1024, e, eps, n, erps, x }'
+    printf "%-10s %13.2f %12.2f %14.1f %10d %10.0f %8s %15s  %s\n", name, w, c, k / 1024, e, eps, n, erps, x }'
 done
-echo "events = the input's $records EVTX records (the same files for every tool)"
+echo "events = the input's $records EVTX records (the same files for every tool); events/s and"
+echo "events*rules/s are of median wall; CPU = user + sys (both cores count)"
 echo "kept:      $work (each run's .time, .out, .err and output)"
 [ "${KEEP_INPUT:-1}" = 0 ] && rm -rf "$input"
 exit 0
