@@ -10,7 +10,7 @@ use crate::expectations::Expectation;
 use crate::plan::{Planned, Prepared};
 use crate::rba::risk_events;
 use crate::report::{
-    DatasetReport, DetectionReport, Reason, RunReport, Status, Summary, TestReport,
+    DatasetReport, DetectionReport, Mode, Reason, RunReport, Status, Summary, TestReport,
 };
 use crate::source::{self, DatasetKey, Opened};
 use crate::verdict::judge_test;
@@ -194,22 +194,93 @@ pub fn run<'p>(planned: &'p [Planned], opts: &RunOptions<'p>) -> RunReport {
     }
 
     let opened = open_all(&keys, opts);
-    let order = schedule(&jobs, keys.len());
-    let bar = progress_bar(opts.progress, order.len());
-    let mut remaining: Vec<usize> = jobs.iter().map(|j| j.keys.len()).collect();
-    let mut readers: Vec<Vec<usize>> = vec![Vec::new(); keys.len()];
-    for (ji, j) in jobs.iter().enumerate() {
-        for &k in &j.keys {
-            readers[k].push(ji);
+    let components = schedule(&jobs, keys.len());
+    let bar = progress_bar(opts.progress, components.iter().map(|c| c.0.len()).sum());
+    let mut slots: Vec<Option<Job<'_>>> = jobs.into_iter().map(Some).collect();
+    let work: Vec<Component<'_>> = components
+        .into_iter()
+        .map(|(keys, js)| Component {
+            keys,
+            jobs: js
+                .into_iter()
+                .filter_map(|j| Some((j, slots[j].take()?)))
+                .collect(),
+            events: 0,
+            datasets: 0,
+        })
+        .collect();
+    // Components share no dataset and no job: they run in parallel, each reading its
+    // datasets in order (and each batch of events is parsed and offered in parallel).
+    let done: Vec<Component<'_>> = work
+        .into_par_iter()
+        .map(|c| run_component(c, &keys, &opened, planned, opts, &bar))
+        .collect();
+    bar.finish_and_clear();
+    let mut summary = Summary::default();
+    let mut finished: Vec<(usize, Job<'_>)> = Vec::new();
+    for c in done {
+        summary.events += c.events;
+        summary.datasets += c.datasets;
+        finished.extend(c.jobs);
+    }
+    finished.sort_by_key(|(i, _)| *i);
+    let jobs: Vec<Job<'_>> = finished.into_iter().map(|(_, j)| j).collect();
+
+    let mut by_det: BTreeMap<usize, Vec<TestReport>> = BTreeMap::new();
+    for j in jobs {
+        by_det.entry(j.det).or_default().push(j.report);
+    }
+    let mode = if opts.datasets.is_empty() {
+        Mode::Tests
+    } else {
+        Mode::Datasets
+    };
+    for (di, tests) in by_det {
+        let d = &mut detections[di];
+        d.tests.extend(tests);
+        match mode {
+            Mode::Tests => d.conclude(),
+            Mode::Datasets => d.conclude_datasets(),
         }
     }
-    let mut summary = Summary::default();
-    for k in order {
-        let (events, ok) =
-            read_dataset(&keys[k], &opened[k], &readers[k], &mut jobs, planned, opts);
-        summary.events += events;
-        summary.datasets += ok as usize;
-        for &ji in &readers[k] {
+    summary.count(&detections);
+    summary.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+    RunReport {
+        mode,
+        detections,
+        summary,
+    }
+}
+
+/// Jobs that share datasets, with those datasets in reading order.
+struct Component<'p> {
+    keys: Vec<usize>,
+    /// The jobs, with their index in the run.
+    jobs: Vec<(usize, Job<'p>)>,
+    events: u64,
+    datasets: usize,
+}
+
+/// Reads a component's datasets in order, finishing each job after its last one.
+fn run_component<'p>(
+    mut c: Component<'p>,
+    keys: &[DatasetKey],
+    opened: &[Result<Opened, String>],
+    planned: &'p [Planned],
+    opts: &RunOptions<'p>,
+    bar: &indicatif::ProgressBar,
+) -> Component<'p> {
+    let (ids, mut jobs): (Vec<usize>, Vec<Job<'p>>) =
+        std::mem::take(&mut c.jobs).into_iter().unzip();
+    let mut remaining: Vec<usize> = jobs.iter().map(|j| j.keys.len()).collect();
+    for &k in &c.keys {
+        let readers: Vec<usize> = (0..jobs.len())
+            .filter(|&i| jobs[i].keys.contains(&k))
+            .collect();
+        let (n, ok) = read_dataset(&keys[k], &opened[k], &readers, &mut jobs, planned, opts);
+        c.events += n;
+        c.datasets += ok as usize;
+        for &ji in &readers {
             remaining[ji] -= 1;
             if remaining[ji] == 0 {
                 finish_job(&mut jobs[ji], planned, opts);
@@ -217,23 +288,8 @@ pub fn run<'p>(planned: &'p [Planned], opts: &RunOptions<'p>) -> RunReport {
         }
         bar.inc(1);
     }
-    bar.finish_and_clear();
-
-    let mut by_det: BTreeMap<usize, Vec<TestReport>> = BTreeMap::new();
-    for j in jobs {
-        by_det.entry(j.det).or_default().push(j.report);
-    }
-    for (di, tests) in by_det {
-        let d = &mut detections[di];
-        d.tests.extend(tests);
-        d.conclude();
-    }
-    summary.count(&detections);
-    summary.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
-    RunReport {
-        detections,
-        summary,
-    }
+    c.jobs = ids.into_iter().zip(jobs).collect();
+    c
 }
 
 fn test_report(name: &str, status: Status, reason: Reason) -> TestReport {
@@ -267,10 +323,10 @@ fn open_all(keys: &[DatasetKey], opts: &RunOptions<'_>) -> Vec<Result<Opened, St
         .collect()
 }
 
-/// The order datasets are read in: jobs that share datasets are kept together (a
-/// connected component at a time), so each job's state lives from its first dataset to
-/// its last and no longer.
-fn schedule(jobs: &[Job<'_>], n: usize) -> Vec<usize> {
+/// The jobs grouped by the datasets they share (connected components), each with its
+/// datasets in the order of first use: a job's state lives from its first dataset to
+/// its last and no longer, and components can run side by side.
+fn schedule(jobs: &[Job<'_>], n: usize) -> Vec<(Vec<usize>, Vec<usize>)> {
     let mut parent: Vec<usize> = (0..n).collect();
     fn root(p: &mut [usize], mut x: usize) -> usize {
         while p[x] != x {
@@ -285,29 +341,33 @@ fn schedule(jobs: &[Job<'_>], n: usize) -> Vec<usize> {
             parent[a] = b;
         }
     }
-    let mut first_use: Vec<Option<usize>> = vec![None; n];
-    let mut seq = 0;
+    let mut order: Vec<usize> = Vec::new();
+    let mut seen = vec![false; n];
     for j in jobs {
         for &k in &j.keys {
-            if first_use[k].is_none() {
-                first_use[k] = Some(seq);
-                seq += 1;
+            if !seen[k] {
+                seen[k] = true;
+                order.push(k);
             }
         }
     }
-    let mut order: Vec<usize> = (0..n).filter(|&k| first_use[k].is_some()).collect();
-    let comp_first: HashMap<usize, usize> = order.iter().fold(HashMap::new(), |mut m, &k| {
+    let mut comps: Vec<(Vec<usize>, Vec<usize>)> = Vec::new();
+    let mut comp_of: HashMap<usize, usize> = HashMap::new();
+    for k in order {
         let r = root(&mut parent, k);
-        let f = first_use[k].unwrap_or(usize::MAX);
-        let e = m.entry(r).or_insert(f);
-        *e = (*e).min(f);
-        m
-    });
-    order.sort_by_key(|&k| {
-        let r = root(&mut parent, k);
-        (comp_first[&r], first_use[k])
-    });
-    order
+        let c = *comp_of.entry(r).or_insert_with(|| {
+            comps.push((Vec::new(), Vec::new()));
+            comps.len() - 1
+        });
+        comps[c].0.push(k);
+    }
+    for (ji, j) in jobs.iter().enumerate() {
+        if let Some(&k) = j.keys.first() {
+            let r = root(&mut parent, k);
+            comps[comp_of[&r]].1.push(ji);
+        }
+    }
+    comps
 }
 
 fn progress_bar(show: bool, n: usize) -> indicatif::ProgressBar {
@@ -601,6 +661,14 @@ fn finish_job(j: &mut Job<'_>, planned: &[Planned], opts: &RunOptions<'_>) {
                 j.report.reason = Reason::Verdict(verdict.reason);
                 j.report.outcome = verdict.outcome;
                 j.report.risk = risk;
+                if !opts.datasets.is_empty() {
+                    // Over --dataset files the question is whether it fires.
+                    j.report.status = if rows.is_empty() {
+                        Status::Fail
+                    } else {
+                        Status::Pass
+                    };
+                }
             }
             Err(ExecError::Unsupported(u)) => {
                 j.report.status = Status::Skip;

@@ -910,3 +910,64 @@ fn the_first_complete_row_passes_and_strict_wants_every_row() {
     assert_eq!(d["reason"], "row 1: risk-object field `victim` missing");
     assert_eq!(d["tests"][0]["outcome"]["kind"], "risk_field_missing");
 }
+
+/// `run --dataset FILE`: every detection over the given files instead of its tests,
+/// reporting per detection and file whether it fired and how many results.
+#[test]
+fn run_over_given_datasets_reports_what_fires() {
+    let security = SYSMON.replace("windows-sysmon.log", "windows-security.log");
+    let out = firedrill()
+        .args([
+            "run",
+            "examples",
+            "--dataset",
+            SYSMON,
+            "--dataset",
+            &security,
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["mode"], "datasets");
+    let d = entry(&json, "Example - Renamed Rundll32");
+    assert_eq!(d["status"], "pass");
+    let tests = d["tests"].as_array().unwrap();
+    assert_eq!(tests.len(), 2, "one entry per file");
+    assert_eq!(tests[0]["results"], 1);
+    assert_eq!(
+        tests[1]["results"], 0,
+        "no Sysmon process events in the Security log"
+    );
+    assert!(d["reason"]
+        .as_str()
+        .unwrap()
+        .starts_with("fired on 1 of 2 files"));
+    // Quiet on a file without the attack is not a failure of the run.
+    let quiet = firedrill()
+        .args([
+            "run",
+            "examples/detections/endpoint/example_renamed_rundll32.yml",
+            "--dataset",
+            &security,
+        ])
+        .assert()
+        .code(0);
+    let text = String::from_utf8_lossy(&quiet.get_output().stdout).to_string();
+    assert!(
+        text.contains("quiet") && text.contains("no results on any of 1 files"),
+        "{text}"
+    );
+    firedrill()
+        .args(["run", "examples", "--dataset", "no/such/file.log"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no/such/file.log"));
+}

@@ -5,7 +5,9 @@ pub mod model;
 pub mod summary_yml;
 pub mod table;
 
-pub use model::{DatasetReport, DetectionReport, Reason, RunReport, Status, Summary, TestReport};
+pub use model::{
+    DatasetReport, DetectionReport, Mode, Reason, RunReport, Status, Summary, TestReport,
+};
 
 /// The JSON report: `{"detections": [...], "summary": {...}}` (documented in the README).
 pub fn json(r: &RunReport) -> String {

@@ -54,6 +54,19 @@ pub enum Reason {
     Runtime(String),
     /// The differential check against a real Splunk disagreed or failed.
     Splunk(String),
+    /// Over `--dataset` files: the detection returned results on these files (name,
+    /// results), out of `of`.
+    Fired {
+        /// Files it fired on, with their result counts.
+        files: Vec<(String, usize)>,
+        /// Files it ran over.
+        of: usize,
+    },
+    /// Over `--dataset` files: no results on any of `of` files.
+    Quiet {
+        /// Files it ran over.
+        of: usize,
+    },
     /// A detection with several tests: its worst test and that test's reason.
     Test {
         /// The test's name.
@@ -86,6 +99,18 @@ impl fmt::Display for Reason {
             Reason::ManualTest => f.write_str("manual test"),
             Reason::NotSelected(s) => write!(f, "not selected: {s}"),
             Reason::Test { name, reason } => write!(f, "{name}: {reason}"),
+            Reason::Fired { files, of } => {
+                write!(f, "fired on {} of {of} files:", files.len())?;
+                for (i, (name, n)) in files.iter().enumerate() {
+                    if i == 3 {
+                        return write!(f, " …");
+                    }
+                    let short = name.rsplit('/').next().unwrap_or(name);
+                    write!(f, "{} {short} ({n})", if i > 0 { "," } else { "" })?;
+                }
+                Ok(())
+            }
+            Reason::Quiet { of } => write!(f, "no results on any of {of} files"),
         }
     }
 }
@@ -202,6 +227,52 @@ impl DetectionReport {
     }
 }
 
+impl DetectionReport {
+    /// Over `--dataset` files, firing is the answer: a detection is `pass` (fired) if it
+    /// returned results on any file, `fail` (quiet) if on none, `error` only if every
+    /// file errored; the reason lists the files it fired on.
+    pub fn conclude_datasets(&mut self) {
+        let of = self.tests.len();
+        let files: Vec<(String, usize)> = self
+            .tests
+            .iter()
+            .filter(|t| t.results > 0)
+            .map(|t| (t.name.clone(), t.results))
+            .collect();
+        self.results = self.tests.iter().map(|t| t.results).sum();
+        self.risk = self
+            .tests
+            .iter()
+            .flat_map(|t| t.risk.iter().cloned())
+            .collect();
+        if !files.is_empty() {
+            self.status = Status::Pass;
+            self.reason = Reason::Fired { files, of };
+        } else if let Some(e) = self
+            .tests
+            .first()
+            .filter(|_| self.tests.iter().all(|t| t.status == Status::Error))
+        {
+            self.status = Status::Error;
+            self.reason = e.reason.clone();
+        } else if of > 0 {
+            self.status = Status::Fail;
+            self.reason = Reason::Quiet { of };
+        }
+    }
+}
+
+/// What a run was over.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Each detection's own test datasets.
+    #[default]
+    Tests,
+    /// The `--dataset` files: which detections fire on them.
+    Datasets,
+}
+
 /// Counts by status, plus totals.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Summary {
@@ -245,6 +316,8 @@ impl Summary {
 /// Everything a run produced.
 #[derive(Clone, Debug, Serialize)]
 pub struct RunReport {
+    /// What the run was over.
+    pub mode: Mode,
     /// One entry per detection.
     pub detections: Vec<DetectionReport>,
     /// Counts.

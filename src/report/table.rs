@@ -1,7 +1,7 @@
 //! The terminal table: one line per detection (and per test when there are several),
 //! then the reasons for anything that did not pass, then a summary line.
 
-use crate::report::RunReport;
+use crate::report::{Mode, RunReport};
 use crate::verdict::Status;
 use std::fmt::Write;
 
@@ -27,7 +27,7 @@ pub fn render(r: &RunReport, color: bool) -> String {
         let _ = writeln!(
             out,
             "{} {:<width$} {:>7} {:>5}  {}",
-            status(d.status, color),
+            status(d.status, r.mode, color),
             name,
             d.results,
             d.risk.len(),
@@ -52,9 +52,13 @@ pub fn render(r: &RunReport, color: bool) -> String {
         }
     }
     let s = &r.summary;
+    let (pass, fail) = match r.mode {
+        Mode::Tests => ("passed", "failed"),
+        Mode::Datasets => ("fired", "quiet"),
+    };
     let _ = writeln!(
         out,
-        "\n{} detections: {} passed, {} failed, {} errors, {} skipped ({} events from {} datasets in {:.2}s)",
+        "\n{} detections: {} {pass}, {} {fail}, {} errors, {} skipped ({} events from {} datasets in {:.2}s)",
         s.total,
         s.pass,
         s.fail,
@@ -78,8 +82,13 @@ fn indent(s: &str) -> String {
         .join("\n")
 }
 
-fn status(s: Status, color: bool) -> String {
-    let text = format!("{:<6}", s.as_str().to_uppercase());
+fn status(s: Status, mode: Mode, color: bool) -> String {
+    let word = match (mode, s) {
+        (Mode::Datasets, Status::Pass) => "FIRED".to_string(),
+        (Mode::Datasets, Status::Fail) => "quiet".to_string(),
+        _ => s.as_str().to_uppercase(),
+    };
+    let text = format!("{word:<6}");
     if !color {
         return text;
     }
