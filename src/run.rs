@@ -193,6 +193,7 @@ pub fn run<'p>(planned: &'p [Planned], opts: &RunOptions<'p>) -> RunReport {
         detections.push(report);
     }
 
+    let ran: Vec<usize> = jobs.iter().map(|j| j.det).collect();
     let opened = open_all(&keys, opts);
     let components = schedule(&jobs, keys.len());
     let bar = progress_bar(opts.progress, components.iter().map(|c| c.0.len()).sum());
@@ -227,6 +228,9 @@ pub fn run<'p>(planned: &'p [Planned], opts: &RunOptions<'p>) -> RunReport {
     let jobs: Vec<Job<'_>> = finished.into_iter().map(|(_, j)| j).collect();
 
     let mut by_det: BTreeMap<usize, Vec<TestReport>> = BTreeMap::new();
+    for &di in &ran {
+        by_det.entry(di).or_default();
+    }
     for j in jobs {
         by_det.entry(j.det).or_default().push(j.report);
     }
@@ -238,9 +242,14 @@ pub fn run<'p>(planned: &'p [Planned], opts: &RunOptions<'p>) -> RunReport {
     for (di, tests) in by_det {
         let d = &mut detections[di];
         d.tests.extend(tests);
-        match mode {
-            Mode::Tests => d.conclude(),
-            Mode::Datasets => d.conclude_datasets(),
+        if mode == Mode::Datasets {
+            d.conclude_datasets(opts.datasets.len());
+        }
+    }
+    if mode == Mode::Tests {
+        // Every detection with tests (a manual test alone included) takes its worst.
+        for d in detections.iter_mut().filter(|d| !d.tests.is_empty()) {
+            d.conclude();
         }
     }
     summary.count(&detections);
@@ -289,6 +298,11 @@ fn run_component<'p>(
         bar.inc(1);
     }
     c.jobs = ids.into_iter().zip(jobs).collect();
+    if !opts.datasets.is_empty() {
+        // Over --dataset files, a quiet file is only counted (see conclude_datasets).
+        c.jobs
+            .retain(|(_, j)| j.report.results > 0 || j.report.status == Status::Error);
+    }
     c
 }
 

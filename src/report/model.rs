@@ -228,11 +228,11 @@ impl DetectionReport {
 }
 
 impl DetectionReport {
-    /// Over `--dataset` files, firing is the answer: a detection is `pass` (fired) if it
-    /// returned results on any file, `fail` (quiet) if on none, `error` only if every
-    /// file errored; the reason lists the files it fired on.
-    pub fn conclude_datasets(&mut self) {
-        let of = self.tests.len();
+    /// Over `of` `--dataset` files, firing is the answer: a detection is `pass` (fired)
+    /// if it returned results on any file, `fail` (quiet) if on none, `error` only if
+    /// every file errored; the reason lists the files it fired on. `tests` holds only
+    /// the files it fired on or errored on (the quiet ones are only counted).
+    pub fn conclude_datasets(&mut self, of: usize) {
         let files: Vec<(String, usize)> = self
             .tests
             .iter()
