@@ -102,7 +102,7 @@ fn main() {
         fetcher: &fetcher,
         expectations: &[],
         warn: &|_| {},
-        progress: false,
+        progress: None,
         datasets: &datasets,
         hook: None,
     };

@@ -31,8 +31,8 @@ pub struct RunOptions<'a> {
     pub expectations: &'a [Expectation],
     /// Warnings for stderr (skipped regions…).
     pub warn: &'a (dyn Fn(String) + Sync),
-    /// Show a progress bar (the caller decides: a terminal on stderr).
-    pub progress: bool,
+    /// Told how far the run is: datasets read so far, of how many.
+    pub progress: Option<&'a (dyn Fn(usize, usize) + Sync)>,
     /// `--dataset`: run every detection over these files instead of its tests.
     pub datasets: &'a [DatasetKey],
     /// A stage every judged test also goes through (the Splunk differential).
@@ -196,7 +196,14 @@ pub fn run<'p>(planned: &'p [Planned], opts: &RunOptions<'p>) -> RunReport {
     let ran: Vec<usize> = jobs.iter().map(|j| j.det).collect();
     let opened = open_all(&keys, opts);
     let components = schedule(&jobs, keys.len());
-    let bar = progress_bar(opts.progress, components.iter().map(|c| c.0.len()).sum());
+    let total: usize = components.iter().map(|c| c.0.len()).sum();
+    let read = std::sync::atomic::AtomicUsize::new(0);
+    let bar = || {
+        let n = read.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        if let Some(p) = opts.progress {
+            p(n, total);
+        }
+    };
     let mut slots: Vec<Option<Job<'_>>> = jobs.into_iter().map(Some).collect();
     let work: Vec<Component<'_>> = components
         .into_iter()
@@ -216,7 +223,6 @@ pub fn run<'p>(planned: &'p [Planned], opts: &RunOptions<'p>) -> RunReport {
         .into_par_iter()
         .map(|c| run_component(c, &keys, &opened, planned, opts, &bar))
         .collect();
-    bar.finish_and_clear();
     let mut summary = Summary::default();
     let mut finished: Vec<(usize, Job<'_>)> = Vec::new();
     for c in done {
@@ -277,7 +283,7 @@ fn run_component<'p>(
     opened: &[Result<Opened, String>],
     planned: &'p [Planned],
     opts: &RunOptions<'p>,
-    bar: &indicatif::ProgressBar,
+    bar: &(dyn Fn() + Sync),
 ) -> Component<'p> {
     let (ids, mut jobs): (Vec<usize>, Vec<Job<'p>>) =
         std::mem::take(&mut c.jobs).into_iter().unzip();
@@ -295,7 +301,7 @@ fn run_component<'p>(
                 finish_job(&mut jobs[ji], planned, opts);
             }
         }
-        bar.inc(1);
+        bar();
     }
     c.jobs = ids.into_iter().zip(jobs).collect();
     if !opts.datasets.is_empty() {
@@ -382,18 +388,6 @@ fn schedule(jobs: &[Job<'_>], n: usize) -> Vec<(Vec<usize>, Vec<usize>)> {
         }
     }
     comps
-}
-
-fn progress_bar(show: bool, n: usize) -> indicatif::ProgressBar {
-    if !show {
-        return indicatif::ProgressBar::hidden();
-    }
-    let b = indicatif::ProgressBar::new(n as u64);
-    b.set_style(
-        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} datasets {per_sec} {msg}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    b
 }
 
 /// Reads one dataset and offers its events to every job that reads it. Returns the

@@ -48,7 +48,7 @@ fn run_on(
         fetcher: &fetcher,
         expectations: &[],
         warn: &|_| {},
-        progress: false,
+        progress: None,
         datasets: &datasets,
         hook: None,
     };
@@ -478,7 +478,7 @@ fn projection_keeps_results() {
             fetcher: &fetcher,
             expectations: &[],
             warn: &|_| {},
-            progress: false,
+            progress: None,
             datasets: &keys,
             hook: None,
         };

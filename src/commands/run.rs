@@ -61,15 +61,30 @@ pub fn run(a: RunArgs) -> Result<u8, String> {
         }
         None => None,
     };
+    let bar = if std::io::stderr().is_terminal() && planned.len() > 20 {
+        let b = indicatif::ProgressBar::new(0);
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} datasets {per_sec}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let show = |n: usize, total: usize| {
+        bar.set_length(total as u64);
+        bar.set_position(n as u64);
+    };
     let opts = run::RunOptions {
         fetcher: &f,
         expectations: &exps,
         warn: &warn,
-        progress: std::io::stderr().is_terminal() && planned.len() > 20,
+        progress: Some(&show),
         datasets: &datasets,
         hook,
     };
     let r = run::run(&planned, &opts);
+    bar.finish_and_clear();
     match a.format {
         Format::Table => print!(
             "{}",
