@@ -230,14 +230,16 @@ pub fn expand_want(want: &mut Want) {
 /// events a detection needs whole). `format` is the stream's
 /// ([`StreamEnd::format`]); EVTX events' `_raw` is their XML.
 pub fn reparse(raw: &str, format: Format, meta: &SourceMeta) -> Result<Row, String> {
-    let mut o = out::RowOut::default();
+    let names = out::Names::everything();
+    let mut ev = out::Ev::default();
+    let mut o = out::EvOut::new(&mut ev, names);
     match format {
         Format::XmlWinEventLog | Format::Evtx => xmlwin::parse_text(raw, meta, &mut o)?,
         Format::Unknown => return Err("no reader for this format".into()),
         f => stream::parse_into(f, raw.as_bytes(), 0, meta, &mut o)?,
     }
-    AddOn::get().apply(&mut o.row);
-    Ok(o.row)
+    AddOn::get().apply(&mut ev);
+    Ok(ev.take_row(names))
 }
 
 /// Reads a whole dataset file held in memory. gzip, tar and zip are unpacked (within
@@ -258,4 +260,30 @@ pub fn read_events(bytes: &[u8], meta: &SourceMeta) -> Result<ReadOutcome, ReadE
         events,
         skipped,
     })
+}
+
+/// For the benchmark (`benches/read.rs`): splits XmlWinEventLog text from `r` into
+/// events without parsing them (the splitter's own speed), returning the number of
+/// events and of bytes.
+#[doc(hidden)]
+pub fn split_only(mut r: impl std::io::Read) -> std::io::Result<(u64, u64)> {
+    let mut sp = xmlwin::XmlSplit::new(0);
+    let (mut units, mut skipped) = (Vec::new(), Vec::new());
+    let mut buf: Vec<u8> = Vec::new();
+    let (mut base, mut events, mut bytes) = (0u64, 0u64, 0u64);
+    let mut piece = vec![0u8; 1 << 20];
+    loop {
+        let n = r.read(&mut piece)?;
+        buf.extend_from_slice(&piece[..n]);
+        bytes += n as u64;
+        sp.scan(&buf, base, n == 0, &mut units, &mut skipped);
+        events += units.len() as u64;
+        units.clear();
+        let cut = sp.needed_from().min(base + buf.len() as u64);
+        buf.drain(..(cut - base) as usize);
+        base = cut;
+        if n == 0 {
+            return Ok((events, bytes));
+        }
+    }
 }

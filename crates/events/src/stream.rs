@@ -10,7 +10,7 @@
 use crate::evtx_reader::{self, Chunks};
 use crate::json_reader::JsonSplit;
 use crate::lines::{ClassicSplit, LineSplit};
-use crate::out::{meta_refs, Out, RecOut, RowOut, WantIdx};
+use crate::out::{meta_refs, Ev, EvOut, Names, Out};
 use crate::source::{self, Input, Piece};
 use crate::ta::{AddOn, Plan};
 use crate::xmlwin::XmlSplit;
@@ -146,7 +146,7 @@ impl Split {
 
 enum Mode {
     Records {
-        want: WantIdx,
+        names: Names,
         plan: Plan,
         /// Read to compute add-on fields but not wanted: removed after.
         drop: Vec<Sym>,
@@ -332,29 +332,33 @@ fn mode_for(want: &Want) -> Mode {
         .filter(|s| !always.contains(s))
         .collect();
     Mode::Records {
-        want: WantIdx::new(&need),
+        names: Names::of_want(&need),
         plan: ta.plan(&need),
         drop,
     }
 }
 
-/// Parses one event into the stream's output.
-fn parse_one(ctx: &Ctx, format: Format, bytes: &[u8], kind: u8) -> Result<Evt, String> {
+/// Parses one event into the stream's output (`ev`: a reusable builder).
+fn parse_one(
+    ctx: &Ctx,
+    ev: &mut Ev,
+    format: Format,
+    bytes: &[u8],
+    kind: u8,
+) -> Result<Evt, String> {
     match &ctx.mode {
-        Mode::Records { want, plan, drop } => {
-            let mut o = RecOut::new(want);
+        Mode::Records { names, plan, drop } => {
+            let mut o = EvOut::new(ev, names);
             parse_into(format, bytes, kind, &ctx.meta, &mut o)?;
-            AddOn::get().apply_plan(plan, &mut o.rec);
-            for s in drop {
-                o.rec.remove_sym(*s);
-            }
-            Ok(Evt::Rec(o.rec))
+            AddOn::get().apply_plan(plan, ev);
+            Ok(Evt::Rec(ev.take_record(drop)))
         }
         Mode::Rows => {
-            let mut o = RowOut::default();
+            let names = Names::everything();
+            let mut o = EvOut::new(ev, names);
             parse_into(format, bytes, kind, &ctx.meta, &mut o)?;
-            AddOn::get().apply(&mut o.row);
-            Ok(Evt::Row(o.row))
+            AddOn::get().apply(ev);
+            Ok(Evt::Row(ev.take_row(names)))
         }
     }
 }
@@ -622,9 +626,9 @@ impl Stream {
         let parsed: Vec<Result<Evt, Skipped>> = m
             .units
             .par_iter()
-            .map(|u| {
+            .map_init(Ev::default, |ev, u| {
                 let bytes = &buf[(u.start - base) as usize..(u.end - base) as usize];
-                parse_one(ctx, format, bytes, u.kind).map_err(|msg| Skipped {
+                parse_one(ctx, ev, format, bytes, u.kind).map_err(|msg| Skipped {
                     offset: u.start,
                     len: u.end - u.start,
                     reason: why(format, msg),
@@ -729,16 +733,19 @@ impl Stream {
         let ctx = &self.ctx;
         let parsed: Vec<Vec<Result<Evt, Skipped>>> = chunks
             .into_par_iter()
-            .map(|c| {
+            .map_init(Ev::default, |ev, c| {
                 let mut out = Vec::new();
                 evtx_reader::records(c, |r| {
                     out.push(match r {
-                        Ok((id, xml)) => parse_one(ctx, Format::XmlWinEventLog, xml.as_bytes(), 0)
-                            .map_err(|msg| Skipped {
-                                offset: 0,
-                                len: 0,
-                                reason: format!("EVTX record {id}: {msg}"),
-                            }),
+                        Ok((id, xml)) => {
+                            parse_one(ctx, ev, Format::XmlWinEventLog, xml.as_bytes(), 0).map_err(
+                                |msg| Skipped {
+                                    offset: 0,
+                                    len: 0,
+                                    reason: format!("EVTX record {id}: {msg}"),
+                                },
+                            )
+                        }
                         Err(msg) => Err(Skipped {
                             offset: 0,
                             len: 0,

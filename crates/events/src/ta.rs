@@ -167,6 +167,21 @@ impl AddOn {
         }
     }
 
+    /// Every field the rules read or set.
+    pub(crate) fn names(&self) -> Vec<&FieldRef> {
+        let mut out: Vec<&FieldRef> = Vec::new();
+        for r in &self.rules {
+            out.extend(r.when.reads());
+            for (f, op) in &r.ops {
+                out.push(f);
+                out.extend(op.inputs());
+            }
+        }
+        out.sort_by_key(|f| f.sym);
+        out.dedup_by_key(|f| f.sym);
+        out
+    }
+
     /// Every field some rule sets.
     pub fn outputs(&self) -> Vec<&str> {
         let mut out: Vec<&str> = self
