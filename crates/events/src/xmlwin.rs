@@ -967,8 +967,10 @@ fn fast_tokens<O: Out>(h: &mut Handler<'_, '_, O>) -> Result<(), ()> {
         }
         match b.get(lt + 1) {
             Some(b'/') => {
-                let gt = find_byte(b, lt + 2, b'>').ok_or(())?;
-                if h.stack.last().map(|l| l.qname) != Some(&t[lt + 2..gt]) {
+                // The end tag must repeat the open element's name exactly.
+                let q = h.stack.last().map(|l| l.qname).ok_or(())?;
+                let gt = lt + 2 + q.len();
+                if b.get(gt) != Some(&b'>') || &b[lt + 2..gt] != q.as_bytes() {
                     return Err(());
                 }
                 h.end().map_err(|_| ())?;
@@ -977,37 +979,20 @@ fn fast_tokens<O: Out>(h: &mut Handler<'_, '_, O>) -> Result<(), ()> {
             }
             Some(b'!' | b'?') | None => return Err(()),
             Some(_) => {
-                // The tag's end: the first `>` outside quotes; its name ends at the
-                // first whitespace.
+                // The tag's end: the first `>` outside quotes (as quick-xml reads it).
                 let mut i = lt + 1;
-                let mut quote = 0u8;
-                let mut name_end = 0;
                 let gt = loop {
-                    let &c = b.get(i).ok_or(())?;
-                    if quote != 0 {
-                        if c == quote {
-                            quote = 0;
-                        }
-                    } else {
-                        match c {
-                            b'>' => break i,
-                            b'\'' | b'"' => quote = c,
-                            b'<' => return Err(()),
-                            _ if name_end == 0 && xml_ws(c) => name_end = i,
-                            _ => {}
-                        }
+                    let j = i + memchr::memchr3(b'>', b'\'', b'"', &b[i..]).ok_or(())?;
+                    match b[j] {
+                        b'>' => break j,
+                        q => i = j + 2 + memchr::memchr(q, &b[j + 1..]).ok_or(())?,
                     }
-                    i += 1;
                 };
                 let empty = b[gt - 1] == b'/';
                 let content = &t[lt + 1..if empty { gt - 1 } else { gt }];
-                let name_len = if name_end == 0 {
-                    content.len()
-                } else {
-                    (name_end - lt - 1).min(content.len())
-                };
+                let name_len = content.bytes().position(xml_ws).unwrap_or(content.len());
                 let name = &content[..name_len];
-                if name.is_empty() || name.contains([':', '/', '=', '\'', '"']) {
+                if name.is_empty() || name.contains([':', '/', '=', '\'', '"', '<']) {
                     return Err(());
                 }
                 let tag = Tag { content, name_len };
@@ -1384,7 +1369,12 @@ mod tests {
         let alphabet = b"<>/&;'\"= \t\r\nax#:!?[]-";
         let base = EV.as_bytes();
         let (mut ok, mut err) = (0, 0);
-        for _ in 0..10_000 {
+        // FIREDRILL_FUZZ_EDITS=1000000 for a longer run.
+        let n: usize = std::env::var("FIREDRILL_FUZZ_EDITS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(10_000);
+        for _ in 0..n {
             let mut b = base.to_vec();
             for _ in 0..1 + next() % 3 {
                 let at = (next() as usize) % b.len();

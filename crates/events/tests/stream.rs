@@ -467,3 +467,14 @@ fn raw_and_xml_extras_only_when_wanted() {
     assert!(r.get_str("EventData_Xml").is_some());
     assert!(r.get_str("System_Props_Xml").is_none());
 }
+
+#[test]
+fn streams_and_their_parts_move_between_threads() {
+    fn send<T: Send>() {}
+    fn sync<T: Sync>() {}
+    send::<Stream>();
+    send::<Batch>();
+    sync::<DataModels>();
+    sync::<AddOn>();
+    sync::<ReadOptions>();
+}
