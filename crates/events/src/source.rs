@@ -16,8 +16,12 @@ use std::io::{self, BufRead, BufReader, Read, Seek};
 use std::rc::Rc;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
-/// Bytes per data piece.
+/// Bytes per data piece (the first piece of a file is smaller: most dataset files
+/// are small, and a large buffer costs page faults for each).
 const PIECE: usize = 1 << 20;
+const FIRST_PIECE: usize = 64 << 10;
+/// Read buffers between the layers.
+const BUF: usize = 64 << 10;
 /// Pieces in flight between the reading thread and the stream.
 const IN_FLIGHT: usize = 4;
 /// Archives inside archives, at most.
@@ -285,7 +289,7 @@ fn emit(
             depth: depth + 1,
         };
         return emit(
-            Box::new(BufReader::with_capacity(PIECE, gz)),
+            Box::new(BufReader::with_capacity(BUF, gz)),
             label,
             None,
             depth + 1,
@@ -309,9 +313,12 @@ fn emit(
         return unzip(io::Cursor::new(all), len, label, depth + 1, tx).map(|_| ());
     }
     tx.send(Piece::Begin { label, size })?;
+    let mut want = FIRST_PIECE;
     loop {
-        let mut piece = Vec::with_capacity(PIECE);
-        match (&mut r).take(PIECE as u64).read_to_end(&mut piece) {
+        let mut piece = Vec::with_capacity(want);
+        let got = (&mut r).take(want as u64).read_to_end(&mut piece);
+        want = PIECE;
+        match got {
             Ok(0) => break,
             Ok(_) => tx.send(Piece::Data(piece))?,
             Err(e) => {
@@ -359,7 +366,7 @@ fn untar(r: Box<dyn BufRead + '_>, label: Option<String>, depth: usize, tx: &Tx<
             name: name.clone(),
         };
         emit(
-            Box::new(BufReader::with_capacity(PIECE, member)),
+            Box::new(BufReader::with_capacity(BUF, member)),
             Some(join(&label, &name)),
             Some(size),
             depth,
@@ -408,7 +415,7 @@ fn unzip<R: Read + Seek>(
             name: name.clone(),
         };
         emit(
-            Box::new(BufReader::with_capacity(PIECE, member)),
+            Box::new(BufReader::with_capacity(BUF, member)),
             Some(join(&label, &name)),
             Some(size),
             depth,
@@ -446,7 +453,7 @@ impl<R: Read> Read for ZipLimit<R> {
 
 fn hash_all(mut r: impl Read) -> io::Result<(u64, String)> {
     let mut sha = Sha256::new();
-    let mut buf = vec![0u8; PIECE];
+    let mut buf = vec![0u8; 4 * BUF];
     let mut n = 0u64;
     loop {
         let k = r.read(&mut buf)?;
@@ -500,7 +507,7 @@ fn produce(input: Input, zip_file: bool, tx: &Tx<'_>) -> Sent {
         bytes: 0,
     })));
     emit(
-        Box::new(BufReader::with_capacity(PIECE, tap.clone())),
+        Box::new(BufReader::with_capacity(BUF, tap.clone())),
         None,
         size,
         0,
@@ -520,6 +527,7 @@ pub(crate) fn spawn(input: Input, zip_file: bool) -> Result<Receiver<Piece>, Rea
     let (tx, rx) = sync_channel(IN_FLIGHT);
     std::thread::Builder::new()
         .name("firedrill-read".into())
+        .stack_size(512 << 10)
         .spawn(move || {
             let t = Tx(&tx);
             let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
