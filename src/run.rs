@@ -14,7 +14,7 @@ use crate::report::{
 };
 use crate::source::{self, DatasetKey, Opened};
 use crate::verdict::judge_test;
-use crate::views::View;
+use crate::views::{Seen, View};
 use firedrill_dataset::Fetcher;
 use firedrill_spl::{ExecError, PipeId, Program, State};
 use firedrill_value::{Event, FieldRef, Fields, Row, Value, Want};
@@ -48,8 +48,9 @@ pub trait TestHook: Sync {
 
 /// Receives one test's events, then its report.
 pub trait TestSink: Send {
-    /// One event the test reads.
-    fn event(&mut self, e: &Event);
+    /// One event the test reads (its `_raw`, `_time`, `host`, `source` and
+    /// `sourcetype` are there).
+    fn event(&mut self, e: &dyn Fields);
     /// The test's events are over; the built-in verdict is in `report`.
     fn finish(self: Box<Self>, p: &Planned, report: &mut TestReport);
 }
@@ -87,6 +88,17 @@ struct Consumer {
     job: usize,
     pipe: PipeId,
     view: usize,
+    /// Its rows keep every field: an admitted event is read again whole.
+    whole: bool,
+}
+
+/// The fields `tstats` sees without a data model.
+const INDEXED: [&str; 5] = ["_time", "host", "source", "sourcetype", "index"];
+
+/// How to read an admitted event again with every field.
+struct Whole<'a> {
+    format: firedrill_events::Format,
+    meta: &'a firedrill_events::SourceMeta,
 }
 
 /// Runs `planned` detections.
@@ -450,6 +462,18 @@ fn read_dataset<'p>(
                     break;
                 }
             };
+            let needs = j.program.needs(pipe);
+            let whole = view == View::Event && needs.is_all();
+            if matches!(src, firedrill_spl::Source::Indexed) {
+                for f in INDEXED {
+                    want.add(f);
+                }
+            }
+            view.want(needs, &j.program.filter_fields(pipe), &mut want);
+            if whole {
+                // Its rows keep every field: the few admitted events are read again whole.
+                want.add("_raw");
+            }
             let vi = match views.iter().position(|v| *v == view) {
                 Some(i) => i,
                 None => {
@@ -457,19 +481,20 @@ fn read_dataset<'p>(
                     views.len() - 1
                 }
             };
-            for f in j.program.filter_fields(pipe) {
-                want.add(f);
-            }
-            for f in j.program.needs(pipe).names() {
-                want.add(f);
-            }
             consumers.push(Consumer {
                 job: ji,
                 pipe,
                 view: vi,
+                whole,
             });
         }
+        if j.sink.is_some() {
+            for f in ["_raw", "host", "source", "sourcetype"] {
+                want.add(f);
+            }
+        }
     }
+    firedrill_events::expand_want(&mut want);
     let mut report = opened.report();
     let mut reading = match opened.read(Arc::new(want)) {
         Ok(r) => r,
@@ -483,14 +508,30 @@ fn read_dataset<'p>(
         }
     };
     let dispatch = Dispatch::new(&consumers, jobs);
-    while let Some(batch) = reading.next_batch() {
+    let whole = Whole {
+        format: reading.format(),
+        meta: &opened.meta,
+    };
+    loop {
+        let batch = match reading.next_batch() {
+            Ok(Some(b)) => b,
+            Ok(None) => break,
+            Err(e) => {
+                report.error = Some(e.clone());
+                for &ji in readers {
+                    jobs[ji].report.datasets.push(report.clone());
+                    jobs[ji].fail(Status::Error, Reason::Dataset(e.clone()));
+                }
+                return (0, false);
+            }
+        };
         let live: Vec<Option<&Program>> = jobs
             .iter()
             .map(|j| (!j.done).then_some(j.program))
             .collect();
-        let admitted: Vec<Vec<Admitted>> = batch
-            .par_iter()
-            .map(|ev| offer(ev, &consumers, &views, &live, &dispatch))
+        let admitted: Vec<Vec<Admitted>> = (0..batch.len())
+            .into_par_iter()
+            .map(|i| offer(batch.get(i), &consumers, &views, &live, &dispatch, &whole))
             .collect();
         for (ev, rows) in batch.iter().zip(admitted) {
             for (ci, r) in rows {
@@ -580,39 +621,42 @@ impl Dispatch {
     }
 }
 
-/// An event's view rows, computed at most once each.
-struct ViewRows<'e> {
-    ev: &'e Event,
-    rows: Vec<Option<Option<Row>>>,
+/// An event as each view sees it, computed at most once per view.
+struct Seens<'e> {
+    ev: &'e dyn Fields,
+    seen: Vec<Option<Option<Seen<'e>>>>,
 }
 
-impl<'e> ViewRows<'e> {
-    fn get(&mut self, views: &[View], i: usize) -> Option<&Row> {
+impl<'e> Seens<'e> {
+    fn get(&mut self, views: &[View], i: usize) -> Option<&dyn Fields> {
+        let ev = self.ev;
         match &views[i] {
-            View::Event => Some(&self.ev.fields),
-            other => self.rows[i]
-                .get_or_insert_with(|| other.row(self.ev))
-                .as_ref(),
+            View::Event => Some(ev),
+            other => self.seen[i]
+                .get_or_insert_with(|| other.see(ev))
+                .as_ref()
+                .map(Seen::fields),
         }
     }
 }
 
 /// The rows one event gives each consumer: evaluated in parallel, in place.
 fn offer(
-    ev: &Event,
+    ev: &dyn Fields,
     consumers: &[Consumer],
     views: &[View],
     live: &[Option<&Program>],
     dispatch: &Dispatch,
+    whole: &Whole<'_>,
 ) -> Vec<Admitted> {
-    let mut rows = ViewRows {
+    let mut seens = Seens {
         ev,
-        rows: vec![None; views.len()],
+        seen: (0..views.len()).map(|_| None).collect(),
     };
     let mut candidates = dispatch.always.clone();
     let mut key = String::new();
     for (vi, field, by_value) in &dispatch.keyed {
-        let Some(v) = rows.get(views, *vi).and_then(|r| Fields::get(r, field)) else {
+        let Some(v) = seens.get(views, *vi).and_then(|r| r.get(field)) else {
             continue;
         };
         for x in v.values() {
@@ -629,16 +673,28 @@ fn offer(
     }
     candidates.sort_unstable();
     candidates.dedup();
+    let mut full: Option<Result<Row, String>> = None;
     let mut out = Vec::new();
     for ci in candidates {
         let c = &consumers[ci];
         let Some(program) = live[c.job] else {
             continue;
         };
-        let Some(view) = rows.get(views, c.view) else {
+        let Some(view) = seens.get(views, c.view) else {
             continue;
         };
         match program.admit(c.pipe, view) {
+            Ok(true) if c.whole => {
+                let f = full.get_or_insert_with(|| reread(ev, whole));
+                let admitted = match f {
+                    Ok(row) => Ok((program.project(c.pipe, row), firedrill_spl::event_time(row))),
+                    Err(message) => Err(ExecError::Data {
+                        message: message.clone(),
+                        span: Default::default(),
+                    }),
+                };
+                out.push((ci, admitted));
+            }
             Ok(true) => out.push((
                 ci,
                 Ok((
@@ -651,6 +707,22 @@ fn offer(
         }
     }
     out
+}
+
+/// An event with every field, read again from its `_raw`.
+fn reread(ev: &dyn Fields, whole: &Whole<'_>) -> Result<Row, String> {
+    let raw = ev
+        .get_str("_raw")
+        .map(|v| v.to_string())
+        .ok_or("the event's _raw was not kept")?;
+    let mut row = firedrill_events::reparse(&raw, whole.format, whole.meta)?;
+    // Keep what the reader gave the event (its metadata may come from the test).
+    for k in ["_time", "host", "source", "sourcetype"] {
+        if let Some(v) = ev.get_str(k) {
+            row.insert(k.to_string(), v.clone());
+        }
+    }
+    Ok(row)
 }
 
 /// The job's datasets are all read: finish its search, judge the results.
@@ -708,14 +780,8 @@ pub fn search_events(program: &Program, events: &[Event]) -> Result<Vec<Row>, Ex
         })?;
         let Some(view) = view else { continue };
         for e in events {
-            match view.row(e) {
-                Some(r) => {
-                    state.offer(pipe, &r)?;
-                }
-                None if view == View::Event => {
-                    state.offer(pipe, &e.fields)?;
-                }
-                None => {}
+            if let Some(r) = crate::views::view_row(&view, &e.fields) {
+                state.offer(pipe, &r)?;
             }
         }
     }

@@ -1,14 +1,14 @@
 //! Opening a dataset, the one way `run`, `explain`, `replay` and the Splunk check all
 //! do it: locate the file (cache, lock, mirror, download), take `source`/`sourcetype`
 //! from the test or else from attack_data's metadata beside the file, read it as a
-//! stream of event batches, and once the pass is over check its digest against the
-//! lock and report what the reader skipped.
+//! stream of event batches in bounded memory (hashing it in the same pass), and once
+//! the pass is over check the digest against the lock and report what the reader
+//! skipped.
 
 use crate::report::DatasetReport;
 use firedrill_dataset::{Fetcher, Located};
-use firedrill_events::{read_events, Skipped, SourceMeta};
-use firedrill_value::{Event, Want};
-use sha2::{Digest, Sha256};
+use firedrill_events::{Format, ReadOptions, SourceMeta, Stream};
+use firedrill_value::{Fields, Record, Row, Want};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -85,30 +85,72 @@ impl Opened {
         }
     }
 
-    /// Starts reading: the events come in batches; only the fields in `want` need be
-    /// there (more may be).
+    /// Starts reading: events come in batches holding the fields in `want` (every
+    /// field with [`Want::everything`]).
     pub fn read(&self, want: Arc<Want>) -> Result<Reading, String> {
-        let _ = want;
         let path = &self.located.path;
-        let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let sha256 = hex::encode(Sha256::digest(&bytes));
-        let out =
-            read_events(&bytes, &self.meta).map_err(|e| format!("{}: {e}", path.display()))?;
+        let stream = firedrill_events::open(path, &self.meta, &ReadOptions::with_want(want))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
         Ok(Reading {
-            count: out.events.len() as u64,
-            events: out.events.into_iter(),
-            skipped: out.skipped,
-            sha256,
+            stream,
+            skipped: Vec::new(),
+            skipped_count: 0,
         })
     }
 }
 
 /// A dataset being read.
 pub struct Reading {
-    events: std::vec::IntoIter<Event>,
-    skipped: Vec<Skipped>,
-    sha256: String,
-    count: u64,
+    stream: Stream,
+    skipped: Vec<firedrill_events::Skipped>,
+    skipped_count: u64,
+}
+
+/// One batch of events: records of the wanted fields, or rows of every field.
+pub enum Events {
+    /// Only the wanted fields.
+    Records(Vec<Record>),
+    /// Every field.
+    Rows(Vec<Row>),
+}
+
+impl Events {
+    /// The events, as fields.
+    pub fn iter(&self) -> Box<dyn Iterator<Item = &dyn Fields> + '_> {
+        match self {
+            Events::Records(r) => Box::new(r.iter().map(|e| e as &dyn Fields)),
+            Events::Rows(r) => Box::new(r.iter().map(|e| e as &dyn Fields)),
+        }
+    }
+
+    /// The event at `i`.
+    pub fn get(&self, i: usize) -> &dyn Fields {
+        match self {
+            Events::Records(r) => &r[i],
+            Events::Rows(r) => &r[i],
+        }
+    }
+
+    /// How many.
+    pub fn len(&self) -> usize {
+        match self {
+            Events::Records(r) => r.len(),
+            Events::Rows(r) => r.len(),
+        }
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The events as rows (every field must have been wanted).
+    pub fn into_rows(self) -> Vec<Row> {
+        match self {
+            Events::Rows(r) => r,
+            Events::Records(r) => r.iter().map(|e| e.to_row()).collect(),
+        }
+    }
 }
 
 /// What a finished pass over a dataset found.
@@ -119,14 +161,34 @@ pub struct ReadEnd {
     pub skipped: u64,
 }
 
-/// Events per batch: enough to keep every core busy, few enough to bound memory.
-const BATCH: usize = 4096;
-
 impl Reading {
-    /// The next batch of events in file order; `None` at the end.
-    pub fn next_batch(&mut self) -> Option<Vec<Event>> {
-        let batch: Vec<Event> = self.events.by_ref().take(BATCH).collect();
-        (!batch.is_empty()).then_some(batch)
+    /// The format being read (for re-reading an event whole, see
+    /// [`firedrill_events::reparse`]).
+    pub fn format(&self) -> Format {
+        self.stream.format()
+    }
+
+    /// The next batch of events in file order; `None` at the end. An error names the
+    /// file and what went wrong (a decompression limit, a broken archive).
+    pub fn next_batch(&mut self) -> Result<Option<Events>, String> {
+        loop {
+            let Some(b) = self
+                .stream
+                .next_batch()
+                .map_err(|e| format!("{}: {e}", self.stream.name()))?
+            else {
+                return Ok(None);
+            };
+            self.skipped_count += b.skipped.len() as u64;
+            let room = 5usize.saturating_sub(self.skipped.len());
+            self.skipped.extend(b.skipped.into_iter().take(room));
+            if !b.records.is_empty() {
+                return Ok(Some(Events::Records(b.records)));
+            }
+            if !b.rows.is_empty() {
+                return Ok(Some(Events::Rows(b.rows)));
+            }
+        }
     }
 
     /// Ends the pass: the digest checked against the lock (a mismatch is an error
@@ -138,26 +200,27 @@ impl Reading {
         fetcher: Option<&Fetcher>,
         warn: &(dyn Fn(String) + Sync),
     ) -> Result<ReadEnd, String> {
+        let end = self.stream.finish();
         if let Some(f) = fetcher {
-            f.confirm(&opened.located, &self.sha256)
+            f.confirm(&opened.located, &end.sha256)
                 .map_err(|e| e.to_string())?;
         }
         let path = opened.located.path.display();
-        for s in self.skipped.iter().take(5) {
+        for s in &self.skipped {
             warn(format!(
                 "{path}: skipped {} bytes at byte offset {}: {}",
                 s.len, s.offset, s.reason
             ));
         }
-        if self.skipped.len() > 5 {
+        if self.skipped_count > 5 {
             warn(format!(
                 "{path}: … and {} more skipped regions",
-                self.skipped.len() - 5
+                self.skipped_count - 5
             ));
         }
         Ok(ReadEnd {
-            events: self.count,
-            skipped: self.skipped.len() as u64,
+            events: end.events,
+            skipped: self.skipped_count,
         })
     }
 }

@@ -7,7 +7,7 @@ use crate::rba::risk_events;
 use crate::report::{Reason, Status, TestReport};
 use crate::run::{TestHook, TestSink};
 use firedrill_replay::{replay, url_encode, Outgoing, ReplayOptions};
-use firedrill_value::{Event, Row, Value};
+use firedrill_value::{Fields, Row, Value};
 use serde::Serialize;
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -256,12 +256,16 @@ struct Spool<'a> {
 }
 
 impl TestSink for Spool<'_> {
-    fn event(&mut self, e: &Event) {
+    fn event(&mut self, e: &dyn Fields) {
         let Ok(w) = self.spool.as_mut() else { return };
-        let text = |k: &str| e.get(k).as_text().filter(|s| !s.is_empty());
+        let text = |k: &str| {
+            e.get_str(k)
+                .and_then(|v| v.as_text())
+                .filter(|s| !s.is_empty())
+        };
         let line = serde_json::json!([
-            e.raw(),
-            e.time(),
+            text("_raw").unwrap_or_default(),
+            firedrill_spl::event_time(e),
             text("host"),
             text("source"),
             text("sourcetype")

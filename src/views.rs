@@ -2,8 +2,9 @@
 //! model dataset (`tstats … from datamodel=X`), or its row in an SPL2 source (the SSA
 //! enriched event, the OCSF process event). Computed per event, for the pipes that ask.
 
-use firedrill_spl::Source;
-use firedrill_value::{Event, Row, Value};
+use firedrill_events::{DataModels, DmSet, DmView};
+use firedrill_spl::{FieldSet, Source};
+use firedrill_value::{Fields, Row, Value, Want};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
@@ -11,17 +12,48 @@ use std::sync::OnceLock;
 const OCSF_PROCESS: &str = include_str!("data/ocsf_process.yml");
 
 /// The view a pipe reads.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone)]
 pub enum View {
     /// The event itself (`search`, and `tstats` without a data model: the program
     /// restricts that to indexed fields).
     Event,
     /// A data model dataset.
-    DataModel(String),
+    DataModel(&'static DmSet),
     /// The SSA enriched event (`from read_ssa_enriched_events()`).
     Ssa,
     /// The OCSF process event (`from source`).
     Ocsf,
+}
+
+impl PartialEq for View {
+    fn eq(&self, other: &View) -> bool {
+        match (self, other) {
+            (View::DataModel(a), View::DataModel(b)) => a.name() == b.name(),
+            (a, b) => std::mem::discriminant(a) == std::mem::discriminant(b),
+        }
+    }
+}
+
+/// What an event looks like through a view.
+pub enum Seen<'e> {
+    /// A data model dataset's row, read in place.
+    Dm(DmView<'e, dyn Fields + 'e>),
+    /// A row built for the view.
+    Row(Row),
+}
+
+impl Seen<'_> {
+    /// As fields.
+    pub fn fields(&self) -> &dyn Fields {
+        match self {
+            Seen::Dm(v) => v,
+            Seen::Row(r) => r,
+        }
+    }
+}
+
+fn processes() -> Option<&'static DmSet> {
+    DataModels::get().resolve("Endpoint.Processes")
 }
 
 impl View {
@@ -30,13 +62,7 @@ impl View {
         Ok(Some(match source {
             Source::Events | Source::Indexed => View::Event,
             Source::DataModel(name) => {
-                if !firedrill_events::datamodel_known(name) {
-                    return Err(firedrill_events::datamodel_rows(name, &[])
-                        .err()
-                        .map(|e| e.to_string())
-                        .unwrap_or_else(|| format!("data model `{name}` has no mapping")));
-                }
-                View::DataModel(name.clone())
+                View::DataModel(DataModels::get().dataset(name).map_err(|e| e.to_string())?)
             }
             Source::Spl2(name) if name == "read_ssa_enriched_events" => View::Ssa,
             Source::Spl2(name) if name == "source" => View::Ocsf,
@@ -45,29 +71,74 @@ impl View {
         }))
     }
 
-    /// The event's row in this view, if it belongs to it (`None` for [`View::Event`],
-    /// which reads the event in place).
-    pub fn row(&self, e: &Event) -> Option<Row> {
+    /// The event through this view, if it belongs to it (`None` for [`View::Event`],
+    /// which reads the event itself).
+    pub fn see<'e>(&self, e: &'e dyn Fields) -> Option<Seen<'e>> {
         match self {
             View::Event => None,
-            View::DataModel(name) => datamodel_row(name, e),
-            View::Ssa => ssa_row(e),
+            View::DataModel(set) => set.contains(e).then(|| Seen::Dm(set.view(e))),
+            View::Ssa => ssa_row(e).map(Seen::Row),
             View::Ocsf => {
-                let cim = datamodel_row("Endpoint.Processes", e)?;
-                Some(ocsf_row(&cim, ocsf_mapping()))
+                let set = processes()?;
+                if !set.contains(e) {
+                    return None;
+                }
+                Some(Seen::Row(ocsf_row(&set.row(e), ocsf_mapping())))
+            }
+        }
+    }
+
+    /// The event fields this view needs to show `fields` (names in the view's terms)
+    /// and to know which events belong to it, added to `want`.
+    pub fn want(&self, fields: &FieldSet, filter: &[&str], want: &mut Want) {
+        let all_of = |set: &DmSet| -> Vec<String> { set.field_names().map(String::from).collect() };
+        match self {
+            View::Event => {
+                for f in filter.iter().copied().chain(fields.names()) {
+                    want.add(f);
+                }
+            }
+            View::DataModel(set) => {
+                let mut names: Vec<String> = filter.iter().map(|s| s.to_string()).collect();
+                if fields.is_all() || fields.has_globs() {
+                    names.extend(all_of(set));
+                } else {
+                    names.extend(fields.names().map(String::from));
+                }
+                let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+                for f in set.inputs(&refs) {
+                    want.add(f);
+                }
+            }
+            View::Ssa => {
+                for f in firedrill_events::ssa_inputs() {
+                    want.add(f);
+                }
+            }
+            View::Ocsf => {
+                if let Some(set) = processes() {
+                    let names = all_of(set);
+                    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+                    for f in set.inputs(&refs) {
+                        want.add(f);
+                    }
+                }
             }
         }
     }
 }
 
-fn datamodel_row(name: &str, e: &Event) -> Option<Row> {
-    firedrill_events::datamodel_rows(name, std::slice::from_ref(e))
-        .ok()?
-        .pop()
+/// The row of `e` in `view`, or `e` itself for [`View::Event`] (batch tools and tests).
+pub fn view_row(view: &View, e: &dyn Fields) -> Option<Row> {
+    match view.see(e) {
+        Some(s) => Some(s.fields().to_row()),
+        None if *view == View::Event => Some(e.to_row()),
+        None => None,
+    }
 }
 
-fn ssa_row(e: &Event) -> Option<Row> {
-    let mut r = firedrill_events::ssa_enriched(std::slice::from_ref(e)).pop()?;
+fn ssa_row(e: &dyn Fields) -> Option<Row> {
+    let mut r = firedrill_events::ssa_row(e)?;
     let map: BTreeMap<String, Value> = r.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     r.insert("input_event".into(), Value::Map(map));
     Some(r)

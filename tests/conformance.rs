@@ -23,14 +23,32 @@ fn require(p: &Path) {
     );
 }
 
-/// Runs one detection over one file through the run loop (as `firedrill run
-/// --dataset FILE` does) and returns its test report.
+/// Runs one detection's test over one file through the run loop and returns the
+/// test's report.
 fn run_on(
     p: &Planned,
     file: &Path,
     source: Option<String>,
     sourcetype: Option<String>,
 ) -> TestReport {
+    // The detection's test, pointed at the file: judged as the test would be.
+    let mut p = p.clone();
+    let name = p
+        .detection
+        .tests
+        .first()
+        .map(|t| t.name.clone())
+        .unwrap_or_else(|| "True Positive Test".into());
+    p.detection.tests = vec![firedrill_content::Test {
+        name,
+        test_type: "unit".into(),
+        pass_condition: None,
+        attack_data: vec![firedrill_content::AttackData {
+            data: file.display().to_string(),
+            source,
+            sourcetype,
+        }],
+    }];
     let cache = tempfile::tempdir().unwrap();
     let fetcher = firedrill_dataset::Fetcher::new(firedrill_dataset::FetchOptions {
         data_dir: cache.path().to_path_buf(),
@@ -39,20 +57,15 @@ fn run_on(
         progress: false,
     })
     .unwrap();
-    let datasets = [DatasetKey {
-        reference: file.display().to_string(),
-        source,
-        sourcetype,
-    }];
     let opts = firedrill::run::RunOptions {
         fetcher: &fetcher,
         expectations: &[],
         warn: &|_| {},
         progress: None,
-        datasets: &datasets,
+        datasets: &[],
         hook: None,
     };
-    let mut r = firedrill::run::run(std::slice::from_ref(p), &opts);
+    let mut r = firedrill::run::run(std::slice::from_ref(&p), &opts);
     let d = r.detections.pop().unwrap();
     d.tests.into_iter().next().unwrap_or_else(|| TestReport {
         name: d.name.clone(),
@@ -491,8 +504,18 @@ fn projection_keeps_results() {
     let mut fired = 0;
     let mut compared = 0;
     for (x, y) in a.detections.iter().zip(&b.detections) {
+        assert_eq!(
+            (x.status, x.reason.to_string()),
+            (y.status, y.reason.to_string()),
+            "{}",
+            x.name
+        );
+        let names = |d: &firedrill::report::DetectionReport| -> Vec<String> {
+            d.tests.iter().map(|t| t.name.clone()).collect()
+        };
+        assert_eq!(names(x), names(y), "{}: files it fired on", x.name);
+        compared += keys.len();
         for (tx, ty) in x.tests.iter().zip(&y.tests) {
-            compared += 1;
             fired += (tx.results > 0) as usize;
             assert_eq!(
                 (tx.results, tx.status, &tx.risk),

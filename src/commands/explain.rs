@@ -77,14 +77,14 @@ pub fn explain(a: ExplainArgs) -> Result<u8, String> {
     let mut reading = opened.read(Arc::new(Want::everything()))?;
     let mut state = program.start_traced(Trace::new(&program, pipeline));
     let mut events = 0u64;
-    while let Some(batch) = reading.next_batch() {
-        for ev in &batch {
+    while let Some(batch) = reading.next_batch()? {
+        for ev in batch.iter() {
             events += 1;
             for (id, view) in &inputs {
-                let row = view.row(ev);
-                let fields: &firedrill_value::Row = match (&view, &row) {
-                    (View::Event, _) => &ev.fields,
-                    (_, Some(r)) => r,
+                let seen = view.see(ev);
+                let fields: &dyn firedrill_value::Fields = match (&view, &seen) {
+                    (View::Event, _) => ev,
+                    (_, Some(s)) => s.fields(),
                     (_, None) => continue,
                 };
                 state

@@ -60,8 +60,13 @@ fn read_all(
 ) -> Result<(), String> {
     for o in opened {
         let mut reading = o.read(std::sync::Arc::new(firedrill_value::Want::everything()))?;
-        while let Some(batch) = reading.next_batch() {
-            events.extend(batch);
+        while let Some(batch) = reading.next_batch()? {
+            events.extend(
+                batch
+                    .into_rows()
+                    .into_iter()
+                    .map(|fields| firedrill_value::Event { fields }),
+            );
         }
         reading.finish(o, lock, &warn)?;
     }

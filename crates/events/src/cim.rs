@@ -1,28 +1,84 @@
 //! CIM data model datasets, driven by `data/cim.yml`: which events belong to a
 //! dataset and the fields `tstats` sees, prefixed with the dataset name
-//! (`Processes.process_name`).
+//! (`Processes.process_name`). Compiled once ([`DataModels::get`]); a dataset is read
+//! through a [`DmView`] over an event (no row is built per event) or turned into a
+//! [`Row`] when one is needed.
 
+use crate::out::meta_refs;
 use crate::rules::When;
-use firedrill_value::{Event, Row, Value};
+use crate::table::{self, TableError};
+use firedrill_value::{Event, FieldRef, Fields, Record, Row, Value};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::OnceLock;
 
-#[derive(Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Dataset {
+struct DatasetSpec {
     from: Vec<When>,
     fields: Vec<String>,
     #[serde(default)]
     unknown: Vec<String>,
 }
 
+/// A spec checked while deserialising, so an error keeps its line and column.
+#[derive(Debug, Deserialize)]
+#[serde(try_from = "DatasetSpec")]
+struct CheckedSpec(DatasetSpec);
+
+impl TryFrom<DatasetSpec> for CheckedSpec {
+    type Error = String;
+    fn try_from(s: DatasetSpec) -> Result<Self, String> {
+        if let Some(u) = s.unknown.iter().find(|u| !s.fields.contains(u)) {
+            return Err(format!("`unknown` names {u}, which is not in `fields`"));
+        }
+        if s.from.is_empty() {
+            return Err("`from` is empty: no event would belong".into());
+        }
+        Ok(CheckedSpec(s))
+    }
+}
+
 const CIM: &str = include_str!("../data/cim.yml");
 
-fn models() -> &'static BTreeMap<String, Dataset> {
-    static MODELS: OnceLock<BTreeMap<String, Dataset>> = OnceLock::new();
-    MODELS.get_or_init(|| serde_yaml_ng::from_str(CIM).unwrap_or_default())
+struct DmField {
+    base: FieldRef,
+    prefixed: FieldRef,
+    unknown: bool,
+}
+
+/// What a dataset row holds, in row (name) order.
+#[derive(Clone, Copy)]
+enum Entry {
+    /// `_time`, `host`, `source` or `sourcetype`, passed through.
+    Pass(usize),
+    /// A dataset field (index into `fields`).
+    Field(usize),
+}
+
+/// One data model dataset (`Endpoint.Processes`).
+pub struct DmSet {
+    name: String,
+    node: String,
+    from: Vec<When>,
+    fields: Vec<DmField>,
+    order: Vec<Entry>,
+}
+
+/// Every mapped dataset.
+pub struct DataModels {
+    sets: Vec<DmSet>,
+}
+
+fn unknown_value() -> &'static Value {
+    static U: OnceLock<Value> = OnceLock::new();
+    U.get_or_init(|| Value::str("unknown"))
+}
+
+fn pass_refs() -> [&'static FieldRef; 4] {
+    let m = meta_refs();
+    [&m.time, &m.host, &m.source, &m.sourcetype]
 }
 
 /// A data model dataset firedrill has no mapping for.
@@ -51,33 +107,219 @@ impl fmt::Display for CimError {
 
 impl std::error::Error for CimError {}
 
-/// The mapped datasets (`Endpoint.Processes`, ...).
-pub fn datamodel_names() -> Vec<String> {
-    models().keys().cloned().collect()
+impl DataModels {
+    /// Compiles `data/cim.yml`; the error names the table, line and column.
+    pub fn load() -> Result<DataModels, TableError> {
+        let specs: BTreeMap<String, CheckedSpec> = table::parse("data/cim.yml", CIM)?;
+        let sets = specs
+            .into_iter()
+            .map(|(name, CheckedSpec(s))| {
+                let node = name.rsplit('.').next().unwrap_or(&name).to_string();
+                let fields: Vec<DmField> = s
+                    .fields
+                    .iter()
+                    .map(|f| DmField {
+                        base: FieldRef::new(f),
+                        prefixed: FieldRef::new(&format!("{node}.{f}")),
+                        unknown: s.unknown.contains(f),
+                    })
+                    .collect();
+                let mut order: Vec<(&str, Entry)> = pass_refs()
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| (r.as_str(), Entry::Pass(i)))
+                    .chain(
+                        fields
+                            .iter()
+                            .enumerate()
+                            .map(|(i, f)| (f.prefixed.as_str(), Entry::Field(i))),
+                    )
+                    .collect();
+                order.sort_by(|a, b| a.0.cmp(b.0));
+                order.dedup_by(|a, b| a.0 == b.0);
+                let order = order.into_iter().map(|(_, e)| e).collect();
+                DmSet {
+                    name,
+                    node,
+                    from: s.from,
+                    fields,
+                    order,
+                }
+            })
+            .collect();
+        Ok(DataModels { sets })
+    }
+
+    /// The embedded table, compiled on first use. Panics naming the table, line and
+    /// column if it is broken (a unit test loads it, so that is a build defect).
+    pub fn get() -> &'static DataModels {
+        static M: OnceLock<DataModels> = OnceLock::new();
+        M.get_or_init(|| table::expect(DataModels::load()))
+    }
+
+    /// The mapped datasets (`Endpoint.Processes`, ...), sorted.
+    pub fn names(&self) -> Vec<String> {
+        self.sets.iter().map(|s| s.name.clone()).collect()
+    }
+
+    /// Resolves `Endpoint.Processes`, or a bare root name (`Network_Resolution`) to
+    /// the first dataset under it.
+    pub fn resolve(&self, name: &str) -> Option<&DmSet> {
+        self.sets.iter().find(|s| s.name == name).or_else(|| {
+            self.sets
+                .iter()
+                .find(|s| s.name.split('.').next() == Some(name))
+        })
+    }
+
+    /// Resolves a name, or says what is mapped.
+    pub fn dataset(&self, name: &str) -> Result<&DmSet, CimError> {
+        self.resolve(name).ok_or_else(|| CimError::UnknownDataset {
+            name: name.to_string(),
+            known: self.names(),
+        })
+    }
+
+    /// The base fields that the dataset fields `dm_fields` (prefixed or not) read, and
+    /// the fields membership reads: what to add to a [`Want`](firedrill_value::Want)
+    /// (then [`expand_want`](crate::expand_want) adds the add-on inputs).
+    pub fn inputs(&self, dataset: &str, dm_fields: &[&str]) -> Result<Vec<&str>, CimError> {
+        Ok(self.dataset(dataset)?.inputs(dm_fields))
+    }
 }
 
-/// Resolves `Endpoint.Processes`, `Endpoint` + node, or a bare node name.
-fn resolve(name: &str) -> Option<(&'static str, &'static Dataset)> {
-    let m = models();
-    if let Some((k, d)) = m.get_key_value(name) {
-        return Some((k.as_str(), d));
+impl DmSet {
+    /// The dataset's full name (`Endpoint.Processes`).
+    pub fn name(&self) -> &str {
+        &self.name
     }
-    // `Network_Resolution` alone means its root dataset; `Risk.All_Risk` style too.
-    m.iter()
-        .find(|(k, _)| k.split('.').next() == Some(name))
-        .map(|(k, d)| (k.as_str(), d))
+
+    /// The node name that prefixes its fields (`Processes`).
+    pub fn node(&self) -> &str {
+        &self.node
+    }
+
+    /// The prefixed field names (`Processes.process_name`, ...), in table order.
+    pub fn field_names(&self) -> impl Iterator<Item = &str> {
+        self.fields.iter().map(|f| f.prefixed.as_str())
+    }
+
+    /// True if the event belongs to the dataset (one of its `from` conditions holds).
+    #[inline]
+    pub fn contains<F: Fields + ?Sized>(&self, ev: &F) -> bool {
+        self.from.iter().any(|w| w.matches(ev))
+    }
+
+    /// The event as the dataset sees it (call on events it [`contains`](Self::contains)).
+    pub fn view<'a, F: Fields + ?Sized>(&'a self, ev: &'a F) -> DmView<'a, F> {
+        DmView { set: self, ev }
+    }
+
+    /// The dataset row of one event (as [`datamodel_rows`] builds it).
+    pub fn row<F: Fields + ?Sized>(&self, ev: &F) -> Row {
+        self.view(ev).to_row()
+    }
+
+    /// See [`DataModels::inputs`].
+    pub fn inputs(&self, dm_fields: &[&str]) -> Vec<&str> {
+        let prefix = format!("{}.", self.node);
+        let mut out: Vec<&str> = Vec::new();
+        for name in dm_fields {
+            let bare = name.strip_prefix(&prefix).unwrap_or(name);
+            if let Some(f) = self.fields.iter().find(|f| f.base.as_str() == bare) {
+                out.push(f.base.as_str());
+            }
+        }
+        for w in &self.from {
+            out.extend(w.reads().into_iter().map(FieldRef::as_str));
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+/// An event seen through a dataset: the prefixed names map to the event's fields,
+/// with `unknown` for the fields the data model fills; `_time`, `host`, `source` and
+/// `sourcetype` pass through; nothing else is visible.
+pub struct DmView<'a, F: Fields + ?Sized = Record> {
+    set: &'a DmSet,
+    ev: &'a F,
+}
+
+impl<'a, F: Fields + ?Sized> DmView<'a, F> {
+    #[inline]
+    fn field(&self, d: &DmField) -> Option<&'a Value> {
+        let v = match self.ev.get(&d.base) {
+            Some(Value::Str(s)) if s.is_empty() => None,
+            Some(v) if !v.is_null() => Some(v),
+            _ => None,
+        };
+        match v {
+            Some(v) => Some(v),
+            None if d.unknown => Some(unknown_value()),
+            None => None,
+        }
+    }
+}
+
+impl<F: Fields + ?Sized> Fields for DmView<'_, F> {
+    #[inline]
+    fn get(&self, f: &FieldRef) -> Option<&Value> {
+        if let Some(d) = self.set.fields.iter().find(|d| d.prefixed.sym == f.sym) {
+            return self.field(d);
+        }
+        if pass_refs().iter().any(|p| p.sym == f.sym) {
+            return self.ev.get(f);
+        }
+        None
+    }
+
+    fn get_str(&self, name: &str) -> Option<&Value> {
+        if let Some(d) = self.set.fields.iter().find(|d| d.prefixed.as_str() == name) {
+            return self.field(d);
+        }
+        pass_refs()
+            .iter()
+            .find(|p| p.as_str() == name)
+            .and_then(|p| self.ev.get(p))
+    }
+
+    fn for_each(&self, f: &mut dyn FnMut(&str, &Value)) {
+        let pass = pass_refs();
+        for e in &self.set.order {
+            match *e {
+                Entry::Pass(i) => {
+                    if let Some(v) = self.ev.get(pass[i]) {
+                        f(pass[i].as_str(), v);
+                    }
+                }
+                Entry::Field(i) => {
+                    let d = &self.set.fields[i];
+                    if let Some(v) = self.field(d) {
+                        f(d.prefixed.as_str(), v);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The mapped datasets (`Endpoint.Processes`, ...).
+pub fn datamodel_names() -> Vec<String> {
+    DataModels::get().names()
 }
 
 /// True if a data model name (`Endpoint.Processes`, `Change`...) has a mapping.
 pub fn datamodel_known(name: &str) -> bool {
-    resolve(name).is_some()
+    DataModels::get().resolve(name).is_some()
 }
 
 /// True if events of `sourcetype` can populate the data model `name`: one of its
 /// constraints names that sourcetype, or names a Windows channel and the sourcetype
 /// carries Windows event logs.
 pub fn datamodel_fed_by(name: &str, sourcetype: &str) -> bool {
-    let Some((_, ds)) = resolve(name) else {
+    let Some(ds) = DataModels::get().resolve(name) else {
         return false;
     };
     let st = sourcetype.to_ascii_lowercase();
@@ -88,64 +330,35 @@ pub fn datamodel_fed_by(name: &str, sourcetype: &str) -> bool {
 
 /// Rows of a data model dataset from `events`.
 pub fn datamodel_rows(dataset: &str, events: &[Event]) -> Result<Vec<Row>, CimError> {
-    let (name, ds) = resolve(dataset).ok_or_else(|| CimError::UnknownDataset {
-        name: dataset.to_string(),
-        known: datamodel_names(),
-    })?;
-    let node = name.rsplit('.').next().unwrap_or(name);
-    let names: Vec<(&str, String, bool)> = ds
-        .fields
+    let ds = DataModels::get().dataset(dataset)?;
+    Ok(events
         .iter()
-        .map(|f| (f.as_str(), format!("{node}.{f}"), ds.unknown.contains(f)))
-        .collect();
-    let mut out = Vec::new();
-    for e in events {
-        if !ds.from.iter().any(|w| w.matches(&e.fields)) {
-            continue;
-        }
-        let mut row = Row::new();
-        for k in ["_time", "host", "source", "sourcetype"] {
-            if let Some(v) = e.fields.get(k) {
-                row.insert(k.to_string(), v.clone());
-            }
-        }
-        for (f, key, unknown) in &names {
-            let v = match e.fields.get(*f) {
-                Some(Value::Str(s)) if s.is_empty() => None,
-                Some(v) if !v.is_null() => Some(v.clone()),
-                _ => None,
-            };
-            match (v, unknown) {
-                (Some(v), _) => {
-                    row.insert(key.clone(), v);
-                }
-                (None, true) => {
-                    row.insert(key.clone(), Value::str("unknown"));
-                }
-                (None, false) => {}
-            }
-        }
-        out.push(row);
-    }
-    Ok(out)
+        .filter(|e| ds.contains(&e.fields))
+        .map(|e| ds.row(&e.fields))
+        .collect())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn linux_sysmon_process_events_map_to_processes() {
-        let raw = r#"<Event><System><Provider Name="Linux-Sysmon" Guid="{ff032593}"/><EventID>1</EventID><TimeCreated SystemTime="2022-08-09T10:42:47.749450000Z"/><EventRecordID>1</EventRecordID><Channel>Linux-Sysmon/Operational</Channel><Computer>ar-linux</Computer><Security UserId="0"/></System><EventData><Data Name="ProcessId">10268</Data><Data Name="Image">/usr/bin/sudo</Data><Data Name="CommandLine">sudo gdb -nx -ex !sh -ex quit</Data><Data Name="User">ubuntu</Data><Data Name="ParentImage">/bin/bash</Data></EventData></Event>"#;
-        let out = crate::read_events(
-            raw.as_bytes(),
+    fn read(text: &str, sourcetype: &str) -> Vec<Event> {
+        crate::read_events(
+            text.as_bytes(),
             &crate::SourceMeta {
-                sourcetype: Some("sysmon:linux".into()),
+                sourcetype: Some(sourcetype.into()),
                 ..Default::default()
             },
         )
-        .unwrap();
-        let rows = datamodel_rows("Endpoint.Processes", &out.events).unwrap();
+        .unwrap()
+        .events
+    }
+
+    #[test]
+    fn linux_sysmon_process_events_map_to_processes() {
+        let raw = r#"<Event><System><Provider Name="Linux-Sysmon" Guid="{ff032593}"/><EventID>1</EventID><TimeCreated SystemTime="2022-08-09T10:42:47.749450000Z"/><EventRecordID>1</EventRecordID><Channel>Linux-Sysmon/Operational</Channel><Computer>ar-linux</Computer><Security UserId="0"/></System><EventData><Data Name="ProcessId">10268</Data><Data Name="Image">/usr/bin/sudo</Data><Data Name="CommandLine">sudo gdb -nx -ex !sh -ex quit</Data><Data Name="User">ubuntu</Data><Data Name="ParentImage">/bin/bash</Data></EventData></Event>"#;
+        let events = read(raw, "sysmon:linux");
+        let rows = datamodel_rows("Endpoint.Processes", &events).unwrap();
         assert_eq!(rows[0]["Processes.process_name"], Value::str("sudo"));
         assert_eq!(rows[0]["Processes.parent_process_name"], Value::str("bash"));
         assert_eq!(rows[0]["Processes.dest"], Value::str("ar-linux"));
@@ -153,21 +366,26 @@ mod tests {
             rows[0]["Processes.original_file_name"],
             Value::str("unknown")
         );
+        // The view answers the same as the row, by symbol and by name.
+        let ds = DataModels::get().resolve("Endpoint.Processes").unwrap();
+        let view = ds.view(&events[0].fields);
+        let f = FieldRef::new("Processes.process_name");
+        assert_eq!(view.get(&f), Some(&Value::str("sudo")));
+        assert_eq!(
+            view.get_str("Processes.original_file_name"),
+            Some(&Value::str("unknown"))
+        );
+        assert_eq!(view.get_str("Image"), None, "base fields are not visible");
+        assert_eq!(view.get_str("host"), Some(&Value::str("ar-linux")));
+        assert_eq!(view.to_row(), rows[0]);
     }
 
     #[test]
     fn suricata_http_records_map_to_web() {
         let eve = r#"{"timestamp":"2023-06-01T10:00:00.000000+0000","event_type":"http","src_ip":"10.0.0.5","src_port":51000,"dest_ip":"192.0.2.10","dest_port":443,"http":{"hostname":"vpn.example","url":"/remote/fgt_lang?lang=/../../x","http_user_agent":"curl/8.0","http_method":"GET","status":200,"length":12}}
 {"timestamp":"2023-06-01T10:00:01.000000+0000","event_type":"dns","src_ip":"10.0.0.5"}"#;
-        let out = crate::read_events(
-            eve.as_bytes(),
-            &crate::SourceMeta {
-                sourcetype: Some("suricata".into()),
-                ..Default::default()
-            },
-        )
-        .unwrap();
-        let rows = datamodel_rows("Web", &out.events).unwrap();
+        let events = read(eve, "suricata");
+        let rows = datamodel_rows("Web", &events).unwrap();
         assert_eq!(rows.len(), 1, "only http records are Web events");
         let r = &rows[0];
         assert_eq!(r["Web.url"], Value::str("/remote/fgt_lang?lang=/../../x"));
@@ -181,9 +399,20 @@ mod tests {
 
     #[test]
     fn table_parses_and_unknown_names_say_what_is_mapped() {
-        let parsed: Result<BTreeMap<String, Dataset>, _> = serde_yaml_ng::from_str(CIM);
-        assert!(parsed.is_ok(), "{:?}", parsed.err());
+        let m = DataModels::load().unwrap();
+        assert!(m.names().len() >= 9);
         let err = datamodel_rows("Nope.Nothing", &[]).unwrap_err();
         assert!(err.to_string().contains("Endpoint.Processes"));
+        let inputs = m
+            .inputs(
+                "Endpoint.Processes",
+                &["Processes.process_name", "dest", "nope"],
+            )
+            .unwrap();
+        assert_eq!(inputs, ["Channel", "EventCode", "dest", "process_name"]);
+        let bad = "A.B:\n  from: [{channel: x}]\n  fields: [a]\n  unknown: [b]\n";
+        let err = table::parse::<BTreeMap<String, CheckedSpec>>("c.yml", bad).unwrap_err();
+        assert!(err.message.contains("not in `fields`"), "{err}");
+        assert!(err.at.is_some(), "{err}");
     }
 }

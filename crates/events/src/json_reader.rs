@@ -1,11 +1,18 @@
 //! JSON events (`_json`, aws:cloudtrail, o365, azure, okta, NXLog…): JSON lines,
 //! concatenated or pretty-printed objects, or one array of objects. Fields are
 //! flattened as Splunk's `KV_MODE=json` names them (`a.b{}.c`).
+//!
+//! [`JsonSplit`] finds the values in a stream sequentially (serde_json validates each
+//! without building it); the stream then builds the events in parallel.
 
+use crate::out::{is_meta, meta_refs, set_meta, Out};
+use crate::stream::Unit;
+use crate::xmlwin::MAX_EVENT_BYTES;
 use crate::{Skipped, SourceMeta};
 use chrono::{DateTime, NaiveDateTime};
 use firedrill_value::json::flatten;
-use firedrill_value::{Event, Value};
+use firedrill_value::Value;
+use serde::de::IgnoredAny;
 use serde_json::Value as Json;
 
 /// True if the data starts like JSON.
@@ -54,8 +61,18 @@ pub fn parse_time(v: &Value) -> Option<f64> {
     None
 }
 
-fn event_from(json: &Json, raw: &str, meta: &SourceMeta) -> Event {
-    let flat = flatten(json);
+/// `kind` of an element of a top-level array (its `_raw` is the element re-serialised).
+const ITEM: u8 = 1;
+
+/// One JSON value as an event.
+pub(crate) fn json_event<O: Out>(
+    bytes: &[u8],
+    kind: u8,
+    meta: &SourceMeta,
+    out: &mut O,
+) -> Result<(), String> {
+    let json: Json = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    let flat = flatten(&json);
     let time = TIME_FIELDS
         .iter()
         .find_map(|f| flat.get(*f).and_then(|v| v.first()).and_then(parse_time))
@@ -69,111 +86,302 @@ fn event_from(json: &Json, raw: &str, meta: &SourceMeta) -> Event {
                 .find_map(|f| flat.get(*f).and_then(|v| v.first()).map(|v| v.to_string()))
         })
         .unwrap_or_default();
-    let mut e = Event::new(
-        raw.to_string(),
+    set_meta(
+        out,
         time,
-        &host,
-        meta.source.as_deref().unwrap_or(""),
-        meta.sourcetype.as_deref().unwrap_or("_json"),
+        host,
+        meta.source.clone().unwrap_or_default(),
+        meta.sourcetype.clone().unwrap_or_else(|| "_json".into()),
     );
-    for (k, vals) in flat {
-        if matches!(
-            k.as_str(),
-            "_raw" | "_time" | "host" | "source" | "sourcetype"
-        ) {
-            continue;
-        }
-        e.fields.insert(k, Value::multi(vals));
-    }
+    out.set_ref(&meta_refs().raw, || {
+        Value::Str(if kind == ITEM {
+            json.to_string()
+        } else {
+            String::from_utf8_lossy(bytes).trim().to_string()
+        })
+    });
     // NXLog-style Windows events carry EventID/Hostname; the add-on rules read
     // EventCode/Computer.
     for (from, to) in [("EventID", "EventCode"), ("Hostname", "Computer")] {
-        if !e.fields.contains_key(to) {
-            if let Some(v) = e.fields.get(from).cloned() {
-                e.fields.insert(to.to_string(), v);
+        if !flat.contains_key(to) {
+            if let (Some(vals), Some(k)) = (flat.get(from), out.key(to)) {
+                out.set(k, to, Value::multi(vals.clone()));
             }
         }
     }
-    e
+    for (k, vals) in flat {
+        if is_meta(&k) {
+            continue;
+        }
+        if let Some(key) = out.key(&k) {
+            out.set(key, &k, Value::multi(vals));
+        }
+    }
+    Ok(())
 }
 
-/// Reads every JSON event; text that is not JSON is skipped up to the next line and
-/// reported with its byte offset.
-pub fn read(bytes: &[u8], meta: &SourceMeta) -> (Vec<Event>, Vec<Skipped>) {
-    let mut events = Vec::new();
-    let mut skipped = Vec::new();
-    let start = bytes
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(bytes.len());
-    if bytes.get(start) == Some(&b'[') {
-        if let Ok(Json::Array(items)) = serde_json::from_slice::<Json>(bytes) {
-            for item in &items {
-                events.push(event_from(item, &item.to_string(), meta));
-            }
-            return (events, skipped);
-        }
-    }
-    let mut pos = 0;
-    while pos < bytes.len() {
-        let slice = &bytes[pos..];
-        let mut stream = serde_json::Deserializer::from_slice(slice).into_iter::<Json>();
-        match stream.next() {
-            None => break,
-            Some(Ok(v)) => {
-                let end = stream.byte_offset();
-                let raw = String::from_utf8_lossy(&slice[..end]);
-                events.push(event_from(&v, raw.trim(), meta));
-                pos += end;
-            }
-            Some(Err(e)) => {
-                let skip_from = slice
-                    .iter()
-                    .position(|b| !b.is_ascii_whitespace())
-                    .unwrap_or(0);
-                let nl = slice[skip_from..]
-                    .iter()
-                    .position(|&b| b == b'\n')
-                    .map(|i| skip_from + i + 1)
-                    .unwrap_or(slice.len());
-                skipped.push(Skipped {
-                    offset: (pos + skip_from) as u64,
-                    len: (nl - skip_from) as u64,
-                    reason: format!("not JSON: {e}"),
-                });
-                pos += nl;
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    /// Nothing read yet: an array here is an array of events.
+    Start,
+    /// In the top-level array, before an element.
+    Item,
+    /// In the top-level array, after an element.
+    After,
+    /// Values one after another.
+    Values,
+}
+
+/// What one value at the start of a slice is.
+enum One {
+    Value(usize),
+    Incomplete,
+    Error(String),
+}
+
+fn one(slice: &[u8], eof: bool) -> One {
+    let mut it = serde_json::Deserializer::from_slice(slice).into_iter::<IgnoredAny>();
+    match it.next() {
+        None => One::Incomplete,
+        Some(Ok(_)) => {
+            let end = it.byte_offset();
+            // A number at the very end may go on in the next piece.
+            if !eof && end == slice.len() && matches!(slice[0], b'-' | b'0'..=b'9') {
+                One::Incomplete
+            } else {
+                One::Value(end)
             }
         }
+        Some(Err(e)) if e.is_eof() && !eof => One::Incomplete,
+        Some(Err(e)) => One::Error(e.to_string()),
     }
-    (events, skipped)
+}
+
+/// Finds JSON values in a stream: JSON lines, concatenated or pretty-printed values,
+/// or the elements of an array that starts the input. Text that is not JSON is
+/// skipped to the end of its line and reported.
+pub(crate) struct JsonSplit {
+    pos: u64,
+    mode: Mode,
+    /// An incomplete value at `pos` is tried again once the input reaches here (so
+    /// a large value is not re-validated for every piece).
+    retry_at: u64,
+}
+
+impl JsonSplit {
+    pub(crate) fn new(base: u64) -> JsonSplit {
+        JsonSplit {
+            pos: base,
+            mode: Mode::Start,
+            retry_at: 0,
+        }
+    }
+
+    pub(crate) fn needed_from(&self) -> u64 {
+        self.pos
+    }
+
+    pub(crate) fn scan(
+        &mut self,
+        buf: &[u8],
+        base: u64,
+        eof: bool,
+        units: &mut Vec<Unit>,
+        skipped: &mut Vec<Skipped>,
+    ) {
+        let len = base + buf.len() as u64;
+        if !eof && len < self.retry_at {
+            return;
+        }
+        loop {
+            let p = (self.pos - base) as usize;
+            let q = p + buf[p..]
+                .iter()
+                .position(|b| !b.is_ascii_whitespace())
+                .unwrap_or(buf.len() - p);
+            self.pos = base + q as u64;
+            if q == buf.len() {
+                return;
+            }
+            let at = self.pos;
+            let wait = |s: &mut JsonSplit| {
+                s.retry_at = len + (len - at).max(1 << 16);
+            };
+            match self.mode {
+                Mode::Start => {
+                    if buf[q] == b'[' {
+                        self.pos += 1;
+                        self.mode = Mode::Item;
+                    } else {
+                        self.mode = Mode::Values;
+                    }
+                }
+                Mode::After => match buf[q] {
+                    b',' => {
+                        self.pos += 1;
+                        self.mode = Mode::Item;
+                    }
+                    b']' => {
+                        self.pos += 1;
+                        self.mode = Mode::Values;
+                    }
+                    _ => {
+                        if !self.junk(
+                            buf,
+                            base,
+                            q,
+                            eof,
+                            "expected `,` or `]` in the array",
+                            skipped,
+                        ) {
+                            return wait(self);
+                        }
+                    }
+                },
+                Mode::Item | Mode::Values => {
+                    let item = self.mode == Mode::Item;
+                    if item && buf[q] == b']' {
+                        self.pos += 1;
+                        self.mode = Mode::Values;
+                        continue;
+                    }
+                    match one(&buf[q..], eof) {
+                        One::Value(n) => {
+                            units.push(Unit {
+                                start: at,
+                                end: at + n as u64,
+                                kind: if item { ITEM } else { 0 },
+                            });
+                            self.pos = at + n as u64;
+                            if item {
+                                self.mode = Mode::After;
+                            }
+                        }
+                        One::Incomplete => {
+                            if len - at > MAX_EVENT_BYTES {
+                                let msg = format!("a value longer than {MAX_EVENT_BYTES} bytes");
+                                if !self.junk(buf, base, q, eof, &msg, skipped) {
+                                    return wait(self);
+                                }
+                            } else {
+                                return wait(self);
+                            }
+                        }
+                        One::Error(msg) => {
+                            if !self.junk(buf, base, q, eof, &msg, skipped) {
+                                return wait(self);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Skips from `q` to the end of its line, reporting it; false when the line's end
+    /// is not in `buf` yet.
+    fn junk(
+        &mut self,
+        buf: &[u8],
+        base: u64,
+        q: usize,
+        eof: bool,
+        msg: &str,
+        skipped: &mut Vec<Skipped>,
+    ) -> bool {
+        let end = match memchr::memchr(b'\n', &buf[q..]) {
+            Some(i) => q + i + 1,
+            None if eof => buf.len(),
+            None => return false,
+        };
+        skipped.push(Skipped {
+            offset: base + q as u64,
+            len: (end - q) as u64,
+            reason: format!("not JSON: {msg}"),
+        });
+        self.pos = base + end as u64;
+        self.mode = Mode::Values;
+        true
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::out::RowOut;
+    use firedrill_value::Row;
+
+    fn read(text: &[u8]) -> (Vec<Row>, Vec<Skipped>) {
+        let (mut units, mut skipped) = (Vec::new(), Vec::new());
+        JsonSplit::new(0).scan(text, 0, true, &mut units, &mut skipped);
+        let rows = units
+            .iter()
+            .map(|u| {
+                let mut o = RowOut::default();
+                json_event(
+                    &text[u.start as usize..u.end as usize],
+                    u.kind,
+                    &SourceMeta::default(),
+                    &mut o,
+                )
+                .unwrap();
+                o.row
+            })
+            .collect();
+        (rows, skipped)
+    }
+
+    fn get<'a>(r: &'a Row, k: &str) -> &'a Value {
+        r.get(k).unwrap_or(&Value::Null)
+    }
 
     #[test]
     fn lines_arrays_and_junk() {
         let text = b"{\"eventTime\":\"2020-01-01T00:00:01Z\",\"userIdentity\":{\"arn\":\"a\"},\"r\":[{\"id\":1},{\"id\":2}]}\nnot json here\n{\"b\": 2,\n \"time\": 1600000000}\n";
-        let (evs, skipped) = read(text, &SourceMeta::default());
+        let (evs, skipped) = read(text);
         assert_eq!(evs.len(), 2);
-        assert_eq!(evs[0].get("userIdentity.arn"), &Value::str("a"));
-        assert_eq!(evs[0].get("r{}.id").values().len(), 2);
-        assert_eq!(evs[0].time(), 1_577_836_801.0);
-        assert_eq!(evs[1].time(), 1_600_000_000.0);
+        assert_eq!(get(&evs[0], "userIdentity.arn"), &Value::str("a"));
+        assert_eq!(get(&evs[0], "r{}.id").values().len(), 2);
+        assert_eq!(get(&evs[0], "_time"), &Value::Num(1_577_836_801.0));
+        assert_eq!(get(&evs[1], "_time"), &Value::Num(1_600_000_000.0));
         assert_eq!(skipped.len(), 1);
         assert!(skipped[0].offset > 0);
-        let (evs, _) = read(b"[{\"a\":1},{\"a\":2}]", &SourceMeta::default());
+        let (evs, _) = read(b"[{\"a\":1},{\"a\":2}]");
         assert_eq!(evs.len(), 2);
+        assert_eq!(get(&evs[1], "_raw"), &Value::str("{\"a\":2}"));
+        let (evs, skipped) = read(b" [\n {\"a\":1},\n {\"a\":2\n ]\n{\"c\":3}");
+        assert_eq!(evs.len(), 2, "{skipped:?}");
+        assert_eq!(
+            skipped.len(),
+            2,
+            "the broken element's line, then the stray `]`"
+        );
+    }
+
+    #[test]
+    fn pieces_give_the_same_values() {
+        let text = b"{\"a\": 1}\n{\"b\": [1,\n 2]}\n12345\nnope\n\"s\" {\"c\":{\"d\":\"}\"}}";
+        let (mut whole, mut whole_s) = (Vec::new(), Vec::new());
+        JsonSplit::new(0).scan(text, 0, true, &mut whole, &mut whole_s);
+        assert_eq!(whole.len(), 5, "{whole_s:?}");
+        for step in [1, 2, 3, 7] {
+            let mut sp = JsonSplit::new(0);
+            let (mut units, mut skipped) = (Vec::new(), Vec::new());
+            let mut n = 0;
+            while n < text.len() {
+                n = (n + step).min(text.len());
+                sp.retry_at = 0;
+                sp.scan(&text[..n], 0, n == text.len(), &mut units, &mut skipped);
+            }
+            assert_eq!(units, whole, "step {step}");
+            assert_eq!(skipped, whole_s, "step {step}");
+        }
     }
 
     #[test]
     fn nxlog_windows_fields_feed_the_addon_rules() {
-        let (evs, _) = read(
-            b"{\"EventID\":4688,\"Hostname\":\"h1\",\"Channel\":\"Security\"}",
-            &SourceMeta::default(),
-        );
-        assert_eq!(evs[0].get("EventCode"), &Value::str("4688"));
-        assert_eq!(evs[0].get("Computer"), &Value::str("h1"));
+        let (evs, _) = read(b"{\"EventID\":4688,\"Hostname\":\"h1\",\"Channel\":\"Security\"}");
+        assert_eq!(get(&evs[0], "EventCode"), &Value::str("4688"));
+        assert_eq!(get(&evs[0], "Computer"), &Value::str("h1"));
     }
 }

@@ -1,7 +1,36 @@
-//! Event data for firedrill: readers that turn dataset bytes into [`Event`]s with the
-//! search-time fields Splunk's add-ons give them, and the CIM data model rows that
+//! Event data for firedrill: readers that turn dataset files into events with the
+//! search-time fields Splunk's add-ons give them, and the CIM data model views that
 //! `tstats` reads. The add-on extractions and data model mappings are data files
-//! (`data/*.yml`), so a new mapping needs no Rust.
+//! (`data/*.yml`), compiled once, so a new mapping needs no Rust.
+//!
+//! Two ways to read:
+//!
+//! - [`open`] / [`open_reader`] give a [`Stream`]: the file is read once, in bounded
+//!   memory, hashed in the same pass; each [`Batch`] of events is parsed in parallel
+//!   and holds only the fields the [`ReadOptions::want`] names (as
+//!   [`Record`](firedrill_value::Record)s), or every field (as
+//!   [`Row`](firedrill_value::Row)s) when everything is wanted.
+//! - [`read_events`] reads bytes in memory into full [`Event`]s (built on the same
+//!   stream), and [`reparse`] gives every field of one event from its `_raw`.
+//!
+//! ```
+//! use firedrill_events::{open_reader, expand_want, ReadOptions, SourceMeta};
+//! use firedrill_value::{FieldRef, Fields, Want};
+//!
+//! let xml = "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System>\
+//!   <EventID>1</EventID><TimeCreated SystemTime='2024-05-14T09:21:07.4829136Z'/>\
+//!   <Channel>Microsoft-Windows-Sysmon/Operational</Channel><Computer>wks-1</Computer>\
+//!   </System><EventData><Data Name='Image'>C:\\Windows\\System32\\cmd.exe</Data></EventData></Event>";
+//! let mut want = Want::of(["process_name"]);
+//! expand_want(&mut want); // what computing process_name reads: Image, Channel, EventCode
+//! let opts = ReadOptions::with_want(want.shared());
+//! let mut s = open_reader(Box::new(std::io::Cursor::new(xml)), "example", &SourceMeta::default(), &opts)?;
+//! let batch = s.next_batch()?.expect("one batch");
+//! let name = FieldRef::new("process_name");
+//! assert_eq!(batch.records[0].get(&name).map(|v| v.to_string()).as_deref(), Some("cmd.exe"));
+//! assert_eq!(s.finish().events, 1);
+//! # Ok::<(), firedrill_events::ReadError>(())
+//! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -10,16 +39,27 @@ mod cim;
 mod evtx_reader;
 mod json_reader;
 mod lines;
+mod out;
 mod rules;
+mod source;
 mod ssa;
+mod stream;
 mod ta;
+mod table;
 mod xmlwin;
 
-pub use cim::{datamodel_fed_by, datamodel_known, datamodel_names, datamodel_rows, CimError};
-pub use ssa::ssa_enriched;
+pub use archive::{MAX_EXPANDED, MAX_RATIO};
+pub use cim::{
+    datamodel_fed_by, datamodel_known, datamodel_names, datamodel_rows, CimError, DataModels,
+    DmSet, DmView,
+};
+pub use ssa::{ssa_enriched, ssa_inputs, ssa_row};
+pub use stream::{open, open_reader, Batch, ReadOptions, Stream, StreamEnd, DEFAULT_BATCH_BYTES};
+pub use ta::AddOn;
+pub use table::TableError;
+pub use xmlwin::MAX_EVENT_BYTES;
 
-use firedrill_value::Event;
-use rayon::prelude::*;
+use firedrill_value::{Event, Row, Want};
 use std::fmt;
 
 /// Splunk metadata to give the events (from the test or the dataset's metadata).
@@ -34,7 +74,7 @@ pub struct SourceMeta {
 }
 
 /// The formats firedrill can read.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Format {
     /// Splunk's XmlWinEventLog text: `<Event>` elements one after another.
     XmlWinEventLog,
@@ -53,11 +93,12 @@ pub enum Format {
 /// A region of the input that is not an event.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Skipped {
-    /// Byte offset in the file (0 when the format has no byte positions, e.g. EVTX).
+    /// Byte offset in the file, or in the decompressed data (0 when the format has
+    /// no byte positions, e.g. EVTX).
     pub offset: u64,
     /// Length in bytes.
     pub len: u64,
-    /// Why it was skipped.
+    /// Why it was skipped (inside an archive, the member's name first).
     pub reason: String,
 }
 
@@ -72,7 +113,8 @@ pub struct ReadOutcome {
     pub skipped: Vec<Skipped>,
 }
 
-/// Why a file could not be read at all.
+/// Why a file could not be read (at all, or past some point). Messages name archive
+/// members and limits but not the file itself: callers prefix its path.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ReadError {
     /// No reader for this sourcetype or content.
@@ -86,6 +128,10 @@ pub enum ReadError {
     Archive(String),
     /// An EVTX file could not be opened.
     Evtx(String),
+    /// Reading the bytes failed.
+    Io(String),
+    /// A limit against decompression bombs was reached (the message names it).
+    Limit(String),
 }
 
 impl fmt::Display for ReadError {
@@ -96,7 +142,9 @@ impl fmt::Display for ReadError {
                 "no reader for this binary data (sourcetype {}; it starts with {start:?})",
                 sourcetype.as_deref().unwrap_or("not given")
             ),
-            ReadError::Archive(m) | ReadError::Evtx(m) => f.write_str(m),
+            ReadError::Archive(m) | ReadError::Evtx(m) | ReadError::Io(m) | ReadError::Limit(m) => {
+                f.write_str(m)
+            }
         }
     }
 }
@@ -108,7 +156,10 @@ pub fn sourcetype_support(sourcetype: &str) -> Option<(String, String)> {
     static TABLE: std::sync::OnceLock<std::collections::BTreeMap<String, Support>> =
         std::sync::OnceLock::new();
     let table = TABLE.get_or_init(|| {
-        serde_yaml_ng::from_str(include_str!("../data/sourcetypes.yml")).unwrap_or_default()
+        table::expect(table::parse(
+            "data/sourcetypes.yml",
+            include_str!("../data/sourcetypes.yml"),
+        ))
     });
     let st = sourcetype.to_ascii_lowercase();
     let hit = table.get(&st).or_else(|| {
@@ -124,6 +175,7 @@ pub fn sourcetype_support(sourcetype: &str) -> Option<(String, String)> {
 }
 
 #[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Support {
     reader: String,
     fields: String,
@@ -165,71 +217,73 @@ fn by_sourcetype(st: &str) -> Option<Format> {
     }
 }
 
-/// Reads a whole dataset file. gzip and tar are unpacked (within limits); EVTX is
-/// recognised by its magic; otherwise the sourcetype picks the reader, or sniffing
-/// does. Malformed events are skipped and reported, never fatal; add-on fields are
-/// applied to every event.
+/// Adds to `want` what computing its fields reads: the inputs of the add-on
+/// operations that set wanted fields and the fields their conditions read
+/// (`Channel`, `EventCode`, `sourcetype`…), transitively. Readers need nothing more:
+/// what they derive fields from (`EventID` for `EventCode`, `Computer` for `host`) they
+/// read whether or not it is wanted.
+pub fn expand_want(want: &mut Want) {
+    AddOn::get().expand(want);
+}
+
+/// Every field of one event, add-on fields included, from its `_raw` (for the few
+/// events a detection needs whole). `format` is the stream's
+/// ([`StreamEnd::format`]); EVTX events' `_raw` is their XML.
+pub fn reparse(raw: &str, format: Format, meta: &SourceMeta) -> Result<Row, String> {
+    let names = out::Names::everything();
+    let mut ev = out::Ev::default();
+    let mut o = out::EvOut::new(&mut ev, names);
+    match format {
+        Format::XmlWinEventLog | Format::Evtx => xmlwin::parse_text(raw, meta, &mut o)?,
+        Format::Unknown => return Err("no reader for this format".into()),
+        f => stream::parse_into(f, raw.as_bytes(), 0, meta, &mut o)?,
+    }
+    AddOn::get().apply(&mut ev);
+    Ok(ev.take_row(names))
+}
+
+/// Reads a whole dataset file held in memory. gzip, tar and zip are unpacked (within
+/// limits); EVTX is recognised by its magic; otherwise the sourcetype picks the
+/// reader, or sniffing does. Malformed events are skipped and reported, never fatal;
+/// add-on fields are applied to every event. The same stream as [`open`], with
+/// everything wanted.
 pub fn read_events(bytes: &[u8], meta: &SourceMeta) -> Result<ReadOutcome, ReadError> {
-    if archive::is_gzip(bytes) {
-        let inner = archive::gunzip(bytes).map_err(ReadError::Archive)?;
-        return read_events(&inner, meta);
+    let mut s = stream::open_bytes(bytes.to_vec(), meta, &ReadOptions::default())?;
+    let mut events = Vec::new();
+    let mut skipped = Vec::new();
+    while let Some(b) = s.next_batch()? {
+        events.extend(b.rows.into_iter().map(|fields| Event { fields }));
+        skipped.extend(b.skipped);
     }
-    if archive::is_tar(bytes) || archive::is_zip(bytes) {
-        let members = if archive::is_zip(bytes) {
-            archive::unzip(bytes)
-        } else {
-            archive::untar(bytes)
-        }
-        .map_err(ReadError::Archive)?;
-        let mut out = ReadOutcome {
-            format: Format::Unknown,
-            events: Vec::new(),
-            skipped: Vec::new(),
-        };
-        for (name, data) in members {
-            match read_events(&data, meta) {
-                Ok(r) => {
-                    out.format = r.format;
-                    out.events.extend(r.events);
-                    out.skipped.extend(r.skipped.into_iter().map(|mut s| {
-                        s.reason = format!("{name}: {}", s.reason);
-                        s
-                    }));
-                }
-                Err(e) => out.skipped.push(Skipped {
-                    offset: 0,
-                    len: data.len() as u64,
-                    reason: format!("archive member {name}: {e}"),
-                }),
-            }
-        }
-        return Ok(out);
-    }
-    let format = if evtx_reader::is_evtx(bytes) {
-        Format::Evtx
-    } else {
-        match meta.sourcetype.as_deref().and_then(by_sourcetype) {
-            Some(f) => f,
-            None => sniff(bytes),
-        }
-    };
-    let (mut events, skipped) = match format {
-        Format::XmlWinEventLog => xmlwin::read(bytes, meta),
-        Format::Evtx => evtx_reader::read(bytes, meta).map_err(ReadError::Evtx)?,
-        Format::Json => json_reader::read(bytes, meta),
-        Format::WinEventLog => lines::read_classic(bytes, meta),
-        Format::Lines => (lines::read_lines(bytes, meta), Vec::new()),
-        Format::Unknown => {
-            return Err(ReadError::UnsupportedFormat {
-                sourcetype: meta.sourcetype.clone(),
-                start: String::from_utf8_lossy(&bytes[..bytes.len().min(40)]).into_owned(),
-            })
-        }
-    };
-    events.par_iter_mut().for_each(ta::apply);
     Ok(ReadOutcome {
-        format,
+        format: s.finish().format,
         events,
         skipped,
     })
+}
+
+/// For the benchmark (`benches/read.rs`): splits XmlWinEventLog text from `r` into
+/// events without parsing them (the splitter's own speed), returning the number of
+/// events and of bytes.
+#[doc(hidden)]
+pub fn split_only(mut r: impl std::io::Read) -> std::io::Result<(u64, u64)> {
+    let mut sp = xmlwin::XmlSplit::new(0);
+    let (mut units, mut skipped) = (Vec::new(), Vec::new());
+    let mut buf: Vec<u8> = Vec::new();
+    let (mut base, mut events, mut bytes) = (0u64, 0u64, 0u64);
+    let mut piece = vec![0u8; 1 << 20];
+    loop {
+        let n = r.read(&mut piece)?;
+        buf.extend_from_slice(&piece[..n]);
+        bytes += n as u64;
+        sp.scan(&buf, base, n == 0, &mut units, &mut skipped);
+        events += units.len() as u64;
+        units.clear();
+        let cut = sp.needed_from().min(base + buf.len() as u64);
+        buf.drain(..(cut - base) as usize);
+        base = cut;
+        if n == 0 {
+            return Ok((events, bytes));
+        }
+    }
 }

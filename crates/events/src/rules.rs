@@ -1,58 +1,96 @@
-//! The small language of the data files: which events a rule applies to (`when` /
-//! `from`) and how a field is computed from others (`set`).
+//! The small language of the data files, compiled: which events a rule applies to
+//! (`when` / `from`) and how a field is computed from others (`set`). Field names are
+//! resolved to [`FieldRef`]s when a table loads, so evaluating a rule looks fields up
+//! by symbol on a [`Record`](firedrill_value::Record) (or by name on a
+//! [`Row`](firedrill_value::Row)) and never builds a name per event.
 
-use firedrill_value::{Row, Value};
+use firedrill_value::{FieldRef, Fields, Value};
+use regex::Regex;
 use serde::Deserialize;
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
 
-/// One channel name or several.
+/// One name or several, as the tables write them.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(untagged)]
-pub enum Channels {
-    /// One channel.
+enum OneOrMany {
     One(String),
-    /// Any of these channels.
     Many(Vec<String>),
 }
 
-impl Channels {
-    fn matches(&self, c: &str) -> bool {
+impl OneOrMany {
+    fn into_vec(self) -> Vec<String> {
         match self {
-            Channels::One(x) => x.eq_ignore_ascii_case(c),
-            Channels::Many(xs) => xs.iter().any(|x| x.eq_ignore_ascii_case(c)),
+            OneOrMany::One(x) => vec![x],
+            OneOrMany::Many(xs) => xs,
         }
     }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WhenSpec {
+    #[serde(default)]
+    channel: Option<OneOrMany>,
+    #[serde(default)]
+    sourcetype: Option<OneOrMany>,
+    #[serde(default)]
+    fields: BTreeMap<String, String>,
+    #[serde(default, rename = "EventCode")]
+    event_code: Option<Vec<String>>,
+}
+
+/// The fields conditions read.
+pub(crate) struct Known {
+    pub(crate) channel: FieldRef,
+    pub(crate) sourcetype: FieldRef,
+    pub(crate) event_code: FieldRef,
+}
+
+pub(crate) fn known() -> &'static Known {
+    static K: OnceLock<Known> = OnceLock::new();
+    K.get_or_init(|| Known {
+        channel: FieldRef::new("Channel"),
+        sourcetype: FieldRef::new("sourcetype"),
+        event_code: FieldRef::new("EventCode"),
+    })
 }
 
 /// Which events a rule or dataset takes: a channel (or several) and, optionally,
 /// EventCodes; or a sourcetype and field values. Every condition given must hold.
 #[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(from = "WhenSpec")]
 pub struct When {
-    /// The event's `Channel` (case-insensitive).
-    #[serde(default)]
-    pub channel: Option<Channels>,
-    /// The event's sourcetype (case-insensitive).
-    #[serde(default)]
-    pub sourcetype: Option<Channels>,
-    /// Fields that must have these values.
-    #[serde(default)]
-    pub fields: BTreeMap<String, String>,
+    /// The event's `Channel`, any of these (case-insensitive).
+    channel: Option<Vec<String>>,
+    /// The event's sourcetype, any of these (case-insensitive).
+    sourcetype: Option<Vec<String>>,
+    /// Fields that must have these values (case-insensitive).
+    fields: Vec<(FieldRef, String)>,
     /// EventCodes; any when absent.
-    #[serde(default, rename = "EventCode")]
-    pub event_code: Option<Vec<String>>,
+    event_code: Option<Vec<String>>,
 }
 
-fn text(row: &Row, field: &str) -> Option<String> {
-    match row.get(field) {
-        Some(Value::Null) | None => None,
-        Some(v) => v.values().first().map(|x| x.to_string()),
+impl From<WhenSpec> for When {
+    fn from(w: WhenSpec) -> When {
+        When {
+            channel: w.channel.map(OneOrMany::into_vec),
+            sourcetype: w.sourcetype.map(OneOrMany::into_vec),
+            fields: w
+                .fields
+                .into_iter()
+                .map(|(k, v)| (FieldRef::new(&k), v))
+                .collect(),
+            event_code: w.event_code,
+        }
     }
 }
 
 /// The first value of a field as a string slice, without allocating.
-fn first_str<'a>(row: &'a Row, field: &str) -> Option<&'a str> {
-    match row.get(field)? {
+#[inline]
+pub(crate) fn first_str(v: Option<&Value>) -> Option<&str> {
+    match v? {
         Value::Str(s) => Some(s),
         Value::Multi(vs) => match vs.first()? {
             Value::Str(s) => Some(s),
@@ -62,82 +100,177 @@ fn first_str<'a>(row: &'a Row, field: &str) -> Option<&'a str> {
     }
 }
 
+fn any_ci(xs: &[String], c: &str) -> bool {
+    xs.iter().any(|x| x.eq_ignore_ascii_case(c))
+}
+
 impl When {
     /// True if events of this sourcetype (lower-case; `windows` when it carries
     /// Windows event logs) can satisfy the condition.
     pub fn could_take(&self, sourcetype: &str, windows: bool) -> bool {
         match (&self.sourcetype, &self.channel) {
-            (Some(st), _) => st.matches(sourcetype),
+            (Some(st), _) => any_ci(st, sourcetype),
             (None, Some(_)) => windows,
             (None, None) => true,
         }
     }
 
-    /// True if `row` is such an event.
-    pub fn matches(&self, row: &Row) -> bool {
-        let channel_ok = self
-            .channel
-            .as_ref()
-            .is_none_or(|ch| first_str(row, "Channel").is_some_and(|c| ch.matches(c)));
-        let sourcetype_ok = self
-            .sourcetype
-            .as_ref()
-            .is_none_or(|st| first_str(row, "sourcetype").is_some_and(|c| st.matches(c)));
-        let code_ok = match &self.event_code {
-            None => true,
-            Some(codes) => {
-                first_str(row, "EventCode").is_some_and(|c| codes.iter().any(|x| x == c))
+    /// True if `ev` is such an event.
+    #[inline]
+    pub fn matches<F: Fields + ?Sized>(&self, ev: &F) -> bool {
+        let k = known();
+        if let Some(ch) = &self.channel {
+            if !first_str(ev.get(&k.channel)).is_some_and(|c| any_ci(ch, c)) {
+                return false;
             }
-        };
-        let fields_ok = self
-            .fields
+        }
+        if let Some(codes) = &self.event_code {
+            if !first_str(ev.get(&k.event_code)).is_some_and(|c| codes.iter().any(|x| x == c)) {
+                return false;
+            }
+        }
+        if let Some(st) = &self.sourcetype {
+            if !first_str(ev.get(&k.sourcetype)).is_some_and(|c| any_ci(st, c)) {
+                return false;
+            }
+        }
+        self.fields
             .iter()
-            .all(|(k, v)| first_str(row, k).is_some_and(|x| x.eq_ignore_ascii_case(v)));
-        channel_ok && sourcetype_ok && code_ok && fields_ok
+            .all(|(f, v)| first_str(ev.get(f)).is_some_and(|x| x.eq_ignore_ascii_case(v)))
+    }
+
+    /// The fields the condition reads.
+    pub fn reads(&self) -> Vec<&FieldRef> {
+        let k = known();
+        let mut out = Vec::new();
+        if self.channel.is_some() {
+            out.push(&k.channel);
+        }
+        if self.event_code.is_some() {
+            out.push(&k.event_code);
+        }
+        if self.sourcetype.is_some() {
+            out.push(&k.sourcetype);
+        }
+        out.extend(self.fields.iter().map(|(f, _)| f));
+        out
     }
 }
 
-/// How one field is computed.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Op {
-    /// First present field (not empty and not `-`).
+struct OpSpec {
     #[serde(default)]
-    pub copy: Option<Vec<String>>,
-    /// Last path component of a field.
+    copy: Option<Vec<String>>,
     #[serde(default)]
-    pub basename: Option<String>,
-    /// A field without its last path component.
+    basename: Option<String>,
     #[serde(default)]
-    pub dirname: Option<String>,
-    /// A constant.
+    dirname: Option<String>,
     #[serde(default, rename = "const")]
-    pub constant: Option<String>,
-    /// `NAME=value` from a comma-separated hash list: [field, NAME].
+    constant: Option<String>,
     #[serde(default)]
-    pub hash: Option<(String, String)>,
-    /// A field's value looked up in `values`.
+    hash: Option<(String, String)>,
     #[serde(default)]
-    pub map: Option<String>,
-    /// The lookup table for `map`.
+    map: Option<String>,
     #[serde(default)]
-    pub values: BTreeMap<String, String>,
-    /// A field lower-cased.
+    values: Option<BTreeMap<String, String>>,
     #[serde(default)]
-    pub lower: Option<String>,
-    /// The first capture group of `[field, pattern]`; nothing when it does not match.
+    lower: Option<String>,
     #[serde(default)]
-    pub regex: Option<(String, String)>,
-    /// `regex`'s pattern, compiled on first use (once, not per event).
-    #[serde(skip)]
-    compiled: std::sync::OnceLock<Option<regex::Regex>>,
-    /// The length in characters of a field.
+    regex: Option<(String, String)>,
     #[serde(default)]
-    pub len: Option<String>,
+    len: Option<String>,
 }
 
-fn present(row: &Row, field: &str) -> Option<String> {
-    text(row, field).filter(|v| !v.is_empty() && v != "-")
+/// How one field is computed (see the operations listed in `data/windows_ta.yml`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(try_from = "OpSpec")]
+pub enum Op {
+    /// First present field (not empty and not `-`), its whole value.
+    Copy(Vec<FieldRef>),
+    /// Last path component of a field.
+    Basename(FieldRef),
+    /// A field without its last path component.
+    Dirname(FieldRef),
+    /// A constant.
+    Const(String),
+    /// `NAME=value` from a comma-separated hash list.
+    Hash(FieldRef, String),
+    /// A field's value looked up in a table (kept as is when not listed).
+    Map(FieldRef, HashMap<String, String>),
+    /// A field lower-cased.
+    Lower(FieldRef),
+    /// The length in characters of a field.
+    Len(FieldRef),
+    /// The first capture group of a pattern; nothing when it does not match.
+    Regex(FieldRef, Regex),
+}
+
+impl TryFrom<OpSpec> for Op {
+    type Error = String;
+    fn try_from(s: OpSpec) -> Result<Op, String> {
+        let f = |n: String| FieldRef::new(&n);
+        let mut ops = Vec::new();
+        if let Some(c) = s.copy {
+            if c.is_empty() {
+                return Err("copy needs at least one field".into());
+            }
+            ops.push(Op::Copy(c.into_iter().map(f).collect()));
+        }
+        if let Some(x) = s.basename {
+            ops.push(Op::Basename(f(x)));
+        }
+        if let Some(x) = s.dirname {
+            ops.push(Op::Dirname(f(x)));
+        }
+        if let Some(x) = s.constant {
+            ops.push(Op::Const(x));
+        }
+        if let Some((x, name)) = s.hash {
+            ops.push(Op::Hash(f(x), name));
+        }
+        match (s.map, s.values) {
+            (Some(x), values) => ops.push(Op::Map(
+                f(x),
+                values.unwrap_or_default().into_iter().collect(),
+            )),
+            (None, Some(_)) => return Err("`values` belongs to a `map` operation".into()),
+            (None, None) => {}
+        }
+        if let Some(x) = s.lower {
+            ops.push(Op::Lower(f(x)));
+        }
+        if let Some(x) = s.len {
+            ops.push(Op::Len(f(x)));
+        }
+        if let Some((x, pattern)) = s.regex {
+            let re = Regex::new(&pattern).map_err(|e| format!("regex {pattern:?}: {e}"))?;
+            if re.captures_len() < 2 {
+                return Err(format!("regex {pattern:?} has no capture group"));
+            }
+            ops.push(Op::Regex(f(x), re));
+        }
+        match ops.len() {
+            1 => Ok(ops.remove(0)),
+            0 => Err(
+                "no operation (copy, basename, dirname, const, hash, map, lower, len or regex)"
+                    .into(),
+            ),
+            _ => Err("more than one operation in one entry".into()),
+        }
+    }
+}
+
+/// The first value of a field as text when it is present: not null, not empty and
+/// not `-` (Windows' "none").
+#[inline]
+pub(crate) fn present<'a, F: Fields + ?Sized>(ev: &'a F, f: &FieldRef) -> Option<Cow<'a, str>> {
+    let first = ev.get(f)?.values().first()?;
+    let s = match first {
+        Value::Str(s) => Cow::Borrowed(s.as_str()),
+        other => Cow::Owned(other.to_string()),
+    };
+    (!s.is_empty() && s != "-").then_some(s)
 }
 
 fn last_component(p: &str) -> &str {
@@ -145,59 +278,64 @@ fn last_component(p: &str) -> &str {
 }
 
 impl Op {
+    /// The fields the operation reads.
+    pub fn inputs(&self) -> Vec<&FieldRef> {
+        match self {
+            Op::Copy(fs) => fs.iter().collect(),
+            Op::Const(_) => Vec::new(),
+            Op::Basename(f)
+            | Op::Dirname(f)
+            | Op::Hash(f, _)
+            | Op::Map(f, _)
+            | Op::Lower(f)
+            | Op::Len(f)
+            | Op::Regex(f, _) => vec![f],
+        }
+    }
+
     /// The computed value, or `None` when its inputs are missing.
-    pub fn compute(&self, row: &Row) -> Option<Value> {
-        if let Some(fields) = &self.copy {
-            return fields
+    #[inline]
+    pub fn compute<F: Fields + ?Sized>(&self, ev: &F) -> Option<Value> {
+        match self {
+            Op::Copy(fields) => fields
                 .iter()
-                .find_map(|f| row.get(f).filter(|_| present(row, f).is_some()).cloned());
-        }
-        if let Some(f) = &self.basename {
-            return present(row, f).map(|p| Value::str(last_component(&p)));
-        }
-        if let Some(f) = &self.dirname {
-            return present(row, f).and_then(|p| {
+                .find_map(|f| present(ev, f).and_then(|_| ev.get(f)).cloned()),
+            Op::Basename(f) => present(ev, f).map(|p| Value::str(last_component(&p))),
+            Op::Dirname(f) => present(ev, f).and_then(|p| {
                 let cut = p.rfind(['\\', '/'])?;
                 Some(Value::str(&p[..cut]))
-            });
+            }),
+            Op::Const(c) => Some(Value::str(c.as_str())),
+            Op::Hash(f, name) => {
+                let list = present(ev, f)?;
+                list.split(',').find_map(|kv| {
+                    let (k, v) = kv.split_once('=')?;
+                    k.trim()
+                        .eq_ignore_ascii_case(name)
+                        .then(|| Value::str(v.trim()))
+                })
+            }
+            Op::Map(f, values) => {
+                let v = present(ev, f)?;
+                Some(Value::Str(match values.get(v.as_ref()) {
+                    Some(m) => m.clone(),
+                    None => v.into_owned(),
+                }))
+            }
+            Op::Lower(f) => present(ev, f).map(|v| Value::Str(v.to_lowercase())),
+            Op::Len(f) => present(ev, f).map(|v| Value::Num(v.chars().count() as f64)),
+            Op::Regex(f, re) => {
+                let v = present(ev, f)?;
+                re.captures(&v)?.get(1).map(|m| Value::str(m.as_str()))
+            }
         }
-        if let Some(c) = &self.constant {
-            return Some(Value::str(c.as_str()));
-        }
-        if let Some((f, name)) = &self.hash {
-            let list = present(row, f)?;
-            return list.split(',').find_map(|kv| {
-                let (k, v) = kv.split_once('=')?;
-                k.trim()
-                    .eq_ignore_ascii_case(name)
-                    .then(|| Value::str(v.trim()))
-            });
-        }
-        if let Some(f) = &self.map {
-            let v = present(row, f)?;
-            return Some(Value::Str(self.values.get(&v).cloned().unwrap_or(v)));
-        }
-        if let Some(f) = &self.lower {
-            return present(row, f).map(|v| Value::Str(v.to_lowercase()));
-        }
-        if let Some(f) = &self.len {
-            return present(row, f).map(|v| Value::Num(v.chars().count() as f64));
-        }
-        if let Some((f, pattern)) = &self.regex {
-            let re = self
-                .compiled
-                .get_or_init(|| regex::Regex::new(pattern).ok())
-                .as_ref()?;
-            let v = present(row, f)?;
-            return re.captures(&v)?.get(1).map(|m| Value::str(m.as_str()));
-        }
-        None
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use firedrill_value::Row;
 
     #[test]
     fn ops() {
@@ -224,6 +362,23 @@ mod tests {
         assert_eq!(op("copy: [T]"), None);
         assert_eq!(op("{map: U, values: {alice: a}}"), Some(Value::str("a")));
         assert_eq!(op(r"regex: [U, '^a(l+)']"), Some(Value::str("l")));
-        assert_eq!(op(r"regex: [U, '^x']"), None);
+        assert_eq!(op(r"regex: [U, '^(x)']"), None);
+        assert_eq!(op("len: U"), Some(Value::Num(5.0)));
+    }
+
+    #[test]
+    fn broken_operations_are_errors_with_a_position() {
+        for (y, want) in [
+            ("{}", "no operation"),
+            ("{copy: [a], lower: b}", "more than one"),
+            ("{regex: [a, '(']}", "regex"),
+            ("{regex: [a, 'x']}", "no capture group"),
+            ("{values: {a: b}}", "belongs to a `map`"),
+            ("{cpy: [a]}", "unknown field"),
+        ] {
+            let err = crate::table::parse::<Op>("t.yml", y).unwrap_err();
+            assert!(err.message.contains(want), "{y}: {err}");
+            assert!(err.to_string().starts_with("t.yml"), "{err}");
+        }
     }
 }

@@ -156,6 +156,20 @@ impl Record {
         Record::default()
     }
 
+    /// A record of these fields, whose symbols must be distinct (as a reader that
+    /// has merged repeated names gives them): building one field at a time checks
+    /// each name against all before it. Checked only in debug builds.
+    pub fn from_fields(fields: Vec<(Sym, Value)>) -> Record {
+        debug_assert!(
+            fields
+                .iter()
+                .enumerate()
+                .all(|(i, (s, _))| fields[..i].iter().all(|(t, _)| t != s)),
+            "Record::from_fields: a symbol given twice"
+        );
+        Record { fields }
+    }
+
     /// The value of a field by symbol.
     #[inline]
     pub fn get_sym(&self, s: Sym) -> Option<&Value> {
