@@ -787,6 +787,17 @@ impl<'t, 'o, O: Out> Handler<'t, 'o, O> {
         }
     }
 
+    /// Text with no `&`, `<` or `>` in it.
+    #[inline]
+    fn plain_text(&mut self, t: &'t str) {
+        if self.collecting() {
+            match self.acc {
+                Acc::Empty => self.acc = Acc::One(t),
+                _ => self.acc.buf().push_str(t),
+            }
+        }
+    }
+
     /// A character or predefined entity reference, resolved.
     fn resolved(&mut self, s: &str) {
         if self.collecting() {
@@ -949,12 +960,21 @@ fn fast_tokens<O: Out>(h: &mut Handler<'_, '_, O>) -> Result<(), ()> {
     let mut pos = 0;
     let mut closed = false;
     while pos < b.len() {
-        let lt = find_byte(b, pos, b'<').unwrap_or(b.len());
+        // One scan finds the text's end and whether it needs more than a copy.
+        let first = memchr::memchr3(b'<', b'&', b'>', &b[pos..]).map_or(b.len(), |i| pos + i);
+        let plain = b.get(first).is_none_or(|&c| c == b'<');
+        let lt = if plain {
+            first
+        } else {
+            find_byte(b, first, b'<').unwrap_or(b.len())
+        };
         if lt > pos {
             if closed || h.stack.is_empty() {
                 if !b[pos..lt].iter().all(|&c| xml_ws(c)) {
                     return Err(());
                 }
+            } else if plain {
+                h.plain_text(&t[pos..lt]);
             } else {
                 fast_text(h, &t[pos..lt])?;
             }
