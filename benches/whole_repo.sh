@@ -51,10 +51,10 @@ files="$out/files.txt"
 grep -v '^#' "$corpus/firedrill.lock" | cut -f1 | sed 's#//*#/#g' | sort -u |
   while IFS= read -r p; do [ -f "$corpus/$p" ] && printf '%s\n' "$corpus/$p"; done > "$files"
 nfiles=$(wc -l < "$files")
-bytes=$(tr '\n' '\0' < "$files" | xargs -0 stat -c %s | awk '{s+=$1} END {printf "%d", s}')
+bytes=$(tr '\n' '\0' < "$files" | xargs -0 stat -c %s | awk '{s+=$1} END {printf "%.0f", s}')
 manifest_events=""
 if [ -f "$corpus/firedrill-corpus.tsv" ]; then
-  manifest_events=$(grep -v '^#' "$corpus/firedrill-corpus.tsv" | awk -F'\t' '{s+=$5} END {printf "%d", s}')
+  manifest_events=$(grep -v '^#' "$corpus/firedrill-corpus.tsv" | awk -F'\t' '{s+=$5} END {printf "%.0f", s}')
 fi
 
 # Warm the page cache so that both timed runs read from memory.
@@ -69,7 +69,7 @@ time_fields() {
 }
 row() { # name wall user sys rss_kib
   awk -v n="$1" -v w="$2" -v u="$3" -v s="$4" -v r="$5" -v b="$bytes" 'BEGIN {
-    printf "%-22s %9.2f %9.2f %9.2f %12.1f %10d %9.1f\n", n, w, u, s, r / 1024, b, (w > 0 ? b / 1e6 / w : 0) }'
+    printf "%-22s %9.2f %9.2f %9.2f %12.1f %12.0f %9.1f\n", n, w, u, s, r / 1024, b, (w > 0 ? b / 1e6 / w : 0) }'
 }
 
 echo "corpus:    $corpus ($nfiles files, $bytes bytes${manifest_events:+, $manifest_events events per its manifest})"
@@ -96,7 +96,7 @@ status=$?
 fd=$(time_fields "$out/firedrill.time")
 
 echo
-printf "%-22s %9s %9s %9s %12s %10s %9s\n" "" "wall s" "user s" "sys s" "peak RSS MiB" "bytes" "MB/s"
+printf "%-22s %9s %9s %9s %12s %12s %9s\n" "" "wall s" "user s" "sys s" "peak RSS MiB" "bytes" "MB/s"
 # shellcheck disable=SC2086
 [ -n "$floor" ] && row "sha256sum (floor)" $floor
 # shellcheck disable=SC2086
