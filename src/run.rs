@@ -58,10 +58,11 @@ pub trait TestSink: Send {
 /// One test to run: a detection over its datasets.
 struct Job<'p> {
     det: usize,
-    name: String,
+    name: Arc<str>,
     program: &'p Program,
     keys: Vec<usize>,
-    report: TestReport,
+    /// Made when the job starts (a run over many files holds many jobs not started).
+    report: Option<Box<TestReport>>,
     state: Option<State<'p>>,
     sink: Option<Box<dyn TestSink + 'p>>,
     started: Option<Instant>,
@@ -69,10 +70,22 @@ struct Job<'p> {
 }
 
 impl Job<'_> {
+    /// The job's report, made on first use.
+    fn rep(&mut self) -> &mut TestReport {
+        let name = &self.name;
+        self.report.get_or_insert_with(|| {
+            Box::new(test_report(
+                name,
+                Status::Pass,
+                Reason::Verdict(String::new()),
+            ))
+        })
+    }
+
     fn fail(&mut self, status: Status, reason: Reason) {
         if !self.done {
-            self.report.status = status;
-            self.report.reason = reason;
+            self.rep().status = status;
+            self.rep().reason = reason;
             self.state = None;
             self.done = true;
         }
@@ -192,8 +205,8 @@ pub fn run<'p>(planned: &'p [Planned], opts: &RunOptions<'p>) -> RunReport {
             }
             jobs.push(Job {
                 det: di,
-                report: test_report(&name, Status::Pass, Reason::Verdict(String::new())),
-                name,
+                report: None,
+                name: name.into(),
                 program,
                 keys: idx,
                 state: None,
@@ -206,6 +219,14 @@ pub fn run<'p>(planned: &'p [Planned], opts: &RunOptions<'p>) -> RunReport {
     }
 
     let ran: Vec<usize> = jobs.iter().map(|j| j.det).collect();
+    let cache = Cache {
+        empty: (0..planned.len())
+            .map(|_| std::sync::OnceLock::new())
+            .collect(),
+        inputs: (0..planned.len())
+            .map(|_| std::sync::OnceLock::new())
+            .collect(),
+    };
     let opened = open_all(&keys, opts);
     let components = schedule(&jobs, keys.len());
     let total: usize = components.iter().map(|c| c.0.len()).sum();
@@ -233,7 +254,7 @@ pub fn run<'p>(planned: &'p [Planned], opts: &RunOptions<'p>) -> RunReport {
     // datasets in order (and each batch of events is parsed and offered in parallel).
     let done: Vec<Component<'_>> = work
         .into_par_iter()
-        .map(|c| run_component(c, &keys, &opened, planned, opts, &bar))
+        .map(|c| run_component(c, &keys, &opened, planned, opts, &bar, &cache))
         .collect();
     let mut summary = Summary::default();
     let mut finished: Vec<(usize, Job<'_>)> = Vec::new();
@@ -250,7 +271,9 @@ pub fn run<'p>(planned: &'p [Planned], opts: &RunOptions<'p>) -> RunReport {
         by_det.entry(di).or_default();
     }
     for j in jobs {
-        by_det.entry(j.det).or_default().push(j.report);
+        if let Some(r) = j.report {
+            by_det.entry(j.det).or_default().push(*r);
+        }
     }
     let mode = if opts.datasets.is_empty() {
         Mode::Tests
@@ -279,6 +302,64 @@ pub fn run<'p>(planned: &'p [Planned], opts: &RunOptions<'p>) -> RunReport {
     }
 }
 
+/// What every job of a detection shares, computed once for the run.
+struct Cache {
+    /// The results over no events, per detection.
+    empty: Vec<std::sync::OnceLock<Result<Vec<Row>, ExecError>>>,
+    /// The pipes that read events, what each sees and the event fields it needs, per
+    /// detection (or the pipe whose view does not exist, and why).
+    inputs: Vec<std::sync::OnceLock<Inputs>>,
+}
+
+/// A program's pipes that read events, or the pipe whose view does not exist and why.
+type Inputs = Result<Vec<InputSpec>, (PipeId, String)>;
+
+/// One pipe of a program that reads events.
+struct InputSpec {
+    pipe: PipeId,
+    view: View,
+    /// Its rows keep every field: admitted events are read again whole.
+    whole: bool,
+    /// The event fields it needs.
+    want: Vec<(&'static str, firedrill_value::Sym)>,
+}
+
+/// The pipes of `program` that read events, with their views and wanted fields.
+fn inputs(program: &Program) -> Inputs {
+    let mut out = Vec::new();
+    for (pipe, src) in program.inputs() {
+        let view = match View::of(src) {
+            Ok(Some(v)) => v,
+            Ok(None) => continue,
+            Err(message) => return Err((pipe, message)),
+        };
+        let needs = program.needs(pipe);
+        let whole = view == View::Event && needs.is_all();
+        let mut want = Want::default();
+        if matches!(src, firedrill_spl::Source::Indexed) {
+            for f in INDEXED {
+                want.add(f);
+            }
+        }
+        view.want(needs, &program.filter_fields(pipe), &mut want);
+        if whole {
+            // Its rows keep every field: the few admitted events are read again whole.
+            want.add("_raw");
+        }
+        let want = want
+            .names()
+            .filter_map(|n| Some((n, want.get(n)?)))
+            .collect();
+        out.push(InputSpec {
+            pipe,
+            view,
+            whole,
+            want,
+        });
+    }
+    Ok(out)
+}
+
 /// Jobs that share datasets, with those datasets in reading order.
 struct Component<'p> {
     keys: Vec<usize>,
@@ -296,6 +377,7 @@ fn run_component<'p>(
     planned: &'p [Planned],
     opts: &RunOptions<'p>,
     bar: &(dyn Fn() + Sync),
+    cache: &Cache,
 ) -> Component<'p> {
     let (ids, mut jobs): (Vec<usize>, Vec<Job<'p>>) =
         std::mem::take(&mut c.jobs).into_iter().unzip();
@@ -304,13 +386,15 @@ fn run_component<'p>(
         let readers: Vec<usize> = (0..jobs.len())
             .filter(|&i| jobs[i].keys.contains(&k))
             .collect();
-        let (n, ok) = read_dataset(&keys[k], &opened[k], &readers, &mut jobs, planned, opts);
+        let (n, ok) = read_dataset(
+            &keys[k], &opened[k], &readers, &mut jobs, planned, opts, cache,
+        );
         c.events += n;
         c.datasets += ok as usize;
         for &ji in &readers {
             remaining[ji] -= 1;
             if remaining[ji] == 0 {
-                finish_job(&mut jobs[ji], planned, opts);
+                finish_job(&mut jobs[ji], planned, opts, cache);
             }
         }
         bar();
@@ -318,8 +402,11 @@ fn run_component<'p>(
     c.jobs = ids.into_iter().zip(jobs).collect();
     if !opts.datasets.is_empty() {
         // Over --dataset files, a quiet file is only counted (see conclude_datasets).
-        c.jobs
-            .retain(|(_, j)| j.report.results > 0 || j.report.status == Status::Error);
+        c.jobs.retain(|(_, j)| {
+            j.report
+                .as_ref()
+                .is_some_and(|r| r.results > 0 || r.status == Status::Error)
+        });
     }
     c
 }
@@ -411,13 +498,14 @@ fn read_dataset<'p>(
     jobs: &mut [Job<'p>],
     planned: &'p [Planned],
     opts: &RunOptions<'p>,
+    cache: &Cache,
 ) -> (u64, bool) {
     let opened = match opened {
         Ok(o) => o,
         Err(e) => {
             for &ji in readers {
                 let j = &mut jobs[ji];
-                j.report.datasets.push(DatasetReport {
+                j.rep().datasets.push(DatasetReport {
                     reference: key.reference.clone(),
                     path: None,
                     events: 0,
@@ -448,44 +536,34 @@ fn read_dataset<'p>(
                 j.sink = h.start(&planned[j.det], &j.name);
             }
         }
-        for (pipe, src) in j.program.inputs() {
-            let view = match View::of(src) {
-                Ok(Some(v)) => v,
-                Ok(None) => continue,
-                Err(message) => {
-                    let p = &planned[j.det];
-                    let e = ExecError::Data {
-                        message,
-                        span: j.program.source_span(pipe),
-                    };
-                    j.fail(Status::Error, Reason::Runtime(e.render(&p.expanded)));
-                    break;
-                }
-            };
-            let needs = j.program.needs(pipe);
-            let whole = view == View::Event && needs.is_all();
-            if matches!(src, firedrill_spl::Source::Indexed) {
-                for f in INDEXED {
-                    want.add(f);
-                }
+        let specs = match cache.inputs[j.det].get_or_init(|| inputs(j.program)) {
+            Ok(specs) => specs,
+            Err((pipe, message)) => {
+                let p = &planned[j.det];
+                let e = ExecError::Data {
+                    message: message.clone(),
+                    span: j.program.source_span(*pipe),
+                };
+                j.fail(Status::Error, Reason::Runtime(e.render(&p.expanded)));
+                continue;
             }
-            view.want(needs, &j.program.filter_fields(pipe), &mut want);
-            if whole {
-                // Its rows keep every field: the few admitted events are read again whole.
-                want.add("_raw");
+        };
+        for spec in specs {
+            for &(name, sym) in &spec.want {
+                want.insert(name, sym);
             }
-            let vi = match views.iter().position(|v| *v == view) {
+            let vi = match views.iter().position(|v| *v == spec.view) {
                 Some(i) => i,
                 None => {
-                    views.push(view);
+                    views.push(spec.view.clone());
                     views.len() - 1
                 }
             };
             consumers.push(Consumer {
                 job: ji,
-                pipe,
+                pipe: spec.pipe,
                 view: vi,
-                whole,
+                whole: spec.whole,
             });
         }
         if j.sink.is_some() {
@@ -501,7 +579,7 @@ fn read_dataset<'p>(
         Err(e) => {
             report.error = Some(e.clone());
             for &ji in readers {
-                jobs[ji].report.datasets.push(report.clone());
+                jobs[ji].rep().datasets.push(report.clone());
                 jobs[ji].fail(Status::Error, Reason::Dataset(e.clone()));
             }
             return (0, false);
@@ -519,7 +597,7 @@ fn read_dataset<'p>(
             Err(e) => {
                 report.error = Some(e.clone());
                 for &ji in readers {
-                    jobs[ji].report.datasets.push(report.clone());
+                    jobs[ji].rep().datasets.push(report.clone());
                     jobs[ji].fail(Status::Error, Reason::Dataset(e.clone()));
                 }
                 return (0, false);
@@ -563,7 +641,7 @@ fn read_dataset<'p>(
             report.events = end.events;
             report.skipped = end.skipped;
             for &ji in readers {
-                jobs[ji].report.datasets.push(report.clone());
+                jobs[ji].rep().datasets.push(report.clone());
             }
             end.events
         }
@@ -571,7 +649,7 @@ fn read_dataset<'p>(
             // The file changed under its lock entry: nothing read from it counts.
             report.error = Some(e.clone());
             for &ji in readers {
-                jobs[ji].report.datasets.push(report.clone());
+                jobs[ji].rep().datasets.push(report.clone());
                 jobs[ji].fail(Status::Error, Reason::Dataset(e.clone()));
             }
             return (0, false);
@@ -726,24 +804,31 @@ fn reread(ev: &dyn Fields, whole: &Whole<'_>) -> Result<Row, String> {
 }
 
 /// The job's datasets are all read: finish its search, judge the results.
-fn finish_job(j: &mut Job<'_>, planned: &[Planned], opts: &RunOptions<'_>) {
+fn finish_job(j: &mut Job<'_>, planned: &[Planned], opts: &RunOptions<'_>, cache: &Cache) {
     let p = &planned[j.det];
     if let Some(state) = j.state.take() {
-        match state.finish() {
+        // A job that admitted nothing has the program's results over no events,
+        // computed once per detection (most detections over most files).
+        let result = if state.untouched() {
+            cache.empty[j.det].get_or_init(|| state.finish()).clone()
+        } else {
+            state.finish()
+        };
+        match result {
             Ok(rows) => {
                 let d = &p.detection;
                 let risk = risk_events(d, &rows);
-                j.report.results = rows.len();
+                j.rep().results = rows.len();
                 let exp = matching(d, &j.name, opts.expectations);
-                let test = d.tests.iter().find(|t| t.name == j.name);
+                let test = d.tests.iter().find(|t| *t.name == *j.name);
                 let verdict = judge_test(p.pass_rule, d, test, &rows, &risk, &exp);
-                j.report.status = verdict.status;
-                j.report.reason = Reason::Verdict(verdict.reason);
-                j.report.outcome = verdict.outcome;
-                j.report.risk = risk;
+                j.rep().status = verdict.status;
+                j.rep().reason = Reason::Verdict(verdict.reason);
+                j.rep().outcome = verdict.outcome;
+                j.rep().risk = risk;
                 if !opts.datasets.is_empty() {
                     // Over --dataset files the question is whether it fires.
-                    j.report.status = if rows.is_empty() {
+                    j.rep().status = if rows.is_empty() {
                         Status::Fail
                     } else {
                         Status::Pass
@@ -751,21 +836,21 @@ fn finish_job(j: &mut Job<'_>, planned: &[Planned], opts: &RunOptions<'_>) {
                 }
             }
             Err(ExecError::Unsupported(u)) => {
-                j.report.status = Status::Skip;
-                j.report.reason = Reason::Unsupported(u.render(&p.expanded));
+                j.rep().status = Status::Skip;
+                j.rep().reason = Reason::Unsupported(u.render(&p.expanded));
             }
             Err(e) => {
-                j.report.status = Status::Error;
-                j.report.reason = Reason::Runtime(e.render(&p.expanded));
+                j.rep().status = Status::Error;
+                j.rep().reason = Reason::Runtime(e.render(&p.expanded));
             }
         }
         j.done = true;
     }
     if let Some(t) = j.started {
-        j.report.duration_ms = t.elapsed().as_secs_f64() * 1000.0;
+        j.rep().duration_ms = t.elapsed().as_secs_f64() * 1000.0;
     }
     if let Some(sink) = j.sink.take() {
-        sink.finish(p, &mut j.report);
+        sink.finish(p, j.rep());
     }
 }
 

@@ -275,7 +275,7 @@ pub struct StatsSpec {
     /// The group-by fields.
     pub by: Vec<FieldRef>,
     /// `tstats fillnull_value=`: the value of a missing by-field.
-    pub fill: Option<String>,
+    pub fill: Option<Value>,
 }
 
 impl StatsSpec {
@@ -288,7 +288,7 @@ impl StatsSpec {
         Ok(StatsSpec {
             aggs: aggs.iter().map(compile).collect::<Result<_, _>>()?,
             by: by.iter().map(|f| FieldRef::new(f)).collect(),
-            fill,
+            fill: fill.map(Value::Str),
         })
     }
 
@@ -325,8 +325,11 @@ struct Group {
 /// Groups being accumulated.
 #[derive(Default)]
 pub struct Groups {
-    index: HashMap<Vec<String>, usize>,
+    /// Group keys as text, values joined by a NUL (which no field value holds).
+    index: HashMap<String, usize>,
     groups: Vec<Group>,
+    /// Reused for building keys.
+    buf: String,
 }
 
 fn row_time(row: &dyn Fields) -> f64 {
@@ -338,10 +341,49 @@ fn row_time(row: &dyn Fields) -> f64 {
 impl Groups {
     /// Adds one row.
     pub fn add(&mut self, spec: &StatsSpec, row: &dyn Fields) -> Result<(), EvalError> {
+        // The common case, every by-field single-valued: one key, built in place.
+        let mut single: Vec<&Value> = Vec::with_capacity(spec.by.len());
+        for f in &spec.by {
+            match (row.get(f), &spec.fill) {
+                (None | Some(Value::Null), Some(fill)) => single.push(fill),
+                (None | Some(Value::Null), None) => return Ok(()),
+                (Some(Value::Multi(_)), _) => break,
+                (Some(v), _) => single.push(v),
+            }
+        }
+        if single.len() == spec.by.len() {
+            let time = row_time(row);
+            self.buf.clear();
+            for v in &single {
+                match v {
+                    Value::Str(s) => self.buf.push_str(s),
+                    other => self.buf.push_str(&other.to_string()),
+                }
+                self.buf.push('\0');
+            }
+            let gi = match self.index.get(self.buf.as_str()) {
+                Some(&i) => i,
+                None => {
+                    self.groups.push(Group {
+                        key: single.iter().map(|v| (*v).clone()).collect(),
+                        rows: 0,
+                        accs: spec.aggs.iter().map(CAgg::start).collect(),
+                    });
+                    self.index.insert(self.buf.clone(), self.groups.len() - 1);
+                    self.groups.len() - 1
+                }
+            };
+            let g = &mut self.groups[gi];
+            g.rows += 1;
+            for (agg, acc) in spec.aggs.iter().zip(g.accs.iter_mut()) {
+                agg.feed(acc.as_mut(), row, time)?;
+            }
+            return Ok(());
+        }
         let mut keys: Vec<Vec<Value>> = vec![Vec::new()];
         for f in &spec.by {
             let vals: Vec<Value> = match (row.get(f), &spec.fill) {
-                (None | Some(Value::Null), Some(fill)) => vec![Value::str(fill.as_str())],
+                (None | Some(Value::Null), Some(fill)) => vec![fill.clone()],
                 (None | Some(Value::Null), None) => return Ok(()),
                 (Some(v), _) => v.values().to_vec(),
             };
@@ -358,7 +400,11 @@ impl Groups {
         }
         let time = row_time(row);
         for key in keys {
-            let text: Vec<String> = key.iter().map(|v| v.to_string()).collect();
+            let mut text = String::new();
+            for v in &key {
+                text.push_str(&v.to_string());
+                text.push('\0');
+            }
             let gi = match self.index.get(&text) {
                 Some(&i) => i,
                 None => {

@@ -284,6 +284,11 @@ impl Want {
         s
     }
 
+    /// Adds a field already interned.
+    pub fn insert(&mut self, name: &'static str, s: Sym) {
+        self.names.insert(name, s);
+    }
+
     /// The symbol of a wanted field (`None`: skip it). With `all`, interns nothing and
     /// answers only for names already added.
     #[inline]

@@ -42,21 +42,30 @@ pub fn field_glob(pattern: &str, name: &str) -> Option<Vec<String>> {
 pub fn rename(rows: &mut [Row], pairs: &[(String, String)]) {
     for row in rows.iter_mut() {
         for (from, to) in pairs {
-            let names: Vec<String> = row.keys().cloned().collect();
-            for name in names {
-                if let Some(caps) = field_glob(from, &name) {
-                    let mut target = String::new();
-                    let mut caps = caps.into_iter();
-                    for (i, piece) in to.split('*').enumerate() {
-                        if i > 0 {
-                            target.push_str(&caps.next().unwrap_or_default());
-                        }
-                        target.push_str(piece);
+            if !from.contains('*') {
+                if from != to {
+                    if let Some(v) = row.remove(from) {
+                        row.insert(to.clone(), v);
                     }
-                    if target != name {
-                        if let Some(v) = row.remove(&name) {
-                            row.insert(target, v);
-                        }
+                }
+                continue;
+            }
+            let names: Vec<(String, Vec<String>)> = row
+                .keys()
+                .filter_map(|k| Some((k.clone(), field_glob(from, k)?)))
+                .collect();
+            for (name, caps) in names {
+                let mut target = String::new();
+                let mut caps = caps.into_iter();
+                for (i, piece) in to.split('*').enumerate() {
+                    if i > 0 {
+                        target.push_str(&caps.next().unwrap_or_default());
+                    }
+                    target.push_str(piece);
+                }
+                if target != name {
+                    if let Some(v) = row.remove(&name) {
+                        row.insert(target, v);
                     }
                 }
             }
@@ -64,8 +73,6 @@ pub fn rename(rows: &mut [Row], pairs: &[(String, String)]) {
     }
 }
 
-/// `convert`: `ctime` (epoch → text), `mktime` (text → epoch), `num`, `auto`,
-/// `rmcomma`, `rmunit`, `dur2sec`, `none`.
 /// The `convert` functions firedrill implements.
 pub const CONVERSIONS: &[&str] = &[
     "ctime", "mktime", "num", "auto", "rmcomma", "rmunit", "dur2sec",

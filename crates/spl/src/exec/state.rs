@@ -264,6 +264,12 @@ impl State<'_> {
         Ok(true)
     }
 
+    /// True when no pipe has admitted a row yet: the results are those of the program
+    /// over no events (the same for every run that admits nothing).
+    pub fn untouched(&self) -> bool {
+        self.admitted.iter().all(|&n| n == 0)
+    }
+
     /// Rows admitted to `pipe` so far.
     pub fn admitted(&self, pipe: PipeId) -> u64 {
         self.admitted[pipe.0]
