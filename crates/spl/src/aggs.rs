@@ -274,6 +274,9 @@ pub struct StatsSpec {
     pub aggs: Vec<CAgg>,
     /// The group-by fields.
     pub by: Vec<FieldRef>,
+    /// The names the by-fields have in the output rows (their own, unless a `rename`
+    /// right after was folded in).
+    pub by_out: Vec<String>,
     /// `tstats fillnull_value=`: the value of a missing by-field.
     pub fill: Option<Value>,
 }
@@ -288,6 +291,7 @@ impl StatsSpec {
         Ok(StatsSpec {
             aggs: aggs.iter().map(compile).collect::<Result<_, _>>()?,
             by: by.iter().map(|f| FieldRef::new(f)).collect(),
+            by_out: by.to_vec(),
             fill: fill.map(Value::Str),
         })
     }
@@ -308,6 +312,44 @@ impl StatsSpec {
             .aggs
             .iter()
             .any(|a| matches!(a.def.name, "first" | "last" | "list"))
+    }
+
+    /// Folds a `rename` that follows into the output names, when it maps the output
+    /// names one to one (then the rename has nothing left to do). Returns whether it
+    /// did.
+    pub fn fold_rename(&mut self, pairs: &[(String, String)]) -> bool {
+        let names: Vec<&String> = self
+            .by_out
+            .iter()
+            .chain(self.aggs.iter().map(|a| &a.alias))
+            .collect();
+        // Rename a row holding exactly these names, each valued with its position.
+        let mut row = Row::new();
+        for (i, n) in names.iter().enumerate() {
+            row.insert((*n).clone(), Value::Num(i as f64));
+        }
+        if row.len() != names.len() {
+            return false;
+        }
+        crate::exec::rows::rename(std::slice::from_mut(&mut row), pairs);
+        if row.len() != names.len() {
+            return false;
+        }
+        let mut renamed = vec![String::new(); names.len()];
+        for (k, v) in row {
+            if let Value::Num(i) = v {
+                renamed[i as usize] = k;
+            }
+        }
+        let nby = self.by_out.len();
+        for (i, n) in renamed.into_iter().enumerate() {
+            if i < nby {
+                self.by_out[i] = n;
+            } else {
+                self.aggs[i - nby].alias = n;
+            }
+        }
+        true
     }
 
     /// An empty accumulation.
@@ -452,8 +494,8 @@ impl Groups {
             .into_iter()
             .map(|g| {
                 let mut row = Row::new();
-                for (f, v) in spec.by.iter().zip(g.key) {
-                    row.insert(f.name.to_string(), v);
+                for (f, v) in spec.by_out.iter().zip(g.key) {
+                    row.insert(f.clone(), v);
                 }
                 for (agg, acc) in spec.aggs.iter().zip(&g.accs) {
                     let v = acc.finish(g.rows);

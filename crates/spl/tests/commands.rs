@@ -219,3 +219,18 @@ fn wildcard_aggregations_are_unsupported_not_wrong() {
     let r = unsupported("* | stats values(*) AS * by host");
     assert!(r.contains("values(*)"), "{r}");
 }
+
+#[test]
+fn a_rename_after_stats_is_folded_into_its_names() {
+    // `stats … by P.x | rename P.* AS *` is what `drop_dm_object_name(P)` gives after
+    // a tstats; folded or not, the rows are the same.
+    let folded =
+        q("* | eval P.host=host, P.user=user | stats count by P.host P.user | rename P.* AS *");
+    let kept = q("* | eval P.host=host, P.user=user | stats count by P.host P.user | eval z=1 | rename P.* AS * | fields - z");
+    assert_eq!(folded, kept);
+    assert_eq!(col(&folded, "host"), ["h1", "h1", "h2"]);
+    assert!(folded.iter().all(|r| !r.contains_key("P.host")));
+    // A rename that merges two outputs into one name is not folded, and still runs.
+    let merged = q("* | stats count, dc(user) AS count2 by host | rename count2 AS count");
+    assert_eq!(merged.len(), 2);
+}

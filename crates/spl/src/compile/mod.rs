@@ -85,6 +85,20 @@ pub(crate) struct Compiler<'e> {
     pipes: Vec<Option<Pipe>>,
 }
 
+/// `stats … by X.a | rename X.* AS *` (what `drop_dm_object_name` expands to after
+/// every `tstats`): the rename is folded into the names stats gives its rows, so no
+/// row is renamed at run time. The stage stays, as a pass, for `explain`.
+fn fold_renames(stages: &mut [Stage]) {
+    for i in 1..stages.len() {
+        let (before, after) = stages.split_at_mut(i);
+        if let (Stage::Stats(spec), Stage::Rename(pairs)) = (&mut before[i - 1], &after[0]) {
+            if spec.fold_rename(pairs) {
+                after[0] = Stage::Pass;
+            }
+        }
+    }
+}
+
 pub(crate) fn unsupported(what: impl Into<String>, span: Span) -> CompileError {
     CompileError::Unsupported(Unsupported {
         what: what.into(),
@@ -119,6 +133,7 @@ impl Compiler<'_> {
             }
         }
         origin.resize(stages.len(), p.commands.len().saturating_sub(1));
+        fold_renames(&mut stages);
         let filters = stages.iter().take_while(|s| s.is_filter()).count();
         let stream = stages
             .iter()
