@@ -125,13 +125,7 @@ pub fn read_csv(path: &std::path::Path) -> Result<LookupTable, String> {
         let rec = rec.map_err(|e| format!("{}: line {}: {e}", path.display(), i + 2))?;
         rows.push(rec.iter().map(str::to_string).collect());
     }
-    Ok(LookupTable {
-        fields,
-        rows,
-        max_matches: 1000,
-        case_sensitive: true,
-        ..LookupTable::default()
-    })
+    Ok(LookupTable::new(fields, rows))
 }
 
 #[cfg(test)]

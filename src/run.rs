@@ -96,6 +96,9 @@ impl Job<'_> {
 /// its leading filter.
 type Admitted = (usize, Result<(Row, f64), ExecError>);
 
+/// One job's rows from a batch: the pipe each goes to, in event order.
+type JobRows = Vec<(PipeId, Result<(Row, f64), ExecError>)>;
+
 /// One consumer of a dataset's events: a pipe of a job's program and what it sees.
 struct Consumer {
     job: usize,
@@ -322,6 +325,24 @@ struct InputSpec {
     whole: bool,
     /// The event fields it needs.
     want: Vec<(&'static str, firedrill_value::Sym)>,
+    /// The EventCodes an event must have for it to be admitted, if it needs some.
+    codes: Option<Vec<String>>,
+}
+
+/// The EventCodes a pipe's events must have, from its guard (`EventCode=4688`) or its
+/// data model's membership; `None` when it may admit any.
+fn required_codes(program: &Program, pipe: PipeId, view: &View) -> Option<Vec<String>> {
+    match view {
+        View::Event => {
+            let guard = program.guard(pipe)?;
+            guard
+                .into_iter()
+                .map(|(f, v)| (&*f.name == "EventCode").then_some(v))
+                .collect()
+        }
+        View::DataModel(set) => Some(set.event_codes()?.into_iter().map(String::from).collect()),
+        View::Ssa | View::Ocsf => None,
+    }
 }
 
 /// The pipes of `program` that read events, with their views and wanted fields.
@@ -350,11 +371,13 @@ fn inputs(program: &Program) -> Inputs {
             .names()
             .filter_map(|n| Some((n, want.get(n)?)))
             .collect();
+        let codes = required_codes(program, pipe, &view);
         out.push(InputSpec {
             pipe,
             view,
             whole,
             want,
+            codes,
         });
     }
     Ok(out)
@@ -524,6 +547,8 @@ fn read_dataset<'p>(
     let mut views: Vec<View> = Vec::new();
     let mut consumers: Vec<Consumer> = Vec::new();
     let mut want = Want::default();
+    // The EventCodes any reader needs: other Windows events need not be parsed.
+    let mut codes: Option<std::collections::HashSet<String>> = Some(Default::default());
     for &ji in readers {
         let j = &mut jobs[ji];
         if j.done {
@@ -552,6 +577,11 @@ fn read_dataset<'p>(
             for &(name, sym) in &spec.want {
                 want.insert(name, sym);
             }
+            match (&spec.codes, &mut codes) {
+                (Some(c), Some(all)) => all.extend(c.iter().cloned()),
+                (None, _) => codes = None,
+                (Some(_), None) => {}
+            }
             let vi = match views.iter().position(|v| *v == spec.view) {
                 Some(i) => i,
                 None => {
@@ -567,6 +597,8 @@ fn read_dataset<'p>(
             });
         }
         if j.sink.is_some() {
+            // The Splunk check replays every event.
+            codes = None;
             for f in ["_raw", "host", "source", "sourcetype"] {
                 want.add(f);
             }
@@ -574,7 +606,7 @@ fn read_dataset<'p>(
     }
     firedrill_events::expand_want(&mut want);
     let mut report = opened.report();
-    let mut reading = match opened.read(Arc::new(want)) {
+    let mut reading = match opened.read_codes(Arc::new(want), codes.map(Arc::new)) {
         Ok(r) => r,
         Err(e) => {
             report.error = Some(e.clone());
@@ -611,22 +643,32 @@ fn read_dataset<'p>(
             .into_par_iter()
             .map(|i| offer(batch.get(i), &consumers, &views, &live, &dispatch, &whole))
             .collect();
-        for (ev, rows) in batch.iter().zip(admitted) {
+        // Rows go to each job in event order; jobs are independent, so they take
+        // their rows side by side.
+        let mut per_job: Vec<JobRows> = (0..jobs.len()).map(|_| Vec::new()).collect();
+        for rows in admitted {
             for (ci, r) in rows {
                 let c = &consumers[ci];
-                let j = &mut jobs[c.job];
+                per_job[c.job].push((c.pipe, r));
+            }
+        }
+        jobs.par_iter_mut().zip(per_job).for_each(|(j, rows)| {
+            for (pipe, r) in rows {
                 let Some(state) = j.state.as_mut() else {
-                    continue;
+                    return;
                 };
-                let pushed = r.and_then(|(row, time)| state.push(c.pipe, row, time));
-                if let Err(e) = pushed {
+                if let Err(e) = r.and_then(|(row, time)| state.push(pipe, row, time)) {
                     let text = &planned[j.det].expanded;
                     j.fail(Status::Error, Reason::Runtime(e.render(text)));
                 }
             }
-            for &ji in readers {
-                if let Some(s) = jobs[ji].sink.as_mut() {
-                    s.event(ev);
+        });
+        if readers.iter().any(|&ji| jobs[ji].sink.is_some()) {
+            for ev in batch.iter() {
+                for &ji in readers {
+                    if let Some(s) = jobs[ji].sink.as_mut() {
+                        s.event(ev);
+                    }
                 }
             }
         }

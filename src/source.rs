@@ -88,8 +88,22 @@ impl Opened {
     /// Starts reading: events come in batches holding the fields in `want` (every
     /// field with [`Want::everything`]).
     pub fn read(&self, want: Arc<Want>) -> Result<Reading, String> {
+        self.read_codes(want, None)
+    }
+
+    /// Like [`Opened::read`], delivering only the Windows events whose EventCode is one
+    /// of `codes` (the others are counted, not parsed).
+    pub fn read_codes(
+        &self,
+        want: Arc<Want>,
+        codes: Option<Arc<std::collections::HashSet<String>>>,
+    ) -> Result<Reading, String> {
         let path = &self.located.path;
-        let stream = firedrill_events::open(path, &self.meta, &ReadOptions::with_want(want))
+        let opts = ReadOptions {
+            event_codes: codes,
+            ..ReadOptions::with_want(want)
+        };
+        let stream = firedrill_events::open(path, &self.meta, &opts)
             .map_err(|e| format!("{}: {e}", path.display()))?;
         Ok(Reading {
             stream,

@@ -53,8 +53,10 @@ pub fn explain(a: ExplainArgs) -> Result<u8, String> {
         }
         (Ok(_), None) => return Err("the search was not parsed".into()),
     };
-    // Every field: explain shows whatever the search reads.
-    let mut program = program.clone();
+    // Each command's own rows (no work moved between commands), every field kept.
+    let _ = program;
+    let mut program =
+        firedrill_spl::compile_plain(pipeline, &lookups).map_err(|e| e.render(&p.expanded))?;
     program.restrict_output(&firedrill_spl::FieldSet::All);
     let test_meta = p.detection.tests.iter().flat_map(|t| &t.attack_data).next();
     let opened = source::open_file(

@@ -204,6 +204,16 @@ impl DmSet {
         self.fields.iter().map(|f| f.prefixed.as_str())
     }
 
+    /// The EventCodes an event must have to belong to the dataset, when every one of its
+    /// `from` conditions names some (a reader may skip other events unparsed).
+    pub fn event_codes(&self) -> Option<Vec<&str>> {
+        let mut out = Vec::new();
+        for w in &self.from {
+            out.extend(w.event_codes()?.iter().map(String::as_str));
+        }
+        Some(out)
+    }
+
     /// True if the event belongs to the dataset (one of its `from` conditions holds).
     #[inline]
     pub fn contains<F: Fields + ?Sized>(&self, ev: &F) -> bool {

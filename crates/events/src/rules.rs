@@ -105,6 +105,11 @@ fn any_ci(xs: &[String], c: &str) -> bool {
 }
 
 impl When {
+    /// The EventCodes the condition requires, if it requires some.
+    pub fn event_codes(&self) -> Option<&[String]> {
+        self.event_code.as_deref()
+    }
+
     /// True if events of this sourcetype (lower-case; `windows` when it carries
     /// Windows event logs) can satisfy the condition.
     pub fn could_take(&self, sourcetype: &str, windows: bool) -> bool {

@@ -39,6 +39,10 @@ pub struct ReadOptions {
     pub want: Arc<Want>,
     /// About how many bytes of raw events make a batch (the unit of parallel parsing).
     pub batch_bytes: usize,
+    /// Keep only XmlWinEventLog and EVTX events whose `EventID` is one of these:
+    /// the others are counted but not parsed (when every search reading the file
+    /// needs one of a few EventCodes). Events without an `EventID` are kept.
+    pub event_codes: Option<Arc<std::collections::HashSet<String>>>,
 }
 
 impl Default for ReadOptions {
@@ -46,6 +50,7 @@ impl Default for ReadOptions {
         ReadOptions {
             want: Arc::new(Want::everything()),
             batch_bytes: DEFAULT_BATCH_BYTES,
+            event_codes: None,
         }
     }
 }
@@ -157,6 +162,7 @@ enum Mode {
 struct Ctx {
     meta: SourceMeta,
     mode: Mode,
+    event_codes: Option<Arc<std::collections::HashSet<String>>>,
     batch: u64,
     /// The reader the sourcetype names, if it names one.
     by_st: Option<Format>,
@@ -165,6 +171,8 @@ struct Ctx {
 enum Evt {
     Rec(Record),
     Row(Row),
+    /// Counted, not delivered (see [`ReadOptions::event_codes`]).
+    Filtered,
 }
 
 /// One file in the stream (the stream itself, or an archive member).
@@ -346,6 +354,15 @@ fn parse_one(
     bytes: &[u8],
     kind: u8,
 ) -> Result<Evt, String> {
+    if let Some(codes) = &ctx.event_codes {
+        if matches!(format, Format::XmlWinEventLog | Format::Evtx) {
+            if let Some(id) = xmlwin::event_id(bytes) {
+                if !codes.contains(id) {
+                    return Ok(Evt::Filtered);
+                }
+            }
+        }
+    }
     match &ctx.mode {
         Mode::Records { names, plan, drop } => {
             let mut o = EvOut::new(ev, names);
@@ -406,6 +423,7 @@ impl Stream {
             ctx: Ctx {
                 meta: meta.clone(),
                 mode: mode_for(&opts.want),
+                event_codes: opts.event_codes.clone(),
                 batch: opts.batch_bytes.max(1) as u64,
                 by_st: meta.sourcetype.as_deref().and_then(by_sourcetype),
             },
@@ -656,6 +674,7 @@ impl Stream {
         match e {
             Evt::Rec(r) => self.out.records.push(r),
             Evt::Row(r) => self.out.rows.push(r),
+            Evt::Filtered => self.end.events += 1,
         }
     }
 

@@ -1446,3 +1446,35 @@ mod tests {
         assert!(parse_time("2024-03-05T10:15:01+01:00").is_some());
     }
 }
+
+/// The text of an event's `<EventID>` element (`<EventID Qualifiers='0'>4688</EventID>`
+/// gives `4688`), found by a scan without parsing the event.
+pub(crate) fn event_id(bytes: &[u8]) -> Option<&str> {
+    let at = memchr::memmem::find(bytes, b"<EventID")? + 8;
+    let rest = bytes.get(at..)?;
+    if !matches!(rest.first(), Some(b'>' | b' ' | b'\t' | b'\r' | b'\n')) {
+        return None;
+    }
+    let open = memchr::memchr(b'>', rest)? + 1;
+    let len = memchr::memchr(b'<', &rest[open..])?;
+    std::str::from_utf8(&rest[open..open + len])
+        .ok()
+        .map(str::trim)
+}
+
+#[cfg(test)]
+mod event_id_tests {
+    #[test]
+    fn finds_the_event_id_without_parsing() {
+        assert_eq!(
+            super::event_id(b"<Event><System><EventID>4688</EventID>"),
+            Some("4688")
+        );
+        assert_eq!(
+            super::event_id(b"<System><EventID Qualifiers='16384'>7045</EventID>"),
+            Some("7045")
+        );
+        assert_eq!(super::event_id(b"<EventIDx>1</EventIDx>"), None);
+        assert_eq!(super::event_id(b"<Event/>"), None);
+    }
+}

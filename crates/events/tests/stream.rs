@@ -79,6 +79,7 @@ fn records(bytes: &[u8], meta: &SourceMeta, want: Want, batch_bytes: usize) -> V
     let opts = ReadOptions {
         want: Arc::new(want),
         batch_bytes,
+        event_codes: None,
     };
     let mut s = open_reader(
         Box::new(std::io::Cursor::new(bytes.to_vec())),
@@ -198,6 +199,7 @@ fn small_batches_give_the_same_events_and_skipped_regions() {
             let opts = ReadOptions {
                 want: Arc::new(Want::everything()),
                 batch_bytes,
+                event_codes: None,
             };
             let mut s = open_reader(
                 Box::new(std::io::Cursor::new(bytes.clone())),
@@ -327,6 +329,7 @@ fn files_are_hashed_as_stored_in_the_same_pass() {
     let opts = ReadOptions {
         want: Arc::new(Want::of(["EventCode"])),
         batch_bytes: 4096,
+        event_codes: None,
     };
     let mut s = open(&path, &SourceMeta::default(), &opts).unwrap();
     assert!(s.next_batch().unwrap().is_some());
@@ -477,4 +480,44 @@ fn streams_and_their_parts_move_between_threads() {
     sync::<DataModels>();
     sync::<AddOn>();
     sync::<ReadOptions>();
+}
+
+/// `event_codes`: events with another EventID are counted but not delivered; the
+/// fields of those delivered are as without the filter.
+#[test]
+fn event_codes_skip_other_events_unparsed_but_count_them() {
+    let dir = "../../examples/attack_data/datasets/attack_techniques/T1003.001/firedrill_example";
+    let mut bytes = std::fs::read(format!("{dir}/windows-sysmon.log")).unwrap();
+    bytes.extend(std::fs::read(format!("{dir}/windows-security.log")).unwrap());
+    let meta = SourceMeta::default();
+    let read = |codes: Option<&[&str]>| {
+        let opts = ReadOptions {
+            want: Arc::new(Want::of(["EventCode", "Image"])),
+            batch_bytes: 1 << 20,
+            event_codes: codes.map(|c| Arc::new(c.iter().map(|s| s.to_string()).collect())),
+        };
+        let mut s = open_reader(
+            Box::new(std::io::Cursor::new(bytes.clone())),
+            "t",
+            &meta,
+            &opts,
+        )
+        .unwrap();
+        let mut got = Vec::new();
+        while let Some(b) = s.next_batch().unwrap() {
+            got.extend(b.records);
+        }
+        (got, s.finish().events)
+    };
+    let (all, n_all) = read(None);
+    let (ones, n_ones) = read(Some(&["1"]));
+    assert_eq!(n_all, n_ones, "every event is counted");
+    let code = firedrill_value::FieldRef::new("EventCode");
+    let expected: Vec<_> = all
+        .iter()
+        .filter(|r| r.get(&code).map(|v| v.to_string()) == Some("1".into()))
+        .cloned()
+        .collect();
+    assert!(!expected.is_empty() && expected.len() < all.len());
+    assert_eq!(ones, expected);
 }

@@ -279,6 +279,39 @@ pub struct StatsSpec {
     pub by_out: Vec<String>,
     /// `tstats fillnull_value=`: the value of a missing by-field.
     pub fill: Option<Value>,
+    /// Filters on the group key alone that followed the stats (`… | regex
+    /// process="…"`), folded in: a key they reject never becomes a group.
+    pub key_filter: Vec<KeyTest>,
+}
+
+/// A filter on a group's key (its by-fields under their output names).
+#[derive(Clone, Debug)]
+pub enum KeyTest {
+    /// `search` terms.
+    Search(crate::search::Matcher),
+    /// `where`.
+    Where(CExpr),
+    /// `regex field="…"` (or `!=`).
+    Regex {
+        /// The field.
+        field: FieldRef,
+        /// The pattern.
+        re: crate::exec::re::Re,
+        /// `!=`.
+        negate: bool,
+    },
+}
+
+impl KeyTest {
+    fn holds(&self, key: &dyn Fields) -> Result<bool, EvalError> {
+        Ok(match self {
+            KeyTest::Search(m) => m.matches(key),
+            KeyTest::Where(e) => e.is_true(key)?,
+            KeyTest::Regex { field, re, negate } => {
+                crate::exec::regex_hit(key, field, re) != *negate
+            }
+        })
+    }
 }
 
 impl StatsSpec {
@@ -292,6 +325,7 @@ impl StatsSpec {
             aggs: aggs.iter().map(compile).collect::<Result<_, _>>()?,
             by: by.iter().map(|f| FieldRef::new(f)).collect(),
             by_out: by.to_vec(),
+            key_filter: Vec::new(),
             fill: fill.map(Value::Str),
         })
     }
@@ -364,11 +398,12 @@ struct Group {
     accs: Vec<Box<dyn Acc>>,
 }
 
-/// Groups being accumulated.
+/// Groups being accumulated. The index hashes each key's text (values joined by NUL)
+/// and compares against the group's own values, so a key is stored once.
 #[derive(Default)]
 pub struct Groups {
-    /// Group keys as text, values joined by a NUL (which no field value holds).
-    index: HashMap<String, usize>,
+    index: hashbrown::HashTable<usize>,
+    hasher: std::collections::hash_map::RandomState,
     groups: Vec<Group>,
     /// Reused for building keys.
     buf: String,
@@ -380,90 +415,139 @@ fn row_time(row: &dyn Fields) -> f64 {
     row.get(t).and_then(Value::as_num).unwrap_or(0.0)
 }
 
+fn push_key(buf: &mut String, v: &Value) {
+    match v {
+        Value::Str(s) => buf.push_str(s),
+        other => buf.push_str(&other.to_string()),
+    }
+    buf.push('\0');
+}
+
+/// True if `key` gives `text` (see [`push_key`]).
+fn key_is(key: &[Value], text: &str) -> bool {
+    let mut rest = text;
+    for v in key {
+        let part: std::borrow::Cow<'_, str> = match v {
+            Value::Str(s) => s.as_str().into(),
+            other => other.to_string().into(),
+        };
+        match rest.strip_prefix(&*part).and_then(|r| r.strip_prefix('\0')) {
+            Some(r) => rest = r,
+            None => return false,
+        }
+    }
+    rest.is_empty()
+}
+
+/// The by-fields of one group key, as a row (for a filter on the key).
+struct KeyRow<'a> {
+    names: &'a [String],
+    values: &'a [&'a Value],
+}
+
+impl Fields for KeyRow<'_> {
+    fn get(&self, f: &FieldRef) -> Option<&Value> {
+        self.get_str(&f.name)
+    }
+    fn get_str(&self, name: &str) -> Option<&Value> {
+        self.names
+            .iter()
+            .position(|n| n == name)
+            .map(|i| self.values[i])
+    }
+    fn for_each(&self, f: &mut dyn FnMut(&str, &Value)) {
+        for (n, v) in self.names.iter().zip(self.values) {
+            f(n, v);
+        }
+    }
+}
+
 impl Groups {
-    /// Adds one row.
+    /// Adds one row: to one group per combination of its by-field values.
     pub fn add(&mut self, spec: &StatsSpec, row: &dyn Fields) -> Result<(), EvalError> {
-        // The common case, every by-field single-valued: one key, built in place.
-        let mut single: Vec<&Value> = Vec::with_capacity(spec.by.len());
+        let mut values: Vec<&[Value]> = Vec::with_capacity(spec.by.len());
         for f in &spec.by {
             match (row.get(f), &spec.fill) {
-                (None | Some(Value::Null), Some(fill)) => single.push(fill),
+                (None | Some(Value::Null), Some(fill)) => values.push(std::slice::from_ref(fill)),
                 (None | Some(Value::Null), None) => return Ok(()),
-                (Some(Value::Multi(_)), _) => break,
-                (Some(v), _) => single.push(v),
+                (Some(v), _) => values.push(v.values()),
             }
         }
-        if single.len() == spec.by.len() {
-            let time = row_time(row);
-            self.buf.clear();
-            for v in &single {
-                match v {
-                    Value::Str(s) => self.buf.push_str(s),
-                    other => self.buf.push_str(&other.to_string()),
-                }
-                self.buf.push('\0');
-            }
-            let gi = match self.index.get(self.buf.as_str()) {
-                Some(&i) => i,
-                None => {
-                    self.groups.push(Group {
-                        key: single.iter().map(|v| (*v).clone()).collect(),
-                        rows: 0,
-                        accs: spec.aggs.iter().map(CAgg::start).collect(),
-                    });
-                    self.index.insert(self.buf.clone(), self.groups.len() - 1);
-                    self.groups.len() - 1
-                }
-            };
-            let g = &mut self.groups[gi];
-            g.rows += 1;
-            for (agg, acc) in spec.aggs.iter().zip(g.accs.iter_mut()) {
-                agg.feed(acc.as_mut(), row, time)?;
-            }
+        if values.iter().any(|v| v.is_empty()) {
             return Ok(());
         }
-        let mut keys: Vec<Vec<Value>> = vec![Vec::new()];
-        for f in &spec.by {
-            let vals: Vec<Value> = match (row.get(f), &spec.fill) {
-                (None | Some(Value::Null), Some(fill)) => vec![fill.clone()],
-                (None | Some(Value::Null), None) => return Ok(()),
-                (Some(v), _) => v.values().to_vec(),
-            };
-            keys = keys
-                .into_iter()
-                .flat_map(|k| {
-                    vals.iter().map(move |x| {
-                        let mut k = k.clone();
-                        k.push(x.clone());
-                        k
-                    })
-                })
-                .collect();
-        }
         let time = row_time(row);
-        for key in keys {
-            let mut text = String::new();
-            for v in &key {
-                text.push_str(&v.to_string());
-                text.push('\0');
-            }
-            let gi = match self.index.get(&text) {
-                Some(&i) => i,
-                None => {
-                    self.groups.push(Group {
-                        key,
-                        rows: 0,
-                        accs: spec.aggs.iter().map(CAgg::start).collect(),
-                    });
-                    self.index.insert(text, self.groups.len() - 1);
-                    self.groups.len() - 1
+        // Every combination, in order (a multivalue by-field puts the row in several).
+        let mut pick = vec![0usize; values.len()];
+        let mut key: Vec<&Value> = Vec::with_capacity(values.len());
+        loop {
+            key.clear();
+            key.extend(values.iter().zip(&pick).map(|(vs, &i)| &vs[i]));
+            self.add_key(spec, &key, row, time)?;
+            // Next combination (the last by-field varies fastest).
+            let mut d = values.len();
+            loop {
+                if d == 0 {
+                    return Ok(());
                 }
-            };
-            let g = &mut self.groups[gi];
-            g.rows += 1;
-            for (agg, acc) in spec.aggs.iter().zip(g.accs.iter_mut()) {
-                agg.feed(acc.as_mut(), row, time)?;
+                d -= 1;
+                pick[d] += 1;
+                if pick[d] < values[d].len() {
+                    break;
+                }
+                pick[d] = 0;
             }
+        }
+    }
+
+    fn add_key(
+        &mut self,
+        spec: &StatsSpec,
+        key: &[&Value],
+        row: &dyn Fields,
+        time: f64,
+    ) -> Result<(), EvalError> {
+        use std::hash::BuildHasher;
+        self.buf.clear();
+        for v in key {
+            push_key(&mut self.buf, v);
+        }
+        let hash = self.hasher.hash_one(self.buf.as_str());
+        let groups = &self.groups;
+        let buf = self.buf.as_str();
+        let gi = match self.index.find(hash, |&i| key_is(&groups[i].key, buf)) {
+            Some(&i) => i,
+            None => {
+                let view = KeyRow {
+                    names: &spec.by_out,
+                    values: key,
+                };
+                for t in &spec.key_filter {
+                    if !t.holds(&view)? {
+                        return Ok(());
+                    }
+                }
+                self.groups.push(Group {
+                    key: key.iter().map(|v| (*v).clone()).collect(),
+                    rows: 0,
+                    accs: spec.aggs.iter().map(CAgg::start).collect(),
+                });
+                let i = self.groups.len() - 1;
+                let (groups, hasher) = (&self.groups, &self.hasher);
+                self.index.insert_unique(hash, i, |&j| {
+                    let mut t = String::new();
+                    for v in &groups[j].key {
+                        push_key(&mut t, v);
+                    }
+                    hasher.hash_one(t.as_str())
+                });
+                i
+            }
+        };
+        let g = &mut self.groups[gi];
+        g.rows += 1;
+        for (agg, acc) in spec.aggs.iter().zip(g.accs.iter_mut()) {
+            agg.feed(acc.as_mut(), row, time)?;
         }
         Ok(())
     }

@@ -33,7 +33,7 @@ pub mod span;
 pub mod spl2;
 mod unparse;
 
-pub use compile::{compile, Env, NoLookups};
+pub use compile::{compile, compile_plain, Env, NoLookups};
 pub use error::{CompileError, ExecError, Unsupported};
 pub use exec::{event_time, State};
 pub use needs::FieldSet;

@@ -234,3 +234,31 @@ fn a_rename_after_stats_is_folded_into_its_names() {
     let merged = q("* | stats count, dc(user) AS count2 by host | rename count2 AS count");
     assert_eq!(merged.len(), 2);
 }
+
+/// The rows of `s` compiled without moving work between commands.
+fn q_plain(s: &str) -> Vec<Row> {
+    let program = firedrill_spl::compile_plain(&parse(s).unwrap(), &NoLookups).unwrap();
+    firedrill_spl::run(&program, &events()).unwrap()
+}
+
+#[test]
+fn filters_on_the_group_key_run_before_grouping_with_the_same_rows() {
+    // A filter after stats that reads only by-fields is applied to each key before it
+    // becomes a group (and a rename after stats is folded into its names); the rows
+    // are those of running each command in turn.
+    for s in [
+        "* | stats count min(_time) AS t by host user | eval x=1 | regex user=\"^[ab]\" | search host=h1",
+        "* | eval m=split(user.\",zz\", \",\") | stats count by m | where m!=\"zz\"",
+        "* | eval P.h=host | stats count by P.h | rename P.* AS * | search h=h1",
+        "* | stats count by host | where count > 1",
+        "* | stats count by host | eval host=\"x\" | search host=h1",
+    ] {
+        assert_eq!(q(s), q_plain(s), "{s}");
+    }
+    assert_eq!(
+        col(&q("* | stats count by host user | search host=h1"), "user"),
+        ["alice", "carol"]
+    );
+    let m = q("* | eval m=split(user.\",zz\", \",\") | stats count by m | where m!=\"zz\"");
+    assert_eq!(col(&m, "m"), ["alice", "bob", "carol"]);
+}

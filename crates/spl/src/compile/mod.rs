@@ -35,9 +35,21 @@ impl Env for NoLookups {
 /// Compiles a parsed search. The program keeps every field its results have; see
 /// [`Program::restrict_output`] to keep only what the caller reads.
 pub fn compile(p: &Pipeline, env: &dyn Env) -> Result<Program, CompileError> {
+    build(p, env, true)
+}
+
+/// Compiles without the optimisations that move work between commands (a `rename`
+/// folded into `stats`, filters on the group key moved before grouping), so each
+/// command's own rows can be counted: what `explain` runs.
+pub fn compile_plain(p: &Pipeline, env: &dyn Env) -> Result<Program, CompileError> {
+    build(p, env, false)
+}
+
+fn build(p: &Pipeline, env: &dyn Env, optimize: bool) -> Result<Program, CompileError> {
     let mut c = Compiler {
         env,
         pipes: Vec::new(),
+        optimize,
     };
     c.pipe(p, true)?;
     let mut program = Program {
@@ -56,6 +68,7 @@ pub(crate) fn compile_over_rows(p: &Pipeline, env: &dyn Env) -> Result<Program, 
     let mut c = Compiler {
         env,
         pipes: Vec::new(),
+        optimize: true,
     };
     c.pipe(p, false)?;
     let mut program = Program {
@@ -83,6 +96,8 @@ pub(crate) struct Compiler<'e> {
     /// Pipes in creation order; a pipe's slot is reserved before its sub-pipes are
     /// built, so sub-pipes always come after the pipes that use them.
     pipes: Vec<Option<Pipe>>,
+    /// Fold renames and key filters into `stats`.
+    optimize: bool,
 }
 
 /// `stats … by X.a | rename X.* AS *` (what `drop_dm_object_name` expands to after
@@ -94,6 +109,72 @@ fn fold_renames(stages: &mut [Stage]) {
         if let (Stage::Stats(spec), Stage::Rename(pairs)) = (&mut before[i - 1], &after[0]) {
             if spec.fold_rename(pairs) {
                 after[0] = Stage::Pass;
+            }
+        }
+    }
+}
+
+/// Filters right after `stats` that read only its by-fields (`tstats … by
+/// Processes.process … | regex process="…"`, past `convert`s and `eval`s that write
+/// other fields) are moved into the stats as a filter on the group key: a rejected key
+/// never becomes a group, so a search that groups every event and keeps a few holds
+/// only those few. A multivalue by-field makes one key per value, and the filter sees
+/// each, as it would see each group.
+fn fold_key_filters(stages: &mut [Stage]) {
+    use crate::aggs::KeyTest;
+    for i in 0..stages.len() {
+        let (head, tail) = stages.split_at_mut(i + 1);
+        let Stage::Stats(spec) = &mut head[i] else {
+            continue;
+        };
+        let aliases: Vec<String> = spec.aggs.iter().map(|a| a.alias.clone()).collect();
+        let mut written: Vec<String> = Vec::new();
+        for stage in tail.iter_mut() {
+            let reads = |refs: &[&str]| -> bool {
+                refs.iter().all(|r| {
+                    !aliases.iter().any(|a| a == r)
+                        && !written
+                            .iter()
+                            .any(|w| crate::exec::rows::field_glob(w, r).is_some())
+                })
+            };
+            let test = match stage {
+                Stage::Pass => continue,
+                Stage::Convert { items, .. } => {
+                    for (_, field, alias) in items.iter() {
+                        written.push(alias.clone().unwrap_or_else(|| field.clone()));
+                    }
+                    continue;
+                }
+                Stage::Eval(assigns) => {
+                    written.extend(assigns.iter().map(|(f, _)| f.clone()));
+                    continue;
+                }
+                Stage::Search(m) => {
+                    let mut refs = Vec::new();
+                    m.fields(&mut refs);
+                    reads(&refs).then(|| KeyTest::Search(m.clone()))
+                }
+                Stage::Where(e) => {
+                    let mut refs = Vec::new();
+                    e.fields(&mut refs);
+                    reads(&refs).then(|| KeyTest::Where(e.clone()))
+                }
+                Stage::Regex { field, re, negate } => {
+                    reads(&[&field.name]).then(|| KeyTest::Regex {
+                        field: field.clone(),
+                        re: re.clone(),
+                        negate: *negate,
+                    })
+                }
+                _ => None,
+            };
+            match test {
+                Some(t) => {
+                    spec.key_filter.push(t);
+                    *stage = Stage::Pass;
+                }
+                None => break,
             }
         }
     }
@@ -133,7 +214,10 @@ impl Compiler<'_> {
             }
         }
         origin.resize(stages.len(), p.commands.len().saturating_sub(1));
-        fold_renames(&mut stages);
+        if self.optimize {
+            fold_renames(&mut stages);
+            fold_key_filters(&mut stages);
+        }
         let filters = stages.iter().take_while(|s| s.is_filter()).count();
         let stream = stages
             .iter()

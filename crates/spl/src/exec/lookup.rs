@@ -2,9 +2,12 @@
 //! (case-insensitive unless the definition says otherwise), `WILDCARD(field)` and
 //! `CIDR(field)` match types, `min_matches`/`max_matches` and `default_match`.
 
-use super::cidr::cidr_match;
+use super::cidr::Cidr;
 use super::wildcard::Wildcard;
+use aho_corasick::AhoCorasick;
 use firedrill_value::{Row, Value};
+use std::collections::HashMap;
+use std::sync::OnceLock;
 
 /// A loaded lookup table with its definition's matching rules.
 #[derive(Clone, Debug, Default)]
@@ -27,6 +30,87 @@ pub struct LookupTable {
     pub max_matches: usize,
     /// The value output when there are fewer than `min_matches` matches.
     pub default_match: Option<String>,
+    /// Per-column match indexes, built on first use.
+    index: OnceLock<Vec<OnceLock<ColumnIndex>>>,
+}
+
+/// One table cell compiled for matching.
+#[derive(Clone, Debug)]
+enum Cell {
+    /// Compared whole (folded when the table is case-insensitive).
+    Exact,
+    /// A `WILDCARD` cell with `*`, case-insensitive.
+    Wild(Wildcard),
+    /// A `WILDCARD` cell with `*`, case-sensitive.
+    Glob(String),
+    /// A `CIDR` cell; `None` when it is not a block or address (never matches).
+    Cidr(Option<Cidr>),
+}
+
+impl Cell {
+    /// Literal text every value this cell matches contains, if any.
+    fn required(&self) -> Option<&[u8]> {
+        match self {
+            Cell::Wild(w) => w.longest_piece(),
+            Cell::Glob(g) => g
+                .split('*')
+                .max_by_key(|p| p.len())
+                .filter(|p| !p.is_empty())
+                .map(str::as_bytes),
+            Cell::Exact | Cell::Cidr(_) => None,
+        }
+    }
+}
+
+/// How to find the rows one column matches: exact cells by hash; pattern cells
+/// by the literal each requires (one Aho-Corasick pass per value), the rest by scan.
+#[derive(Clone, Debug, Default)]
+struct ColumnIndex {
+    cells: Vec<Cell>,
+    exact: HashMap<String, Vec<usize>>,
+    /// Finds the required literals of pattern cells in a value.
+    literals: Option<AhoCorasick>,
+    /// Rows per literal, in the automaton's pattern order.
+    literal_rows: Vec<Vec<usize>>,
+    /// Pattern cells without a literal (`*`, CIDR): tried on every value.
+    scan: Vec<usize>,
+}
+
+impl ColumnIndex {
+    fn new(cells: Vec<Cell>, keys: Vec<String>, case_sensitive: bool) -> ColumnIndex {
+        let mut exact: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_literal: HashMap<&[u8], usize> = HashMap::new();
+        let mut literals: Vec<&[u8]> = Vec::new();
+        let mut literal_rows: Vec<Vec<usize>> = Vec::new();
+        let mut scan = Vec::new();
+        for (r, (cell, key)) in cells.iter().zip(keys).enumerate() {
+            match (cell, cell.required()) {
+                (Cell::Exact, _) => exact.entry(key).or_default().push(r),
+                (_, Some(lit)) => {
+                    let id = *by_literal.entry(lit).or_insert_with(|| {
+                        literals.push(lit);
+                        literal_rows.push(Vec::new());
+                        literals.len() - 1
+                    });
+                    literal_rows[id].push(r);
+                }
+                (_, None) => scan.push(r),
+            }
+        }
+        let automaton = (!literals.is_empty()).then(|| {
+            AhoCorasick::builder()
+                .ascii_case_insensitive(!case_sensitive)
+                .build(&literals)
+                .expect("literal patterns always build")
+        });
+        ColumnIndex {
+            literals: automaton,
+            literal_rows,
+            scan,
+            exact,
+            cells,
+        }
+    }
 }
 
 /// One `lookup` command's field mapping.
@@ -43,26 +127,103 @@ pub struct LookupSpec {
 }
 
 impl LookupTable {
+    /// A table read from a file, with Splunk's defaults: exact matches are
+    /// case-sensitive, at most 1000 matches, no minimum.
+    pub fn new(fields: Vec<String>, rows: Vec<Vec<String>>) -> LookupTable {
+        LookupTable {
+            fields,
+            rows,
+            case_sensitive: true,
+            max_matches: 1000,
+            ..LookupTable::default()
+        }
+    }
+
     fn column(&self, name: &str) -> Option<usize> {
         self.fields.iter().position(|f| f == name)
     }
 
-    fn cell_matches(&self, col: &str, cell: &str, value: &str) -> bool {
-        if self.cidr.iter().any(|c| c == col) {
-            return cidr_match(cell, value);
-        }
-        if self.wildcard.iter().any(|c| c == col) && cell.contains('*') {
-            return if self.case_sensitive {
-                super::rows::field_glob(cell, value).is_some()
-            } else {
-                Wildcard::new(cell).matches(value)
-            };
-        }
+    fn key(&self, text: &str) -> String {
         if self.case_sensitive {
-            cell == value
+            text.to_string()
         } else {
-            cell.eq_ignore_ascii_case(value)
+            text.to_ascii_lowercase()
         }
+    }
+
+    fn build_column(&self, ci: usize) -> ColumnIndex {
+        let name = &self.fields[ci];
+        let cidr = self.cidr.iter().any(|c| c == name);
+        let wild = self.wildcard.iter().any(|c| c == name);
+        let mut cells = Vec::with_capacity(self.rows.len());
+        let mut keys = Vec::with_capacity(self.rows.len());
+        for row in &self.rows {
+            let text = row.get(ci).map(String::as_str).unwrap_or("");
+            cells.push(if cidr {
+                Cell::Cidr(Cidr::parse(text))
+            } else if wild && text.contains('*') {
+                if self.case_sensitive {
+                    Cell::Glob(text.to_string())
+                } else {
+                    Cell::Wild(Wildcard::new(text))
+                }
+            } else {
+                Cell::Exact
+            });
+            keys.push(self.key(text));
+        }
+        ColumnIndex::new(cells, keys, self.case_sensitive)
+    }
+
+    fn column_index(&self, ci: usize) -> &ColumnIndex {
+        let columns = self
+            .index
+            .get_or_init(|| self.fields.iter().map(|_| OnceLock::new()).collect());
+        columns[ci].get_or_init(|| self.build_column(ci))
+    }
+
+    fn cell_matches(&self, index: &ColumnIndex, ci: usize, r: usize, value: &str) -> bool {
+        match &index.cells[r] {
+            Cell::Cidr(c) => c.is_some_and(|c| c.contains(value)),
+            Cell::Wild(w) => w.matches(value),
+            Cell::Glob(g) => super::rows::field_glob(g, value).is_some(),
+            Cell::Exact => {
+                let cell = self.rows[r].get(ci).map(String::as_str).unwrap_or("");
+                if self.case_sensitive {
+                    cell == value
+                } else {
+                    cell.eq_ignore_ascii_case(value)
+                }
+            }
+        }
+    }
+
+    /// Rows whose cell in column `ci` matches any of `values`, in table order.
+    fn candidates(&self, ci: usize, values: &[String]) -> Vec<usize> {
+        let index = self.column_index(ci);
+        let mut hits = Vec::new();
+        for v in values {
+            if let Some(rows) = index.exact.get(&self.key(v)) {
+                hits.extend_from_slice(rows);
+            }
+            let mut tried = Vec::new();
+            if let Some(ac) = &index.literals {
+                for m in ac.find_overlapping_iter(v.as_str()) {
+                    tried.extend_from_slice(&index.literal_rows[m.pattern().as_usize()]);
+                }
+            }
+            tried.sort_unstable();
+            tried.dedup();
+            tried.extend_from_slice(&index.scan);
+            hits.extend(
+                tried
+                    .into_iter()
+                    .filter(|&r| self.cell_matches(index, ci, r, v)),
+            );
+        }
+        hits.sort_unstable();
+        hits.dedup();
+        hits
     }
 
     /// Indexes of the table rows matching `row` on the spec's inputs.
@@ -79,19 +240,18 @@ impl LookupTable {
             if values.is_empty() {
                 return None;
             }
-            cols.push((ci, col.as_str(), values));
+            cols.push((ci, values));
         }
+        let ((first, first_values), rest) = cols.split_first()?;
         let hits: Vec<usize> = self
-            .rows
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| {
-                cols.iter().all(|(ci, col, values)| {
-                    let cell = r.get(*ci).map(String::as_str).unwrap_or("");
-                    values.iter().any(|v| self.cell_matches(col, cell, v))
+            .candidates(*first, first_values)
+            .into_iter()
+            .filter(|&r| {
+                rest.iter().all(|(ci, values)| {
+                    let index = self.column_index(*ci);
+                    values.iter().any(|v| self.cell_matches(index, *ci, r, v))
                 })
             })
-            .map(|(i, _)| i)
             .take(self.max_matches.max(1))
             .collect();
         Some(hits)
@@ -188,6 +348,7 @@ mod tests {
             min_matches: 1,
             max_matches: 1000,
             default_match: Some("false".into()),
+            ..LookupTable::default()
         }
     }
 

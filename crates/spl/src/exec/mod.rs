@@ -18,4 +18,5 @@ pub(crate) mod text;
 pub(crate) mod time;
 pub(crate) mod wildcard;
 
+pub(crate) use stages::regex_hit;
 pub use state::{event_time, State};

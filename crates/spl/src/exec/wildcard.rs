@@ -52,6 +52,14 @@ impl Wildcard {
         }
     }
 
+    /// The longest literal piece (lower-case): text every match contains.
+    pub fn longest_piece(&self) -> Option<&[u8]> {
+        self.pieces
+            .iter()
+            .max_by_key(|p| p.len())
+            .map(Vec::as_slice)
+    }
+
     /// True if the pattern is just `*` (matches any present value).
     pub fn is_any(&self) -> bool {
         self.pieces.is_empty() && !self.anchored_start
