@@ -42,30 +42,12 @@ const fn row(name: &'static str, arg: Arg, make: fn(f64) -> Box<dyn Acc>) -> Agg
 pub const AGGREGATIONS: &[AggDef] = &[
     row("count", Arg::Optional, |_| Box::<Count>::default()),
     row("c", Arg::Optional, |_| Box::<Count>::default()),
-    row("dc", Arg::Required, |_| {
-        Box::new(Distinct {
-            values: false,
-            set: BTreeSet::new(),
-        })
-    }),
+    row("dc", Arg::Required, |_| Box::new(Distinct::new(false))),
     row("distinct_count", Arg::Required, |_| {
-        Box::new(Distinct {
-            values: false,
-            set: BTreeSet::new(),
-        })
+        Box::new(Distinct::new(false))
     }),
-    row("estdc", Arg::Required, |_| {
-        Box::new(Distinct {
-            values: false,
-            set: BTreeSet::new(),
-        })
-    }),
-    row("values", Arg::Required, |_| {
-        Box::new(Distinct {
-            values: true,
-            set: BTreeSet::new(),
-        })
-    }),
+    row("estdc", Arg::Required, |_| Box::new(Distinct::new(false))),
+    row("values", Arg::Required, |_| Box::new(Distinct::new(true))),
     row("list", Arg::Required, |_| Box::<List>::default()),
     row("min", Arg::Required, |_| {
         Box::new(MinMax::new(Ordering::Less))
@@ -393,50 +375,27 @@ impl StatsSpec {
 }
 
 struct Group {
-    key: Vec<Value>,
+    /// The by-field values, packed (see [`crate::groupkey`]).
+    key: Box<[u8]>,
     rows: usize,
     accs: Vec<Box<dyn Acc>>,
 }
 
-/// Groups being accumulated. The index hashes each key's text (values joined by NUL)
-/// and compares against the group's own values, so a key is stored once.
+/// Groups being accumulated. The index hashes each packed key's text and compares
+/// against the groups' own keys, so a key is stored once.
 #[derive(Default)]
 pub struct Groups {
     index: hashbrown::HashTable<usize>,
     hasher: std::collections::hash_map::RandomState,
     groups: Vec<Group>,
     /// Reused for building keys.
-    buf: String,
+    buf: Vec<u8>,
 }
 
 fn row_time(row: &dyn Fields) -> f64 {
     static TIME: std::sync::OnceLock<FieldRef> = std::sync::OnceLock::new();
     let t = TIME.get_or_init(|| FieldRef::new("_time"));
     row.get(t).and_then(Value::as_num).unwrap_or(0.0)
-}
-
-fn push_key(buf: &mut String, v: &Value) {
-    match v {
-        Value::Str(s) => buf.push_str(s),
-        other => buf.push_str(&other.to_string()),
-    }
-    buf.push('\0');
-}
-
-/// True if `key` gives `text` (see [`push_key`]).
-fn key_is(key: &[Value], text: &str) -> bool {
-    let mut rest = text;
-    for v in key {
-        let part: std::borrow::Cow<'_, str> = match v {
-            Value::Str(s) => s.as_str().into(),
-            other => other.to_string().into(),
-        };
-        match rest.strip_prefix(&*part).and_then(|r| r.strip_prefix('\0')) {
-            Some(r) => rest = r,
-            None => return false,
-        }
-    }
-    rest.is_empty()
 }
 
 /// The by-fields of one group key, as a row (for a filter on the key).
@@ -507,15 +466,17 @@ impl Groups {
         row: &dyn Fields,
         time: f64,
     ) -> Result<(), EvalError> {
+        use crate::groupkey;
         use std::hash::BuildHasher;
-        self.buf.clear();
-        for v in key {
-            push_key(&mut self.buf, v);
-        }
-        let hash = self.hasher.hash_one(self.buf.as_str());
+        let n = key.len();
+        groupkey::pack(&mut self.buf, key.iter().copied());
+        let text = groupkey::text(&self.buf, n);
+        let hash = self.hasher.hash_one(text);
         let groups = &self.groups;
-        let buf = self.buf.as_str();
-        let gi = match self.index.find(hash, |&i| key_is(&groups[i].key, buf)) {
+        let gi = match self
+            .index
+            .find(hash, |&i| groupkey::text(&groups[i].key, n) == text)
+        {
             Some(&i) => i,
             None => {
                 let view = KeyRow {
@@ -528,18 +489,14 @@ impl Groups {
                     }
                 }
                 self.groups.push(Group {
-                    key: key.iter().map(|v| (*v).clone()).collect(),
+                    key: self.buf.as_slice().into(),
                     rows: 0,
                     accs: spec.aggs.iter().map(CAgg::start).collect(),
                 });
                 let i = self.groups.len() - 1;
                 let (groups, hasher) = (&self.groups, &self.hasher);
                 self.index.insert_unique(hash, i, |&j| {
-                    let mut t = String::new();
-                    for v in &groups[j].key {
-                        push_key(&mut t, v);
-                    }
-                    hasher.hash_one(t.as_str())
+                    hasher.hash_one(groupkey::text(&groups[j].key, n))
                 });
                 i
             }
@@ -565,20 +522,26 @@ impl Groups {
     /// One row per group, sorted by key; with no by-fields always one row (so `stats
     /// count` over nothing is `count=0`, as in Splunk).
     pub fn finish(self, spec: &StatsSpec) -> Vec<Row> {
-        let mut groups = self.groups;
+        let n = spec.by.len();
+        let mut groups: Vec<(Vec<Value>, Group)> = self
+            .groups
+            .into_iter()
+            .map(|g| (crate::groupkey::unpack(&g.key, n), g))
+            .collect();
         if spec.by.is_empty() && groups.is_empty() {
-            groups.push(Group {
-                key: Vec::new(),
+            let empty = Group {
+                key: Box::default(),
                 rows: 0,
                 accs: spec.aggs.iter().map(CAgg::start).collect(),
-            });
+            };
+            groups.push((Vec::new(), empty));
         }
-        groups.sort_by(|a, b| compare_keys(&a.key, &b.key));
+        groups.sort_by(|a, b| compare_keys(&a.0, &b.0));
         groups
             .into_iter()
-            .map(|g| {
+            .map(|(key, g)| {
                 let mut row = Row::new();
-                for (f, v) in spec.by_out.iter().zip(g.key) {
+                for (f, v) in spec.by_out.iter().zip(key) {
                     row.insert(f.clone(), v);
                 }
                 for (agg, acc) in spec.aggs.iter().zip(&g.accs) {
@@ -630,15 +593,75 @@ impl Acc for Count {
 
 struct Distinct {
     values: bool,
-    set: BTreeSet<String>,
+    set: TextSet,
+}
+
+impl Distinct {
+    fn new(values: bool) -> Distinct {
+        Distinct {
+            values,
+            set: TextSet::Few(Vec::new()),
+        }
+    }
+}
+
+/// Distinct texts in order: a sorted vector while few (most groups hold one or two:
+/// a tree's first node alone would take hundreds of bytes), a tree past that.
+enum TextSet {
+    Few(Vec<String>),
+    Many(BTreeSet<String>),
+}
+
+impl TextSet {
+    const FEW: usize = 32;
+
+    fn insert(&mut self, text: std::borrow::Cow<'_, str>) {
+        match self {
+            TextSet::Few(v) => {
+                if let Err(at) = v.binary_search_by(|x| x.as_str().cmp(&text)) {
+                    if v.len() < Self::FEW {
+                        v.insert(at, text.into_owned());
+                    } else {
+                        let mut set: BTreeSet<String> = std::mem::take(v).into_iter().collect();
+                        set.insert(text.into_owned());
+                        *self = TextSet::Many(set);
+                    }
+                }
+            }
+            TextSet::Many(set) => {
+                if !set.contains(text.as_ref()) {
+                    set.insert(text.into_owned());
+                }
+            }
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            TextSet::Few(v) => v.len(),
+            TextSet::Many(set) => set.len(),
+        }
+    }
+
+    fn iter(&self) -> Box<dyn Iterator<Item = &String> + '_> {
+        match self {
+            TextSet::Few(v) => Box::new(v.iter()),
+            TextSet::Many(set) => Box::new(set.iter()),
+        }
+    }
+}
+
+/// A value's text, borrowed when it is a string.
+fn text_of(v: &Value) -> std::borrow::Cow<'_, str> {
+    match v {
+        Value::Str(s) => s.as_str().into(),
+        other => other.to_string().into(),
+    }
 }
 
 impl Acc for Distinct {
     fn add(&mut self, v: &Value, _: f64) {
-        let s = v.to_string();
-        if !self.set.contains(&s) {
-            self.set.insert(s);
-        }
+        self.set.insert(text_of(v));
     }
     fn finish(&self, _: usize) -> Value {
         if self.values {
@@ -668,8 +691,10 @@ impl Acc for List {
 struct MinMax {
     want: Ordering,
     all_num: bool,
-    num: Option<f64>,
-    text: Option<(String, Value)>,
+    /// The best value compared as numbers, while every value is one.
+    by_num: Option<(f64, Value)>,
+    /// The best value compared as text.
+    by_text: Option<Value>,
 }
 
 impl MinMax {
@@ -677,38 +702,45 @@ impl MinMax {
         MinMax {
             want,
             all_num: true,
-            num: None,
-            text: None,
+            by_num: None,
+            by_text: None,
         }
     }
 }
 
 impl Acc for MinMax {
     fn add(&mut self, v: &Value, _: f64) {
-        match v.as_num() {
-            Some(n) => {
-                if self
-                    .num
-                    .is_none_or(|b| n.partial_cmp(&b) == Some(self.want))
-                {
-                    self.num = Some(n);
+        if self.all_num {
+            match v.as_num() {
+                Some(n) => {
+                    if self
+                        .by_num
+                        .as_ref()
+                        .is_none_or(|(b, _)| n.partial_cmp(b) == Some(self.want))
+                    {
+                        self.by_num = Some((n, v.clone()));
+                    }
+                }
+                None => {
+                    self.all_num = false;
+                    self.by_num = None;
                 }
             }
-            None => self.all_num = false,
         }
-        let s = v.to_string();
-        let better = match &self.text {
+        let better = match &self.by_text {
             None => true,
-            Some((b, _)) => s.as_str().cmp(b.as_str()) == self.want,
+            Some(b) => text_of(v).as_ref().cmp(text_of(b).as_ref()) == self.want,
         };
         if better {
-            self.text = Some((s, v.clone()));
+            self.by_text = Some(v.clone());
         }
     }
+    /// The best number when every value is one, else the best text; the value as it
+    /// came (`7.70` stays `7.70`, as in Splunk).
     fn finish(&self, _: usize) -> Value {
-        match (&self.num, &self.text) {
-            (Some(n), _) if self.all_num => Value::Num(*n),
-            (_, Some((_, v))) => v.clone(),
+        match (&self.by_num, &self.by_text) {
+            (Some((_, v)), _) if self.all_num => v.clone(),
+            (_, Some(v)) => v.clone(),
             _ => Value::Null,
         }
     }
@@ -929,7 +961,10 @@ mod tests {
             one("values", &["b", "a", "b"]),
             Value::Multi(vec![Value::str("a"), Value::str("b")])
         );
-        assert_eq!(one("min", &["10", "9", "100"]), Value::Num(9.0));
+        assert_eq!(one("min", &["10", "9", "100"]), Value::str("9"));
+        // The value as it came: `7.70`, not `7.7`.
+        assert_eq!(one("max", &["7.70", "2"]), Value::str("7.70"));
+        assert_eq!(one("min", &["7.70", "x"]), Value::str("7.70"));
         assert_eq!(one("max", &["b", "10", "a"]), Value::str("b"));
         assert_eq!(one("range", &["4", "1", "9"]), Value::Num(8.0));
         assert_eq!(one("earliest", &["a", "b"]), Value::str("a"));

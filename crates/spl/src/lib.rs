@@ -25,6 +25,7 @@ mod error;
 pub mod exec;
 pub mod explain;
 pub mod expr;
+mod groupkey;
 pub mod needs;
 pub mod parse;
 mod program;

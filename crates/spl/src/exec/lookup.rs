@@ -4,7 +4,7 @@
 
 use super::cidr::Cidr;
 use super::wildcard::Wildcard;
-use aho_corasick::AhoCorasick;
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use firedrill_value::{Row, Value};
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -98,7 +98,10 @@ impl ColumnIndex {
             }
         }
         let automaton = (!literals.is_empty()).then(|| {
+            // A contiguous NFA: a DFA over a large lookup's literals takes tens of
+            // megabytes, for little speed over this one.
             AhoCorasick::builder()
+                .kind(Some(AhoCorasickKind::ContiguousNFA))
                 .ascii_case_insensitive(!case_sensitive)
                 .build(&literals)
                 .expect("literal patterns always build")
