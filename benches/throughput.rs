@@ -91,6 +91,7 @@ fn main() {
         mirror: None,
         offline: true,
         progress: false,
+        allowed: vec![dir.path().to_path_buf()],
     })
     .expect("fetcher");
     let datasets = [DatasetKey {

@@ -165,6 +165,10 @@ pub struct DataArgs {
     /// Never touch the network; report datasets missing from the cache.
     #[arg(long)]
     pub offline: bool,
+    /// Let content name local dataset files under DIR (repeatable). Without it, a
+    /// detection's `data:` may only name files in the cache (--data) or a local mirror.
+    #[arg(long = "allow-path", value_name = "DIR")]
+    pub allow_path: Vec<PathBuf>,
 }
 
 #[derive(Args)]

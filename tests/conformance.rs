@@ -31,7 +31,9 @@ fn run_on(
     source: Option<String>,
     sourcetype: Option<String>,
 ) -> TestReport {
-    // The detection's test, pointed at the file: judged as the test would be.
+    // The detection's test, pointed at the file (by its full path, in an allowed
+    // directory): judged as the test would be.
+    let file = &std::fs::canonicalize(file).unwrap();
     let mut p = p.clone();
     let name = p
         .detection
@@ -55,6 +57,8 @@ fn run_on(
         mirror: None,
         offline: true,
         progress: false,
+        // The sample is named by its path, as a user's own file would be.
+        allowed: file.parent().into_iter().map(Path::to_path_buf).collect(),
     })
     .unwrap();
     let opts = firedrill::run::RunOptions {
@@ -477,7 +481,8 @@ fn projection_keeps_results() {
     let keys: Vec<DatasetKey> = files
         .iter()
         .map(|f| DatasetKey {
-            reference: f.display().to_string(),
+            // By full path: a relative one is relative to the cache.
+            reference: std::fs::canonicalize(f).unwrap().display().to_string(),
             source: None,
             sourcetype: None,
         })
@@ -488,6 +493,13 @@ fn projection_keeps_results() {
         mirror: None,
         offline: true,
         progress: false,
+        allowed: files
+            .iter()
+            .filter_map(|f| f.parent().map(Path::to_path_buf))
+            .filter_map(|d| std::fs::canonicalize(d).ok())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect(),
     })
     .unwrap();
     let run = |planned: &[Planned]| {

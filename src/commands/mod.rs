@@ -22,6 +22,7 @@ pub fn fetcher(d: &DataArgs) -> Result<Fetcher, String> {
         mirror: d.mirror.clone(),
         offline: d.offline,
         progress: std::io::stderr().is_terminal(),
+        allowed: d.allow_path.clone(),
     })
     .map_err(|e| e.to_string())
 }

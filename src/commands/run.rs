@@ -83,8 +83,16 @@ pub fn run(a: RunArgs) -> Result<u8, String> {
         datasets: &datasets,
         hook,
     };
-    let r = run::run(&planned, &opts);
+    let mut r = run::run(&planned, &opts);
     bar.finish_and_clear();
+    // Files that could not be loaded are errors in every report, after the rest.
+    r.detections.extend(
+        loaded
+            .errors
+            .iter()
+            .map(report::DetectionReport::unloadable),
+    );
+    r.summary.count(&r.detections);
     match a.format {
         Format::Table => print!(
             "{}",

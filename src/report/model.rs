@@ -40,6 +40,8 @@ pub enum Reason {
     Verdict(String),
     /// The search does not parse, a macro does not expand, or the search is invalid.
     Search(String),
+    /// The detection's file could not be loaded (file, line and what is wrong).
+    Content(String),
     /// The search uses something firedrill does not support (rendered with a caret).
     Unsupported(String),
     /// The detection has no test with attack data.
@@ -91,6 +93,7 @@ impl fmt::Display for Reason {
         match self {
             Reason::Verdict(s)
             | Reason::Search(s)
+            | Reason::Content(s)
             | Reason::Dataset(s)
             | Reason::Runtime(s)
             | Reason::Splunk(s) => f.write_str(s),
@@ -204,6 +207,29 @@ pub struct DetectionReport {
 }
 
 impl DetectionReport {
+    /// The entry of a detection file that could not be loaded: an error, so that the
+    /// run's reports name it beside every detection that did run.
+    pub fn unloadable(e: &firedrill_content::LoadError) -> DetectionReport {
+        let file = e.file.display().to_string();
+        DetectionReport {
+            name: e
+                .file
+                .file_name()
+                .map_or_else(|| file.clone(), |n| n.to_string_lossy().into_owned()),
+            id: None,
+            file,
+            status: Status::Error,
+            reason: Reason::Content(e.to_string()),
+            results: 0,
+            risk: Vec::new(),
+            risk_rule: String::new(),
+            selected: true,
+            selection_reason: None,
+            macro_defaults: Vec::new(),
+            tests: Vec::new(),
+        }
+    }
+
     /// Sets status, reason, results and risk from the tests (the worst test decides).
     pub fn conclude(&mut self) {
         let Some(worst) = self.tests.iter().max_by_key(|t| t.status) else {

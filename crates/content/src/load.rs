@@ -62,6 +62,25 @@ fn read_yaml(path: &Path) -> Result<Y, LoadError> {
     })
 }
 
+/// A detection whose search cannot run, located at its `search:` line when it has one.
+fn search_error(path: &Path, message: String) -> LoadError {
+    let line = std::fs::read_to_string(path).ok().and_then(|text| {
+        text.lines()
+            .position(|l| l.starts_with("search:"))
+            .map(|i| i + 1)
+    });
+    LoadError {
+        file: path.to_path_buf(),
+        line,
+        message,
+    }
+}
+
+/// True for files in a `detections` directory, where every YAML file is a detection.
+fn in_detections(path: &Path) -> bool {
+    path.components().any(|c| c.as_os_str() == "detections")
+}
+
 fn is_test_file(path: &Path) -> bool {
     path.to_string_lossy().ends_with(".test.yml") || path.to_string_lossy().ends_with(".test.yaml")
 }
@@ -106,6 +125,9 @@ pub fn load_detection_file(path: &Path) -> Result<Vec<Detection>, LoadError> {
         return Ok(Vec::new());
     }
     let doc = read_yaml(path)?;
+    if let Some(problem) = yaml::search_problem(&doc) {
+        return Err(search_error(path, problem));
+    }
     if !yaml::is_detection(&doc) {
         return Err(err("not a detection: no `name` and `search`".into()));
     }
@@ -179,10 +201,18 @@ pub fn load_content(path: &Path) -> Content {
                 }
             } else if is_yaml(f) {
                 match read_yaml(f) {
-                    Ok(doc) if yaml::is_detection(&doc) => {
-                        Loaded::Detection(Box::new(yaml::detection(&doc, f)))
+                    Ok(doc) => {
+                        let problem = in_detections(f.strip_prefix(&root).unwrap_or(f))
+                            .then(|| yaml::search_problem(&doc))
+                            .flatten();
+                        match problem {
+                            Some(p) => Loaded::Error(search_error(f, p)),
+                            None if yaml::is_detection(&doc) => {
+                                Loaded::Detection(Box::new(yaml::detection(&doc, f)))
+                            }
+                            None => Loaded::Nothing,
+                        }
                     }
-                    Ok(_) => Loaded::Nothing,
                     Err(e) => Loaded::Error(e),
                 }
             } else if is_page(f) {

@@ -121,6 +121,16 @@ pub enum MacroError {
         /// The macro that keeps expanding.
         name: String,
     },
+    /// Expansion past the budget: more calls or more text than any real search
+    /// needs (macros that call others twice at each level double with each one).
+    TooLarge {
+        /// The macro being expanded when the budget ran out.
+        name: String,
+        /// Byte offset of the outermost call in the search.
+        offset: usize,
+        /// What ran out: calls or bytes, with the limit.
+        what: String,
+    },
     /// A macro call whose name or argument list is malformed.
     BadArgs {
         /// The call as written between the backticks.
@@ -154,6 +164,10 @@ impl fmt::Display for MacroError {
                 write!(f, "unclosed macro backtick at byte offset {offset}")
             }
             MacroError::Recursion { name } => write!(f, "macro `{name}` expands without end"),
+            MacroError::TooLarge { name, offset, what } => write!(
+                f,
+                "macro `{name}` (byte offset {offset}) expands to more than {what}: refused"
+            ),
             MacroError::BadArgs {
                 call,
                 offset,
@@ -262,6 +276,12 @@ fn substitute(def: &str, names: &[String], values: &[String]) -> String {
 }
 
 const MAX_DEPTH: usize = 30;
+/// Macro calls in one search, nested ones included (far more than any real search
+/// makes).
+const MAX_CALLS: usize = 10_000;
+/// Bytes of macro expansion produced for one search, summed over every level (real
+/// expanded searches take kilobytes).
+const MAX_PRODUCED: usize = 4 << 20;
 
 /// Expands every macro in `search` (see the module doc).
 pub fn expand_macros(search: &str, macros: &MacroSet) -> Result<Expanded, MacroError> {
@@ -273,6 +293,8 @@ pub fn expand_macros(search: &str, macros: &MacroSet) -> Result<Expanded, MacroE
     };
     let mut state = State {
         macros,
+        calls: 0,
+        produced: 0,
         used: &mut e.used,
         defaulted: &mut e.defaulted,
         builtin: &mut e.builtin,
@@ -283,6 +305,9 @@ pub fn expand_macros(search: &str, macros: &MacroSet) -> Result<Expanded, MacroE
 
 struct State<'a> {
     macros: &'a MacroSet,
+    /// Calls expanded so far, and bytes they produced (see [`MAX_CALLS`]).
+    calls: usize,
+    produced: usize,
     used: &'a mut Vec<String>,
     defaulted: &'a mut Vec<String>,
     builtin: &'a mut Vec<String>,
@@ -330,6 +355,14 @@ impl State<'_> {
                         reason,
                     })?;
                     let body = self.call(name, &args, depth, at)?;
+                    self.produced += body.len();
+                    if self.produced > MAX_PRODUCED {
+                        return Err(MacroError::TooLarge {
+                            name: name.to_string(),
+                            offset: at,
+                            what: format!("{} MiB", MAX_PRODUCED >> 20),
+                        });
+                    }
                     out.push_str(&body);
                     i = close + 1;
                     last = i;
@@ -375,7 +408,17 @@ impl State<'_> {
                         name: name.to_string(),
                     });
                 }
-                self.used.push(label());
+                self.calls += 1;
+                if self.calls > MAX_CALLS {
+                    return Err(MacroError::TooLarge {
+                        name: name.to_string(),
+                        offset: at,
+                        what: format!("{MAX_CALLS} macro calls"),
+                    });
+                }
+                if !self.used.contains(&label()) {
+                    self.used.push(label());
+                }
                 let def = substitute(&m.definition, &m.args, args);
                 self.expand(&def, depth + 1, Some(at))
             }

@@ -185,3 +185,46 @@ fn standard_macros_have_built_in_defaults_the_content_overrides() {
     assert!(err.to_string().contains("get_asset(1)"), "{err}");
     assert!(default_macros().get("security_content_ctime", 1).is_some());
 }
+
+#[test]
+fn macros_that_double_at_each_level_are_refused_quickly() {
+    // m0 = "x"; m(k) = `m(k-1)` `m(k-1)`: 24 levels would be 16 M copies of "x".
+    let mut s = MacroSet::default();
+    s.insert(Macro {
+        name: "m0".into(),
+        args: Vec::new(),
+        definition: "x".into(),
+        file: PathBuf::new(),
+    });
+    for k in 1..=24 {
+        s.insert(Macro {
+            name: format!("m{k}"),
+            args: Vec::new(),
+            definition: format!("`m{}` `m{}`", k - 1, k - 1),
+            file: PathBuf::new(),
+        });
+    }
+    let started = std::time::Instant::now();
+    let e = expand_macros("search `m24`", &s).unwrap_err();
+    assert!(matches!(e, MacroError::TooLarge { .. }), "{e}");
+    assert!(e.to_string().contains("macro calls"), "{e}");
+    assert!(started.elapsed().as_secs() < 5, "{:?}", started.elapsed());
+    // Few calls, each long: the byte budget.
+    let mut s = MacroSet::default();
+    s.insert(Macro {
+        name: "big0".into(),
+        args: Vec::new(),
+        definition: "y".repeat(1 << 20),
+        file: PathBuf::new(),
+    });
+    for k in 1..=4 {
+        s.insert(Macro {
+            name: format!("big{k}"),
+            args: Vec::new(),
+            definition: format!("`big{}` `big{}`", k - 1, k - 1),
+            file: PathBuf::new(),
+        });
+    }
+    let e = expand_macros("search `big4`", &s).unwrap_err();
+    assert!(e.to_string().contains("MiB"), "{e}");
+}

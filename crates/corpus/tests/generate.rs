@@ -116,6 +116,7 @@ fn sizes_lock_and_order() {
         mirror: None,
         offline: true,
         progress: false,
+        allowed: Vec::new(),
     })
     .unwrap();
     for w in &r.written {

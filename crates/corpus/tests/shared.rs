@@ -94,6 +94,7 @@ fn security_content_corpus_verifies() {
         mirror: None,
         offline: true,
         progress: false,
+        allowed: Vec::new(),
     })
     .unwrap();
     let lock = std::fs::read(out.join("firedrill.lock")).unwrap();

@@ -36,6 +36,10 @@ pub struct FetchOptions {
     pub offline: bool,
     /// Show a progress bar for downloads.
     pub progress: bool,
+    /// Directories besides the cache and a local mirror that a dataset reference in
+    /// content may name a file in (`--allow-path`). Content is untrusted: any other
+    /// local path is refused.
+    pub allowed: Vec<PathBuf>,
 }
 
 /// A dataset ready to read.
@@ -149,6 +153,11 @@ pub enum FetchError {
         /// Why.
         reason: String,
     },
+    /// A local path in content outside the cache, the mirror and the allowed roots.
+    NotAllowed {
+        /// The reference.
+        reference: String,
+    },
     /// A file system error.
     Io {
         /// The path.
@@ -170,6 +179,10 @@ pub enum FetchError {
 impl fmt::Display for FetchError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            FetchError::NotAllowed { reference } => write!(
+                f,
+                "dataset {reference} is a local file outside the dataset cache and the mirror; content may only name files there (allow a directory with --allow-path DIR)"
+            ),
             FetchError::Missing { reference, path } => write!(
                 f,
                 "dataset {reference} is missing from the cache ({}); run `firedrill fetch` without --offline to download it",
@@ -272,6 +285,7 @@ pub struct Fetcher {
     opts: FetchOptions,
     lock: Mutex<Lock>,
     client: std::sync::OnceLock<Result<reqwest::blocking::Client, String>>,
+    roots: std::sync::OnceLock<Vec<PathBuf>>,
 }
 
 impl Fetcher {
@@ -282,6 +296,7 @@ impl Fetcher {
             opts,
             lock: Mutex::new(lock),
             client: std::sync::OnceLock::new(),
+            roots: std::sync::OnceLock::new(),
         })
     }
 
@@ -332,6 +347,46 @@ impl Fetcher {
         })
     }
 
+    /// The directories local references may name files in, resolved.
+    fn local_roots(&self) -> Vec<PathBuf> {
+        let mirror = self
+            .opts
+            .mirror
+            .as_deref()
+            .filter(|m| !m.starts_with("http://") && !m.starts_with("https://"))
+            .map(|m| PathBuf::from(m.strip_prefix("file://").unwrap_or(m)));
+        let mut roots: Vec<PathBuf> = std::iter::once(self.opts.data_dir.clone())
+            .chain(mirror)
+            .chain(self.opts.allowed.iter().cloned())
+            .filter_map(|r| std::fs::canonicalize(r).ok())
+            .collect();
+        roots.sort();
+        roots.dedup();
+        roots
+    }
+
+    /// A local reference from content, resolved (relative to the cache) and checked
+    /// to lie inside the cache, a local mirror or an allowed root, after following
+    /// symbolic links and `..`. Nothing else is opened, or even tested for existence.
+    fn allowed_local(&self, reference: &str, path: &Path) -> Result<PathBuf, FetchError> {
+        let path = self.opts.data_dir.join(path);
+        let roots = self.roots.get_or_init(|| self.local_roots());
+        let inside = |p: &Path| roots.iter().any(|r| p.starts_with(r));
+        let parent_inside = || {
+            path.parent()
+                .and_then(|p| std::fs::canonicalize(p).ok())
+                .is_some_and(|p| inside(&p))
+        };
+        match std::fs::canonicalize(&path) {
+            Ok(real) if inside(&real) && real.is_file() => Ok(real),
+            Ok(real) if inside(&real) => Err(io(&path, "not a regular file")),
+            Err(_) if parent_inside() => Err(io(&path, "no such dataset file")),
+            _ => Err(FetchError::NotAllowed {
+                reference: reference.to_string(),
+            }),
+        }
+    }
+
     /// Resolves one dataset reference (an upstream URL, another http(s) URL, a
     /// `file://` URL or a local path) to a local file, downloading it if needed and
     /// checking its size against the lock; the content is checked by
@@ -342,9 +397,7 @@ impl Fetcher {
             .map(PathBuf::from)
             .or_else(|| (!reference.contains("://")).then(|| PathBuf::from(reference)));
         if let Some(path) = local {
-            if !path.is_file() {
-                return Err(io(&path, "no such dataset file"));
-            }
+            let path = self.allowed_local(reference, &path)?;
             check_not_lfs(&path)?;
             let size = std::fs::metadata(&path).map_err(|e| io(&path, e))?.len();
             return Ok(Located {

@@ -55,22 +55,41 @@ impl ParseError {
     }
 }
 
-/// `message at line L, column C` followed by the line of text and a caret line.
+/// Characters of the line shown around the caret: a long line is cut to a window.
+const WINDOW: usize = 120;
+
+/// `message at line L, column C` followed by the line of text (a window of it when it
+/// is long, cut ends marked `…`) and a caret line.
 pub fn render_caret(text: &str, span: Span, message: &str) -> String {
     let (line, col) = line_col(text, span.start);
-    let src_line = text.lines().nth(line - 1).unwrap_or("");
+    let chars: Vec<char> = text.lines().nth(line - 1).unwrap_or("").chars().collect();
     let width = text
         .get(span.start..span.end.max(span.start))
         .map(|s| s.chars().count())
         .unwrap_or(1)
         .clamp(1, 80);
-    let pad: String = src_line
-        .chars()
-        .take(col - 1)
-        .map(|c| if c == '\t' { '\t' } else { ' ' })
+    let from = if chars.len() > WINDOW {
+        (col - 1).saturating_sub(WINDOW / 2)
+    } else {
+        0
+    };
+    let to = chars.len().min(from + WINDOW);
+    let (open, close) = (
+        if from > 0 { "…" } else { "" },
+        if to < chars.len() { "…" } else { "" },
+    );
+    let shown: String = chars[from..to].iter().collect();
+    let pad: String = std::iter::repeat_n(' ', open.chars().count())
+        .chain(chars[from..(col - 1).min(chars.len())].iter().map(|&c| {
+            if c == '\t' {
+                '\t'
+            } else {
+                ' '
+            }
+        }))
         .collect();
     format!(
-        "{message} at line {line}, column {col}\n  {src_line}\n  {pad}{}",
+        "{message} at line {line}, column {col}\n  {open}{shown}{close}\n  {pad}{}",
         "^".repeat(width)
     )
 }
@@ -100,5 +119,19 @@ mod tests {
         let r = render_caret("| foo bar", Span::new(6, 9), "unknown thing");
         assert!(r.contains("column 7"));
         assert!(r.ends_with("        ^^^"), "{r}");
+    }
+
+    #[test]
+    fn a_long_line_is_shown_around_the_caret() {
+        let text = format!("{}X{}", "a".repeat(1000), "b".repeat(1000));
+        let r = render_caret(&text, Span::new(1000, 1001), "here");
+        let lines: Vec<&str> = r.lines().collect();
+        assert!(lines[1].chars().count() < 130, "{r}");
+        assert!(
+            lines[1].starts_with("  …a") && lines[1].ends_with("b…"),
+            "{r}"
+        );
+        let at = lines[1].chars().position(|c| c == 'X').unwrap();
+        assert_eq!(lines[2].chars().position(|c| c == '^'), Some(at), "{r}");
     }
 }

@@ -5,6 +5,7 @@
 
 use crate::ast::{BinOp, Expr, UnOp};
 use crate::cursor::{is_word_char, Cursor};
+use crate::parse::depth::Level;
 use crate::span::{ParseError, Span};
 use firedrill_value::Value;
 
@@ -49,6 +50,7 @@ impl Parser<'_, '_> {
 
     fn not(&mut self) -> Result<Expr, ParseError> {
         if self.c.eat_keyword("NOT") {
+            let _level = Level::enter(self.c)?;
             let inner = self.not()?;
             return Ok(Expr::Unary(UnOp::Not, Box::new(inner)));
         }
@@ -56,6 +58,7 @@ impl Parser<'_, '_> {
             && !self.c.rest().trim_start().starts_with("!=")
         {
             self.c.eat('!');
+            let _level = Level::enter(self.c)?;
             let inner = self.not()?;
             return Ok(Expr::Unary(UnOp::Not, Box::new(inner)));
         }
@@ -187,6 +190,7 @@ impl Parser<'_, '_> {
         self.c.skip_ws();
         if self.c.peek() == Some('-') && !self.c.peek2().is_some_and(|d| d.is_ascii_digit()) {
             self.c.pos += 1;
+            let _level = Level::enter(self.c)?;
             let inner = self.unary()?;
             return Ok(Expr::Unary(UnOp::Neg, Box::new(inner)));
         }
@@ -210,6 +214,7 @@ impl Parser<'_, '_> {
             }
             Some('(') => {
                 self.c.pos += 1;
+                let _level = Level::enter(self.c)?;
                 let e = self.or()?;
                 if !self.c.eat(')') {
                     return Err(self.c.error("expected ) to close the parenthesis"));
@@ -218,6 +223,7 @@ impl Parser<'_, '_> {
             }
             Some('[') if self.spl2 => {
                 self.c.pos += 1;
+                let _level = Level::enter(self.c)?;
                 let mut items = Vec::new();
                 if !self.c.eat(']') {
                     loop {
@@ -323,6 +329,7 @@ impl Parser<'_, '_> {
         }
         let after = self.c.pos;
         if self.c.eat('(') {
+            let _level = Level::enter(self.c)?;
             let lname = name.to_ascii_lowercase();
             let mut args = Vec::new();
             if !self.c.eat(')') {

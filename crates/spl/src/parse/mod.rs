@@ -2,6 +2,7 @@
 //! parses each command's arguments with the syntax that command uses.
 
 pub(crate) mod commands;
+mod depth;
 pub mod expr;
 pub mod search;
 
@@ -32,6 +33,7 @@ fn parse_pipeline(
     implicit_search: bool,
 ) -> Result<Pipeline, ParseError> {
     let mut c = Cursor::new(text, start, end);
+    let _level = depth::Level::enter(&c)?;
     let leading_pipe = c.eat('|') || !implicit_search;
     let mut commands = Vec::new();
     let mut first = true;

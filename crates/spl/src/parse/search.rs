@@ -4,6 +4,7 @@
 
 use crate::ast::{CmpOp, SearchExpr};
 use crate::cursor::Cursor;
+use crate::parse::depth::Level;
 use crate::span::ParseError;
 
 /// Parses search terms until the end of the cursor, or until a top-level keyword in
@@ -54,6 +55,7 @@ fn or_group(c: &mut Cursor<'_>, stop: &[&str]) -> Result<SearchExpr, ParseError>
 
 fn not_term(c: &mut Cursor<'_>, stop: &[&str]) -> Result<SearchExpr, ParseError> {
     if c.eat_keyword("NOT") {
+        let _level = Level::enter(c)?;
         return Ok(SearchExpr::Not(Box::new(not_term(c, stop)?)));
     }
     primary(c, stop)
@@ -65,6 +67,7 @@ fn primary(c: &mut Cursor<'_>, stop: &[&str]) -> Result<SearchExpr, ParseError> 
         None => Err(c.error("expected a search term, found the end of the command")),
         Some('(') => {
             c.pos += 1;
+            let _level = Level::enter(c)?;
             let inner = and_group(c, stop, true)?;
             if !c.eat(')') {
                 return Err(c.error("expected ) to close the parenthesis in search terms"));
