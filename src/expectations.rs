@@ -110,7 +110,7 @@ pub fn load(dir: &Path) -> Result<Vec<Expectation>, String> {
     files.sort();
     for file in files {
         let text =
-            std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+            firedrill_content::read_text(&file).map_err(|e| format!("{}: {e}", file.display()))?;
         let parsed: OneOrMany = serde_yaml_ng::from_str(&text).map_err(|e| {
             let line = e
                 .location()

@@ -118,7 +118,7 @@ pub fn read_csv(path: &std::path::Path) -> Result<LookupTable, String> {
         .headers()
         .map_err(|e| format!("{}: {e}", path.display()))?
         .iter()
-        .map(|h| h.trim().to_string())
+        .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
         .collect();
     let mut rows = Vec::new();
     for (i, rec) in rdr.records().enumerate() {

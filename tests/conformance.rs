@@ -98,6 +98,16 @@ fn security_content_loads_and_parses() {
     let started = std::time::Instant::now();
     let loaded = plan::load(std::slice::from_ref(&root), None).unwrap();
     let loaded_in = started.elapsed();
+    // Every file of real content has the types its keys should have.
+    assert!(
+        loaded.errors.is_empty(),
+        "{:?}",
+        loaded
+            .errors
+            .iter()
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+    );
     let planned = plan_all(&loaded);
     let planned_in = started.elapsed() - loaded_in;
     let total = planned.len();

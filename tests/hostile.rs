@@ -151,12 +151,18 @@ fn replace_search(text: &str, with: &str) -> String {
 #[test]
 fn a_search_that_is_not_text_is_an_error_and_the_rest_still_run() {
     for (with, what) in [
-        ("", "missing"),
-        ("search: ''", "empty"),
-        ("search:", "empty (null)"),
-        ("search: ~", "empty (null)"),
-        ("search:\n- '| tstats count'", "a list"),
-        ("search:\n  query: '| tstats count'", "a map"),
+        ("", "the detection has no `search`"),
+        ("search: ''", "`search` must be text; it is empty"),
+        ("search:", "`search` must be text; it is empty (null)"),
+        ("search: ~", "`search` must be text; it is empty (null)"),
+        (
+            "search:\n- '| tstats count'",
+            "`search` must be text; it is a list",
+        ),
+        (
+            "search:\n  query: '| tstats count'",
+            "`search` must be text; it is a map",
+        ),
     ] {
         let c = Content::new();
         c.with_data(UPSTREAM_DATA);
@@ -186,7 +192,7 @@ fn a_search_that_is_not_text_is_an_error_and_the_rest_still_run() {
         assert_eq!(broken["status"], "error", "{with}");
         let reason = broken["reason"].as_str().unwrap();
         assert!(
-            reason.contains(&format!("`search` is {what}:")) && reason.contains("broken.yml"),
+            reason.contains(what) && reason.contains("broken.yml"),
             "{with}: {reason}"
         );
         if !with.is_empty() {
@@ -245,5 +251,81 @@ fn deep_nesting_is_an_error_of_that_detection_only() {
                 .contains("nested more than 100 levels"),
             "{d}"
         );
+    }
+}
+
+#[test]
+fn reports_stay_valid_with_characters_xml_cannot_carry() {
+    let c = Content::new();
+    c.detection(|t| {
+        t.replacen(
+            "name: Example - Rundll32 Comsvcs MiniDump",
+            "name: \"Example \\e\\0 \\uFFFE Dump\"",
+            1,
+        )
+    });
+    let junit = c.path("junit.xml");
+    let (code, json, all) = c.run(&["--junit", junit.to_str().unwrap()]);
+    assert_eq!(code, 0, "{all}");
+    assert_eq!(
+        json["detections"][0]["name"],
+        "Example \u{1b}\0 \u{fffe} Dump"
+    );
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    let bad: Vec<char> = xml
+        .chars()
+        .filter(|&c| (c < ' ' && !"\t\n\r".contains(c)) || c == '\u{fffe}' || c == '\u{ffff}')
+        .collect();
+    assert!(bad.is_empty(), "{bad:?} in {xml}");
+    assert!(
+        xml.contains("Example \\u{1b}\\u{0} \\u{fffe} Dump"),
+        "{xml}"
+    );
+}
+
+#[test]
+fn files_with_a_byte_order_mark_load() {
+    let c = Content::new();
+    c.with_data(UPSTREAM_DATA);
+    for dir in ["content/detections", "content/macros"] {
+        for f in std::fs::read_dir(c.path(dir)).unwrap() {
+            let f = f.unwrap().path();
+            let text = std::fs::read(&f).unwrap();
+            std::fs::write(&f, [b"\xef\xbb\xbf".as_slice(), &text].concat()).unwrap();
+        }
+    }
+    let (code, json, all) = c.run(&[]);
+    assert_eq!(code, 0, "{all}");
+    assert_eq!(detection(&json)["status"], "pass", "{all}");
+    assert!(!all.contains("YAML") && !all.contains("built-in"), "{all}");
+}
+
+#[test]
+fn wrong_types_in_content_are_located_errors() {
+    for (from, to, want, line) in [
+        (
+            "    score: 64\n",
+            "    score: high\n",
+            "`rba.risk_objects[].score` must be a number; it is the text \"high\"",
+            ":26:",
+        ),
+        (
+            "tests:\n",
+            "tests: none\nx_tests:\n",
+            "`tests` must be a list; it is the text \"none\"",
+            ":42:",
+        ),
+    ] {
+        let c = Content::new();
+        c.detection(|t| {
+            assert!(t.contains(from), "{from}");
+            t.replacen(from, to, 1)
+        });
+        let (code, json, all) = c.run(&[]);
+        assert_eq!(code, 2, "{all}");
+        let d = detection(&json);
+        assert_eq!(d["status"], "error", "{d}");
+        let reason = d["reason"].as_str().unwrap();
+        assert!(reason.contains(want) && reason.contains(line), "{reason}");
     }
 }

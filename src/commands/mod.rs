@@ -40,7 +40,8 @@ pub fn load(paths: &[PathBuf], content: Option<&Path>) -> Result<(plan::Loaded, 
         let line = e.line.map(|l| format!(":{l}")).unwrap_or_default();
         eprintln!("firedrill: {}{line}: {}", e.file.display(), e.message);
     }
-    if loaded.detections.is_empty() {
+    // Files that could not be loaded still make a run: they are its errors.
+    if loaded.detections.is_empty() && loaded.errors.is_empty() {
         return Err("no detections found in the given paths".into());
     }
     let errors = !loaded.errors.is_empty();

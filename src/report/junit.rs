@@ -60,11 +60,13 @@ pub fn render(r: &RunReport) -> Result<String, quick_xml::Error> {
                 })
                 .collect()
         };
+        let classname = xml_text(&d.file);
         for (name, status, reason, ms) in cases {
+            let (name, reason) = (xml_text(&name), xml_text(&reason));
             let mut case = BytesStart::new("testcase");
             let t = format!("{:.3}", ms / 1000.0);
-            case.push_attribute(("name", name.as_str()));
-            case.push_attribute(("classname", d.file.as_str()));
+            case.push_attribute(("name", name.as_ref()));
+            case.push_attribute(("classname", classname.as_ref()));
             case.push_attribute(("time", t.as_str()));
             w.write_event(Event::Start(case))?;
             let tag = match status {
@@ -87,4 +89,43 @@ pub fn render(r: &RunReport) -> Result<String, quick_xml::Error> {
     w.write_event(Event::End(BytesEnd::new("testsuite")))?;
     w.write_event(Event::End(BytesEnd::new("testsuites")))?;
     Ok(String::from_utf8_lossy(&w.into_inner().into_inner()).into_owned())
+}
+
+/// `s` with every character XML 1.0 cannot carry (control characters other than tab,
+/// newline and carriage return, U+FFFE and U+FFFF) written as `\u{…}`, so a name or
+/// search holding one still gives a valid report.
+fn xml_text(s: &str) -> std::borrow::Cow<'_, str> {
+    let allowed = |c: char| {
+        matches!(c, '\t' | '\n' | '\r')
+            || ('\u{20}'..='\u{d7ff}').contains(&c)
+            || ('\u{e000}'..='\u{fffd}').contains(&c)
+            || c >= '\u{10000}'
+    };
+    if s.chars().all(allowed) {
+        return s.into();
+    }
+    s.chars()
+        .map(|c| {
+            if allowed(c) {
+                c.to_string()
+            } else {
+                format!("\\u{{{:x}}}", c as u32)
+            }
+        })
+        .collect::<String>()
+        .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::xml_text;
+
+    #[test]
+    fn characters_xml_cannot_carry_are_written_as_escapes() {
+        assert_eq!(
+            xml_text("a\u{0}b\u{1b}c\u{fffe}"),
+            "a\\u{0}b\\u{1b}c\\u{fffe}"
+        );
+        assert_eq!(xml_text("tab\tok é 😀"), "tab\tok é 😀");
+    }
 }

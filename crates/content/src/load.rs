@@ -49,8 +49,18 @@ pub struct Content {
     pub errors: Vec<LoadError>,
 }
 
+/// A text file's content, without a leading UTF-8 byte order mark (editors on Windows
+/// write one; YAML and Markdown readers would take it for content).
+pub fn read_text(path: &Path) -> std::io::Result<String> {
+    let text = std::fs::read_to_string(path)?;
+    Ok(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    })
+}
+
 fn read_yaml(path: &Path) -> Result<Y, LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|e| LoadError {
+    let text = read_text(path).map_err(|e| LoadError {
         file: path.to_path_buf(),
         line: None,
         message: e.to_string(),
@@ -62,11 +72,16 @@ fn read_yaml(path: &Path) -> Result<Y, LoadError> {
     })
 }
 
-/// A detection whose search cannot run, located at its `search:` line when it has one.
-fn search_error(path: &Path, message: String) -> LoadError {
-    let line = std::fs::read_to_string(path).ok().and_then(|text| {
+/// A detection with a key of the wrong type, located at the first line that sets
+/// that key.
+fn shape_error(path: &Path, key: &str, message: String) -> LoadError {
+    let set = format!("{key}:");
+    let line = read_text(path).ok().and_then(|text| {
         text.lines()
-            .position(|l| l.starts_with("search:"))
+            .position(|l| {
+                let l = l.trim_start().trim_start_matches("- ");
+                l.starts_with(&set)
+            })
             .map(|i| i + 1)
     });
     LoadError {
@@ -108,7 +123,7 @@ pub fn load_detection_file(path: &Path) -> Result<Vec<Detection>, LoadError> {
         message,
     };
     if is_page(path) {
-        let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+        let text = read_text(path).map_err(|e| err(e.to_string()))?;
         return match page::parse(&text, path) {
             Some(d) => Ok(vec![d]),
             None => Err(err(
@@ -125,8 +140,8 @@ pub fn load_detection_file(path: &Path) -> Result<Vec<Detection>, LoadError> {
         return Ok(Vec::new());
     }
     let doc = read_yaml(path)?;
-    if let Some(problem) = yaml::search_problem(&doc) {
-        return Err(search_error(path, problem));
+    if let Some((key, problem)) = crate::shape::problem(&doc) {
+        return Err(shape_error(path, &key, problem));
     }
     if !yaml::is_detection(&doc) {
         return Err(err("not a detection: no `name` and `search`".into()));
@@ -203,10 +218,10 @@ pub fn load_content(path: &Path) -> Content {
                 match read_yaml(f) {
                     Ok(doc) => {
                         let problem = in_detections(f.strip_prefix(&root).unwrap_or(f))
-                            .then(|| yaml::search_problem(&doc))
+                            .then(|| crate::shape::problem(&doc))
                             .flatten();
                         match problem {
-                            Some(p) => Loaded::Error(search_error(f, p)),
+                            Some((key, p)) => Loaded::Error(shape_error(f, &key, p)),
                             None if yaml::is_detection(&doc) => {
                                 Loaded::Detection(Box::new(yaml::detection(&doc, f)))
                             }
@@ -216,7 +231,7 @@ pub fn load_content(path: &Path) -> Content {
                     Err(e) => Loaded::Error(e),
                 }
             } else if is_page(f) {
-                match std::fs::read_to_string(f) {
+                match read_text(f) {
                     Ok(text) if page::looks_like_page(&text) => match page::parse(&text, f) {
                         Some(d) => Loaded::Detection(Box::new(d)),
                         None => Loaded::Error(LoadError {

@@ -48,29 +48,6 @@ pub fn is_detection(doc: &Y) -> bool {
     get(doc, "name").is_some() && get(doc, "search").is_some()
 }
 
-/// Why a detection's `search` cannot run, if it cannot: missing (in a document that
-/// is otherwise a detection: a name and tests or tags), empty, or not text. Such a
-/// search must never run as the empty search, which returns every event.
-pub fn search_problem(doc: &Y) -> Option<String> {
-    let what = match get(doc, "search") {
-        None if get(doc, "name").is_some()
-            && (get(doc, "tests").is_some() || get(doc, "tags").is_some()) =>
-        {
-            "missing"
-        }
-        None => return None,
-        Some(Y::String(s)) if !s.trim().is_empty() => return None,
-        Some(Y::String(_)) => "empty",
-        Some(Y::Null) => "empty (null)",
-        Some(Y::Sequence(_)) => "a list",
-        Some(Y::Mapping(_)) => "a map",
-        Some(_) => "not text",
-    };
-    Some(format!(
-        "the detection's `search` is {what}: it must be the search's text"
-    ))
-}
-
 /// Reads the tests of a `*.test.yml` document: the detection file each names (relative
 /// to `detections/`) and the tests.
 pub fn test_file(doc: &Y) -> Vec<(String, Test)> {
