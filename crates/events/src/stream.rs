@@ -266,7 +266,8 @@ pub fn open(path: &Path, meta: &SourceMeta, opts: &ReadOptions) -> Result<Stream
     f.rewind().map_err(io)?;
     let mut s = Stream::new(name.clone(), meta, opts);
     if evtx_reader::is_evtx(&head) {
-        let chunks = evtx_reader::chunks_of_file(f)?;
+        let (chunks, cut) = evtx_reader::chunks_of_file(f)?;
+        s.out.skipped.extend(cut);
         let p = path.to_path_buf();
         let hash = std::thread::Builder::new()
             .name("firedrill-hash".into())
@@ -699,7 +700,9 @@ impl Stream {
         }
         if m.evtx {
             match evtx_reader::chunks_of_buffer(std::mem::take(&mut m.buf)) {
-                Ok(chunks) => {
+                Ok((chunks, cut)) => {
+                    let label = m.label.clone();
+                    self.out.skipped.extend(cut.map(|s| labelled(&label, s)));
                     self.end.format = Format::Evtx;
                     self.evtx = Some(EvtxRun {
                         chunks,

@@ -521,3 +521,81 @@ fn event_codes_skip_other_events_unparsed_but_count_them() {
     assert!(!expected.is_empty() && expected.len() < all.len());
     assert_eq!(ones, expected);
 }
+
+/// Where each record of a one-chunk EVTX file ends (records start 512 bytes into the
+/// chunk, after the 4 KiB file header; each begins `**\0\0` and its size).
+fn record_ends(bytes: &[u8]) -> Vec<u64> {
+    let mut at = 4096 + 512;
+    let mut ends = Vec::new();
+    while at + 8 <= bytes.len() && bytes[at..at + 4] == [0x2a, 0x2a, 0, 0] {
+        let size = u32::from_le_bytes(bytes[at + 4..at + 8].try_into().unwrap()) as usize;
+        at += size;
+        ends.push(at as u64);
+    }
+    ends
+}
+
+#[test]
+fn a_cut_evtx_file_keeps_every_record_before_the_cut_and_says_where_it_ends() {
+    let path = format!(
+        "{}/../../tests/fixtures/comsvcs/sysmon.evtx",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let bytes = std::fs::read(&path).unwrap();
+    let ends = record_ends(&bytes);
+    assert!(ends.len() >= 3, "{ends:?}");
+    let dir = tempfile::tempdir().unwrap();
+    let cut_file = dir.path().join("cut.evtx");
+    let rows_of = |bytes: &[u8]| {
+        std::fs::write(&cut_file, bytes).unwrap();
+        let mut s = open(&cut_file, &SourceMeta::default(), &ReadOptions::default()).unwrap();
+        let batches = read_all(&mut s);
+        let skipped: Vec<_> = batches.iter().flat_map(|b| b.skipped.clone()).collect();
+        let rows: Vec<Row> = batches.into_iter().flat_map(|b| b.rows).collect();
+        (rows, skipped, s.finish().bytes)
+    };
+    let (full, none, _) = rows_of(&bytes);
+    assert_eq!(full.len(), ends.len());
+    assert!(none.is_empty(), "{none:?}");
+    let last = *ends.last().unwrap() as usize;
+    for cut in (4096 + 600..last + 50).step_by(61) {
+        let (rows, skipped, read) = rows_of(&bytes[..cut]);
+        // Every record wholly before the cut, each as in the whole file; none made up
+        // of the bytes after it.
+        let before = ends.iter().filter(|&&e| e <= cut as u64).count();
+        assert_eq!(rows.len(), before, "cut at {cut}: {skipped:?}");
+        assert_eq!(rows[..], full[..before], "cut at {cut}");
+        let kept = if before == 0 {
+            4096 + 512
+        } else {
+            ends[before - 1]
+        };
+        let said = skipped.iter().any(|s| {
+            s.offset == kept && s.len == cut as u64 - kept && s.reason.contains("cut short")
+        });
+        assert!(said, "cut at {cut}: {skipped:?}");
+        assert_eq!(read, cut as u64);
+    }
+    // Inside an archive (read from memory), the same.
+    let cut = ends[2] as usize + 100;
+    let (direct, _, _) = rows_of(&bytes[..cut]);
+    let archive = tar(&[("logs/cut.evtx", &bytes[..cut])]);
+    let mut s = open_reader(
+        Box::new(std::io::Cursor::new(archive)),
+        "cut.tar",
+        &SourceMeta::default(),
+        &ReadOptions::default(),
+    )
+    .unwrap();
+    let batches = read_all(&mut s);
+    let skipped: Vec<_> = batches.iter().flat_map(|b| b.skipped.clone()).collect();
+    let rows: Vec<Row> = batches.into_iter().flat_map(|b| b.rows).collect();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows.len(), direct.len());
+    assert!(
+        skipped
+            .iter()
+            .any(|s| s.reason.contains("logs/cut.evtx") && s.reason.contains("cut short")),
+        "{skipped:?}"
+    );
+}
