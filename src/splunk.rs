@@ -44,6 +44,7 @@ impl SplunkClient {
         insecure: bool,
         ca: Option<&std::path::Path>,
     ) -> Result<SplunkClient, String> {
+        firedrill_replay::refuse_credentials("--splunk", base)?;
         let auth = match std::env::var("SPLUNK_TOKEN") {
             Ok(t) if !t.trim().is_empty() => Auth::Token(t.trim().to_string()),
             _ => match (

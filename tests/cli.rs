@@ -639,6 +639,28 @@ fn a_bad_hec_token_fails_without_printing_it() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("SPLUNK_HEC_TOKEN"));
+    // A token written into the URL is refused, and not printed.
+    let with_token = sink
+        .url()
+        .replacen("http://", "http://x:url-secret-token@", 1);
+    for url in [
+        with_token,
+        format!("{}/?token=url-secret-token", sink.url()),
+    ] {
+        let out = firedrill()
+            .env("SPLUNK_HEC_TOKEN", "right")
+            .args(["replay", SYSMON, "--hec", &url])
+            .output()
+            .unwrap();
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.status.code(), Some(2), "{all}");
+        assert!(all.contains("carries credentials"), "{all}");
+        assert!(!all.contains("url-secret-token"), "token leaked: {all}");
+    }
 }
 
 /// A stand-in Splunk: HEC and the REST search API on one port, answering searches by

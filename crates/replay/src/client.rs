@@ -157,6 +157,15 @@ pub enum HecError {
         /// What to do about it.
         hint: String,
     },
+    /// `--ack` was asked for, but the endpoint accepted data without an `ackId`:
+    /// acknowledgment is off for the token, so nothing could ever be confirmed.
+    #[error("HEC at {url} accepted data without an ackId: indexer acknowledgment is not enabled for this token; enable it, or replay without --ack ({accepted} events accepted, none confirmable)")]
+    NoAck {
+        /// The endpoint.
+        url: String,
+        /// Events it accepted before the replay stopped.
+        accepted: u64,
+    },
     /// No endpoint answered its health check as healthy.
     #[error("no healthy HEC endpoint: {0}")]
     NoHealthyEndpoint(String),
@@ -421,6 +430,9 @@ pub fn replay(
     let client = builder
         .build()
         .map_err(|e| HecError::Client(e.to_string()))?;
+    for u in &opts.urls {
+        crate::refuse_credentials("--hec", u).map_err(HecError::Client)?;
+    }
     let endpoints: Vec<String> = opts
         .urls
         .iter()
@@ -493,10 +505,22 @@ pub fn replay(
                                 accepted.fetch_add(batch.events, Ordering::Relaxed);
                                 accepted_per[idx].fetch_add(1, Ordering::Relaxed);
                                 bytes.fetch_add(batch.bytes, Ordering::Relaxed);
-                                if let (true, Some(id)) = (opts.ack, ack_id) {
-                                    if let Ok(mut p) = pending.lock() {
-                                        p.push((idx, id, batch.events));
+                                match (opts.ack, ack_id) {
+                                    (true, Some(id)) => {
+                                        if let Ok(mut p) = pending.lock() {
+                                            p.push((idx, id, batch.events));
+                                        }
                                     }
+                                    (true, None) => {
+                                        abort.store(true, Ordering::Relaxed);
+                                        if let Ok(mut f) = fatal.lock() {
+                                            f.get_or_insert(HecError::NoAck {
+                                                url: endpoints[idx].clone(),
+                                                accepted: 0,
+                                            });
+                                        }
+                                    }
+                                    (false, _) => {}
                                 }
                                 progress(Progress {
                                     events: accepted.load(Ordering::Relaxed),
@@ -531,7 +555,10 @@ pub fn replay(
             });
         }
     });
-    if let Some(e) = fatal.lock().ok().and_then(|mut f| f.take()) {
+    if let Some(mut e) = fatal.lock().ok().and_then(|mut f| f.take()) {
+        if let HecError::NoAck { accepted: n, .. } = &mut e {
+            *n = accepted.load(Ordering::Relaxed);
+        }
         return Err(e);
     }
     let mut acknowledged = 0;

@@ -225,6 +225,20 @@ fn acks_that_never_come_are_counted_failed() {
 }
 
 #[test]
+fn ack_against_a_hec_without_acknowledgment_is_an_error() {
+    // The sink with acknowledgment off answers without an ackId.
+    let s = sink(SinkOptions::default());
+    let mut o = opts(vec![s.url().to_string()]);
+    o.ack = true;
+    let e = replay(events(50).into_iter(), &o, &|_| {}).unwrap_err();
+    assert!(
+        matches!(e, HecError::NoAck { accepted, .. } if accepted > 0),
+        "{e}"
+    );
+    assert!(e.to_string().contains("without an ackId"), "{e}");
+}
+
+#[test]
 fn an_unhealthy_indexer_gets_no_work() {
     let good = sink(SinkOptions::default());
     let bad = sink(SinkOptions {
