@@ -147,6 +147,36 @@ fn a_corrupted_cache_file_is_an_error_naming_it() {
 }
 
 #[test]
+fn an_html_page_an_empty_body_and_a_huge_one_are_errors_not_datasets() {
+    let server = Server::start();
+    let (dir, det) = workdir();
+    let page = b"<!DOCTYPE html><html><body>Rate limit exceeded</body></html>".to_vec();
+    for (reply, want) in [
+        (Reply::Body(page), "HTML page"),
+        (Reply::Body(Vec::new()), "empty body"),
+        (Reply::Announce(9 << 30), "GiB a dataset may have"),
+    ] {
+        server.route(DATASET, reply);
+        let (code, json, all) = run_json(dir.path(), &det, &["--mirror", &server.url]);
+        assert_eq!(code, 1, "{all}");
+        let d = &json["detections"][0];
+        assert_eq!(d["status"], "error", "{want}: {d}");
+        assert!(d["reason"].as_str().unwrap().contains(want), "{d}");
+        let cached = dir
+            .path()
+            .join("cache")
+            .join(DATASET.trim_start_matches('/'));
+        assert!(!cached.exists(), "{want}: nothing cached");
+        let lock =
+            std::fs::read_to_string(dir.path().join("cache/firedrill.lock")).unwrap_or_default();
+        assert!(
+            !lock.contains("windows-sysmon.log"),
+            "{want}: nothing locked: {lock}"
+        );
+    }
+}
+
+#[test]
 fn a_404_and_a_truncated_body_are_errors() {
     let server = Server::start();
     let (dir, det) = workdir();

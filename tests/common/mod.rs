@@ -19,6 +19,8 @@ pub enum Reply {
     NotFound,
     /// 200 announcing the full length but sending only the first `sent` bytes.
     Truncated(Vec<u8>, usize),
+    /// 200 announcing this many bytes, then closing.
+    Announce(u64),
 }
 
 /// A running test server; it stops when the test process ends.
@@ -113,6 +115,11 @@ fn serve(
                 let _ = stream.write_all(head.as_bytes());
                 let _ = stream.write_all(&b[..sent.min(b.len())]);
                 let _ = stream.flush();
+                return;
+            }
+            Reply::Announce(n) => {
+                let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {n}\r\n\r\n");
+                let _ = stream.write_all(head.as_bytes());
                 return;
             }
         };

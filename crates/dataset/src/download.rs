@@ -8,13 +8,40 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
+/// A temporary file beside `target`, named with this process's id; partial files a
+/// killed run left beside it (their process is gone) are removed first.
 fn temp_beside(target: &Path) -> PathBuf {
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     let name = target
         .file_name()
         .map(|f| f.to_string_lossy().into_owned())
         .unwrap_or_default();
+    remove_stale_parts(target, &name);
     target.with_file_name(format!(".{name}.part-{}-{n}", std::process::id()))
+}
+
+/// Removes `.NAME.part-PID-N` files beside `target` whose process no longer runs (where
+/// `/proc` tells; elsewhere they are left).
+fn remove_stale_parts(target: &Path, name: &str) {
+    let (Some(dir), true) = (target.parent(), Path::new("/proc/self").exists()) else {
+        return;
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let prefix = format!(".{name}.part-");
+    for e in entries.flatten() {
+        let file = e.file_name().to_string_lossy().into_owned();
+        let pid = file
+            .strip_prefix(&prefix)
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|p| p.parse::<u32>().ok());
+        if let Some(pid) = pid {
+            if !Path::new(&format!("/proc/{pid}")).exists() {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
 }
 
 fn io(path: &Path, e: impl std::fmt::Display) -> FetchError {
@@ -22,6 +49,24 @@ fn io(path: &Path, e: impl std::fmt::Display) -> FetchError {
         path: path.to_path_buf(),
         message: e.to_string(),
     }
+}
+
+/// The largest download accepted (attack_data's largest file is under 500 MB).
+pub const MAX_DOWNLOAD: u64 = 8 << 30;
+/// A transfer slower than this on average, once [`SLOW_AFTER`] has passed, is stalled.
+const MIN_RATE: f64 = 4096.0;
+const SLOW_AFTER: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Why the first bytes of a download are not a dataset: an HTML page (an error or
+/// login page served with 200) or nothing at all.
+fn not_data(head: &[u8], total: u64) -> Option<&'static str> {
+    if total == 0 {
+        return Some("the server sent an empty body");
+    }
+    let start = String::from_utf8_lossy(&head[..head.len().min(512)]).to_ascii_lowercase();
+    let start = start.trim_start_matches('\u{feff}').trim_start();
+    (start.starts_with("<!doctype html") || start.starts_with("<html"))
+        .then_some("the server sent an HTML page, not a dataset")
 }
 
 /// Downloads `url` to `target`.
@@ -47,6 +92,13 @@ pub fn to_file(
         });
     }
     let expected = resp.content_length();
+    if let Some(n) = expected.filter(|&n| n > MAX_DOWNLOAD) {
+        return Err(transfer(format!(
+            "announces {n} bytes, more than the {} GiB a dataset may have",
+            MAX_DOWNLOAD >> 30
+        )));
+    }
+    let started = std::time::Instant::now();
     if let Some(dir) = target.parent() {
         std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
     }
@@ -71,6 +123,7 @@ pub fn to_file(
         });
         let mut got = 0u64;
         let mut buf = vec![0u8; 1 << 16];
+        let mut head: Vec<u8> = Vec::new();
         loop {
             let n = match resp.read(&mut buf) {
                 Ok(n) => n,
@@ -81,12 +134,32 @@ pub fn to_file(
                             expected: exp,
                             got,
                         },
-                        None => transfer(format!("after {got} bytes: {e}")),
+                        None => transfer(format!(
+                            "after {got} bytes in {:.0} s: {e}",
+                            started.elapsed().as_secs_f64()
+                        )),
                     })
                 }
             };
             if n == 0 {
                 break;
+            }
+            if head.len() < 512 {
+                head.extend_from_slice(&buf[..n.min(512 - head.len())]);
+            }
+            if got + n as u64 > MAX_DOWNLOAD {
+                return Err(transfer(format!(
+                    "more than the {} GiB a dataset may have",
+                    MAX_DOWNLOAD >> 30
+                )));
+            }
+            let elapsed = started.elapsed();
+            if elapsed > SLOW_AFTER && (got as f64) < MIN_RATE * elapsed.as_secs_f64() {
+                return Err(transfer(format!(
+                    "stalled: {got} bytes in {:.0} s (under {} KiB/s)",
+                    elapsed.as_secs_f64(),
+                    MIN_RATE as u64 / 1024
+                )));
             }
             out.write_all(&buf[..n]).map_err(|e| io(&tmp, e))?;
             got += n as u64;
@@ -105,6 +178,9 @@ pub fn to_file(
                     got,
                 });
             }
+        }
+        if let Some(why) = not_data(&head, got) {
+            return Err(transfer(why.to_string()));
         }
         out.sync_all().map_err(|e| io(&tmp, e))?;
         Ok(())

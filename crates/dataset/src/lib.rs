@@ -306,7 +306,9 @@ impl Fetcher {
                 reqwest::blocking::Client::builder()
                     .user_agent(concat!("firedrill/", env!("CARGO_PKG_VERSION")))
                     .connect_timeout(std::time::Duration::from_secs(30))
-                    .timeout(std::time::Duration::from_secs(3600))
+                    // Per read: a server silent this long has stalled (a slow one is
+                    // caught by the download's minimum rate).
+                    .timeout(std::time::Duration::from_secs(60))
                     .build()
                     .map_err(|e| e.to_string())
             })
@@ -485,16 +487,24 @@ impl Fetcher {
             }),
             Some(_) => Ok(()),
             None => {
-                if let Ok(mut l) = self.lock.lock() {
-                    l.insert(
-                        key.to_string(),
-                        Entry {
-                            size,
-                            sha256: sha.clone(),
-                            reference: reference.to_string(),
-                        },
-                    );
-                    l.save(&self.opts.data_dir.join(LOCK_FILE))?;
+                let entry = Entry {
+                    size,
+                    sha256: sha.clone(),
+                    reference: reference.to_string(),
+                };
+                let mut l = self.lock.lock().map_err(|_| FetchError::Io {
+                    path: self.opts.data_dir.join(LOCK_FILE),
+                    message: "the lock was poisoned by a panic".into(),
+                })?;
+                // Another run sharing the cache may have locked it meanwhile.
+                let held = l.add(&self.opts.data_dir.join(LOCK_FILE), key, entry)?;
+                if held.sha256 != sha {
+                    return Err(FetchError::Mismatch {
+                        path: path.to_path_buf(),
+                        what: "sha256".into(),
+                        expected: held.sha256,
+                        actual: sha,
+                    });
                 }
                 Ok(())
             }

@@ -71,8 +71,31 @@ impl Lock {
         self.entries.get(key)
     }
 
-    pub fn insert(&mut self, key: String, e: Entry) {
-        self.entries.insert(key, e);
+    /// Adds `key` to the lock file at `path` unless another run added it first, and
+    /// returns the entry the file then holds for it. The read, merge and write happen
+    /// under an exclusive lock on a guard file beside it, so runs sharing a cache
+    /// never lose each other's entries; this lock takes every entry the file holds.
+    pub fn add(&mut self, path: &Path, key: &str, e: Entry) -> Result<Entry, FetchError> {
+        let io = |err: std::io::Error| FetchError::Io {
+            path: path.to_path_buf(),
+            message: err.to_string(),
+        };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
+        let guard = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path.with_extension("lock.guard"))
+            .map_err(io)?;
+        guard.lock().map_err(io)?;
+        let on_disk = Lock::load(path)?;
+        self.entries.extend(on_disk.entries);
+        let held = self.entries.entry(key.to_string()).or_insert(e).clone();
+        let saved = self.save(path);
+        let _ = guard.unlock();
+        saved.map(|()| held)
     }
 
     /// Writes the lock file atomically (temporary file, then rename).
