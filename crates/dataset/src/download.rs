@@ -57,6 +57,14 @@ pub const MAX_DOWNLOAD: u64 = 8 << 30;
 const MIN_RATE: f64 = 4096.0;
 const SLOW_AFTER: std::time::Duration = std::time::Duration::from_secs(120);
 
+fn human(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 30 => format!("{} GiB", b >> 30),
+        b if b >= 1 << 20 => format!("{} MiB", b >> 20),
+        b => format!("{b} bytes"),
+    }
+}
+
 /// Why the first bytes of a download are not a dataset: an HTML page (an error or
 /// login page served with 200) or nothing at all.
 fn not_data(head: &[u8], total: u64) -> Option<&'static str> {
@@ -69,12 +77,13 @@ fn not_data(head: &[u8], total: u64) -> Option<&'static str> {
         .then_some("the server sent an HTML page, not a dataset")
 }
 
-/// Downloads `url` to `target`.
+/// Downloads `url` to `target`, refusing more than `max` bytes.
 pub fn to_file(
     client: &reqwest::blocking::Client,
     url: &str,
     target: &Path,
     progress: bool,
+    max: u64,
 ) -> Result<(), FetchError> {
     let transfer = |message: String| FetchError::Transfer {
         url: url.to_string(),
@@ -92,11 +101,9 @@ pub fn to_file(
         });
     }
     let expected = resp.content_length();
-    if let Some(n) = expected.filter(|&n| n > MAX_DOWNLOAD) {
-        return Err(transfer(format!(
-            "announces {n} bytes, more than the {} GiB a dataset may have",
-            MAX_DOWNLOAD >> 30
-        )));
+    let too_big = || transfer(format!("more than the {} a dataset may have", human(max)));
+    if expected.is_some_and(|n| n > max) {
+        return Err(too_big());
     }
     let started = std::time::Instant::now();
     if let Some(dir) = target.parent() {
@@ -147,11 +154,8 @@ pub fn to_file(
             if head.len() < 512 {
                 head.extend_from_slice(&buf[..n.min(512 - head.len())]);
             }
-            if got + n as u64 > MAX_DOWNLOAD {
-                return Err(transfer(format!(
-                    "more than the {} GiB a dataset may have",
-                    MAX_DOWNLOAD >> 30
-                )));
+            if got + n as u64 > max {
+                return Err(too_big());
             }
             let elapsed = started.elapsed();
             if elapsed > SLOW_AFTER && (got as f64) < MIN_RATE * elapsed.as_secs_f64() {

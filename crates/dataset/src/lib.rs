@@ -428,7 +428,13 @@ impl Fetcher {
                         url: url.clone(),
                         message,
                     })?;
-                    download::to_file(client, &url, &path, self.opts.progress)?;
+                    download::to_file(
+                        client,
+                        &url,
+                        &path,
+                        self.opts.progress,
+                        download::MAX_DOWNLOAD,
+                    )?;
                 }
                 Origin::File(src) => download::copy_file(&src, &path)?,
             }
@@ -526,7 +532,9 @@ impl Fetcher {
             rel.to_string_lossy().replace('\\', "/")
         );
         match self.origin(&reference, rel) {
-            Origin::Url(url) => download::to_file(self.client().ok()?, &url, &path, false).ok()?,
+            Origin::Url(url) => {
+                download::to_file(self.client().ok()?, &url, &path, false, meta::MAX_META).ok()?
+            }
             Origin::File(src) => download::copy_file(&src, &path).ok()?,
         }
         Some(path)

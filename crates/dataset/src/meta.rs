@@ -28,12 +28,19 @@ struct File {
     datasets: Vec<DatasetMeta>,
 }
 
+/// The largest metadata YAML read.
+pub(crate) const MAX_META: u64 = 1 << 20;
+
 /// The metadata entry for the dataset at `rel` (relative to the data directory).
 pub fn find(f: &Fetcher, rel: &Path) -> Option<DatasetMeta> {
     let dir = rel.parent()?;
     let folder = dir.file_name()?.to_string_lossy().into_owned();
     let yml = dir.join(format!("{folder}.yml"));
     let path = f.side_file(&yml)?;
+    // attack_data's metadata files are a few kilobytes; a larger one is not one.
+    if std::fs::metadata(&path).ok()?.len() > MAX_META {
+        return None;
+    }
     let text = std::fs::read_to_string(path).ok()?;
     let parsed: File = serde_yaml_ng::from_str(&text).ok()?;
     let want = format!("/{}", rel.to_string_lossy().replace('\\', "/"));

@@ -101,11 +101,46 @@ enum Stop {
 
 type Sent = Result<(), Stop>;
 
-struct Tx<'a>(&'a SyncSender<Piece>);
+/// Where pieces go, and the budget every layer of nesting shares: the data delivered
+/// in all, whatever archives and gzip streams it came out of, may be at most
+/// [`MAX_RATIO`] times the input's size (or [`MAX_EXPANDED`]), so a bomb nested in
+/// archives is stopped as surely as a flat one.
+struct Tx<'a> {
+    chan: &'a SyncSender<Piece>,
+    delivered: Cell<u64>,
+    /// The input's size when known before reading.
+    size: Option<u64>,
+    /// The input bytes read so far (for an input of unknown size).
+    tap: Option<TapRead>,
+}
 
 impl Tx<'_> {
     fn send(&self, p: Piece) -> Sent {
-        self.0.send(p).map_err(|_| Stop::Closed)
+        if let Piece::Data(d) = &p {
+            let total = self.delivered.get() + d.len() as u64;
+            self.delivered.set(total);
+            if total > self.limit() {
+                return Err(Stop::Fatal(ReadError::Limit(format!(
+                    "the contents expand past {} bytes ({MAX_RATIO}x the input's size or {MAX_EXPANDED} bytes, every nested archive counted together): refusing a possible decompression bomb",
+                    self.limit()
+                ))));
+            }
+        }
+        self.chan.send(p).map_err(|_| Stop::Closed)
+    }
+
+    /// The most data the input may expand to.
+    fn limit(&self) -> u64 {
+        let input = self
+            .size
+            .or_else(|| self.tap.as_ref().map(|t| t.0.borrow().bytes))
+            .unwrap_or(0);
+        MAX_EXPANDED.min(input.saturating_mul(MAX_RATIO).max(1 << 20))
+    }
+
+    /// What may still be delivered (for a member that must be held in memory).
+    fn room(&self) -> u64 {
+        self.limit().saturating_sub(self.delivered.get())
     }
 }
 
@@ -304,7 +339,10 @@ fn emit(
         // zip needs its central directory, at the end: a zip inside a stream is read
         // into memory (within the expansion limit) and unpacked there.
         let mut all = Vec::new();
-        if let Err(e) = r.take(MAX_EXPANDED + 1).read_to_end(&mut all) {
+        if let Err(e) = r
+            .take(tx.room().min(MAX_EXPANDED) + 1)
+            .read_to_end(&mut all)
+        {
             tx.send(Piece::Begin { label, size })?;
             failed(tx, e, depth, floor)?;
             return tx.send(Piece::End);
@@ -483,12 +521,18 @@ pub(crate) fn hash_file(path: &std::path::Path) -> io::Result<(u64, String)> {
     hash_all(std::fs::File::open(path)?)
 }
 
-fn produce(input: Input, zip_file: bool, tx: &Tx<'_>) -> Sent {
+fn produce(input: Input, zip_file: bool, chan: &SyncSender<Piece>) -> Sent {
     if zip_file {
         // A zip on disk is read with random access, member by member; its hash is a
         // second, sequential pass over the file.
         let Input::File(f, len) = input else {
             unreachable!("zip_file is only set for files")
+        };
+        let tx = &Tx {
+            chan,
+            delivered: Cell::new(0),
+            size: Some(len),
+            tap: None,
         };
         let mut f = unzip(f, len, None, 1, tx)?;
         f.rewind()
@@ -506,6 +550,12 @@ fn produce(input: Input, zip_file: bool, tx: &Tx<'_>) -> Sent {
         sha: Sha256::new(),
         bytes: 0,
     })));
+    let tx = &Tx {
+        chan,
+        delivered: Cell::new(0),
+        size,
+        tap: Some(tap.clone()),
+    };
     emit(
         Box::new(BufReader::with_capacity(BUF, tap.clone())),
         None,
@@ -529,9 +579,8 @@ pub(crate) fn spawn(input: Input, zip_file: bool) -> Result<Receiver<Piece>, Rea
         .name("firedrill-read".into())
         .stack_size(512 << 10)
         .spawn(move || {
-            let t = Tx(&tx);
             let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                produce(input, zip_file, &t)
+                produce(input, zip_file, &tx)
             }));
             match run {
                 Ok(Ok(())) | Ok(Err(Stop::Closed)) => {}

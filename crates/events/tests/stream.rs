@@ -599,3 +599,35 @@ fn a_cut_evtx_file_keeps_every_record_before_the_cut_and_says_where_it_ends() {
         "{skipped:?}"
     );
 }
+
+#[test]
+fn a_bomb_nested_in_archives_is_held_to_one_budget() {
+    // gzip(tar(40 gzip members)): each layer alone expands less than 200x, but the
+    // data in all is thousands of times the file.
+    let member = {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        e.write_all(&b"x=1\n".repeat(150_000)).unwrap(); // 600 KB, about 150x
+        e.finish().unwrap()
+    };
+    let names: Vec<String> = (0..40).map(|i| format!("logs/{i}.log.gz")).collect();
+    let members: Vec<(&str, &[u8])> = names.iter().map(|n| (n.as_str(), &member[..])).collect();
+    let bomb = gzip(&tar(&members));
+    let expanded = 40 * 600_000;
+    assert!(expanded / bomb.len() > 1000, "{} bytes", bomb.len());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bomb.tar.gz");
+    std::fs::write(&path, &bomb).unwrap();
+    let mut s = open(&path, &SourceMeta::default(), &ReadOptions::default()).unwrap();
+    let err = loop {
+        match s.next_batch() {
+            Ok(Some(_)) => continue,
+            Ok(None) => panic!("the nested bomb was read in full"),
+            Err(e) => break e,
+        }
+    };
+    assert!(matches!(err, ReadError::Limit(_)), "{err}");
+    assert!(
+        err.to_string().contains("nested archive counted together"),
+        "{err}"
+    );
+}

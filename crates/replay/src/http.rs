@@ -11,7 +11,14 @@ pub struct Request {
     pub query: Vec<(String, String)>,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// The body announced is over [`MAX_BODY`]: it was not read (answer 413 and
+    /// close the connection).
+    pub too_large: bool,
 }
+
+/// The largest request body taken, compressed or not: Splunk's own default
+/// (`max_content_length` in limits.conf, 800 MiB).
+pub const MAX_BODY: usize = 800 << 20;
 
 impl Request {
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -93,13 +100,15 @@ pub fn read_request(r: &mut BufReader<TcpStream>) -> Option<Request> {
         .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
         .and_then(|(_, v)| v.parse().ok())
         .unwrap_or(0);
-    let mut body = vec![0u8; len];
+    let too_large = len > MAX_BODY;
+    let mut body = vec![0u8; if too_large { 0 } else { len }];
     r.read_exact(&mut body).ok()?;
     Some(Request {
         path: path.to_string(),
         query,
         headers,
         body,
+        too_large,
     })
 }
 
@@ -112,6 +121,7 @@ pub fn respond(w: &mut TcpStream, status: u16, body: &str) -> std::io::Result<()
         401 => "Unauthorized",
         403 => "Forbidden",
         404 => "Not Found",
+        413 => "Content Too Large",
         415 => "Unsupported Media Type",
         500 => "Internal Server Error",
         503 => "Service Unavailable",

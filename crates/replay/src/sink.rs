@@ -5,7 +5,7 @@
 //! faults — busy replies, dropped connections, slow acks, an unhealthy state — and
 //! keeps every event it accepted, so tests can prove nothing was lost or doubled.
 
-use crate::http::{read_request, respond, Request};
+use crate::http::{read_request, respond, Request, MAX_BODY};
 use std::collections::HashMap;
 use std::io::{BufReader, Read};
 use std::net::{TcpListener, TcpStream};
@@ -184,6 +184,10 @@ fn serve(
     let mut reader = BufReader::new(read_half);
     let mut w = stream;
     while let Some(req) = read_request(&mut reader) {
+        if req.too_large {
+            let _ = too_large(&mut w);
+            return;
+        }
         let o = match opts.lock() {
             Ok(o) => o.clone(),
             Err(_) => return,
@@ -213,6 +217,15 @@ fn channel_of(req: &Request) -> Option<String> {
 }
 
 /// Handles one request; false closes the connection.
+/// A body past [`MAX_BODY`], announced or once inflated.
+fn too_large(w: &mut TcpStream) -> std::io::Result<()> {
+    respond(
+        w,
+        413,
+        &format!("{{\"text\":\"Content too large (over {MAX_BODY} bytes)\",\"code\":413}}"),
+    )
+}
+
 fn handle(req: &Request, w: &mut TcpStream, state: &Mutex<State>, o: &SinkOptions) -> bool {
     let path = req.path.trim_end_matches('/');
     if path == "/services/collector/health" || path == "/services/collector/health/1.0" {
@@ -284,10 +297,15 @@ fn handle(req: &Request, w: &mut TcpStream, state: &Mutex<State>, o: &SinkOption
             }
             let mut out = Vec::new();
             if flate2::read::GzDecoder::new(&req.body[..])
+                .take(MAX_BODY as u64 + 1)
                 .read_to_end(&mut out)
                 .is_err()
             {
                 return reply(w, 400, 6);
+            }
+            if out.len() > MAX_BODY {
+                let _ = too_large(w);
+                return false;
             }
             out
         }

@@ -317,3 +317,29 @@ fn a_million_events_under_faults() {
         sum.retries
     );
 }
+
+#[test]
+fn the_sink_refuses_a_body_past_its_limit_and_keeps_serving() {
+    use std::io::{Read, Write};
+    let s = sink(SinkOptions::default());
+    let addr = s.url().trim_start_matches("http://").to_string();
+    let mut c = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        c,
+        "POST /services/collector/raw HTTP/1.1\r\nAuthorization: Splunk {TOKEN}\r\nContent-Length: 100000000000\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    c.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    // Still serving.
+    let sent = events(10);
+    let sum = replay(
+        sent.clone().into_iter(),
+        &opts(vec![s.url().to_string()]),
+        &|_| {},
+    )
+    .unwrap();
+    assert_eq!(sum.events, 10);
+    exactly_once(&sent, &s);
+}
