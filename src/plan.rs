@@ -186,7 +186,21 @@ pub fn plan_with(loaded: &Loaded, env: &dyn Env, options: &PlanOptions) -> Vec<P
                         Vec::new(),
                     )
                 } else {
-                    prepare(&d, &loaded.macros, env)
+                    // A bug met while compiling one search is that detection's error.
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        prepare(&d, &loaded.macros, env)
+                    }))
+                    .unwrap_or_else(|_| {
+                        (
+                            d.search.clone(),
+                            None,
+                            Err(Prepared::Error(
+                                "internal error in firedrill while compiling this search (please report it)"
+                                    .into(),
+                            )),
+                            Vec::new(),
+                        )
+                    })
                 };
             Planned {
                 detection: d,

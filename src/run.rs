@@ -96,6 +96,22 @@ impl Job<'_> {
 /// its leading filter.
 type Admitted = (usize, Result<(Row, f64), ExecError>);
 
+/// Runs `f`, turning a panic into that detection's error: a bug met by one search
+/// must not take down the run and its reports.
+fn guarded<T>(f: impl FnOnce() -> Result<T, ExecError>) -> Result<T, ExecError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|p| {
+        let what = p
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(ExecError::Data {
+            message: format!("internal error in firedrill (please report it): {what}"),
+            span: Default::default(),
+        })
+    })
+}
+
 /// One job's rows from a batch: the pipe each goes to, in event order.
 type JobRows = Vec<(PipeId, Result<(Row, f64), ExecError>)>;
 
@@ -657,7 +673,7 @@ fn read_dataset<'p>(
                 let Some(state) = j.state.as_mut() else {
                     return;
                 };
-                if let Err(e) = r.and_then(|(row, time)| state.push(pipe, row, time)) {
+                if let Err(e) = r.and_then(|(row, time)| guarded(|| state.push(pipe, row, time))) {
                     let text = &planned[j.det].expanded;
                     j.fail(Status::Error, Reason::Runtime(e.render(text)));
                 }
@@ -803,7 +819,7 @@ fn offer(
         let Some(view) = seens.get(views, c.view) else {
             continue;
         };
-        match program.admit(c.pipe, view) {
+        match guarded(|| program.admit(c.pipe, view)) {
             Ok(true) if c.whole => {
                 let f = full.get_or_insert_with(|| reread(ev, whole));
                 let admitted = match f {
@@ -852,9 +868,11 @@ fn finish_job(j: &mut Job<'_>, planned: &[Planned], opts: &RunOptions<'_>, cache
         // A job that admitted nothing has the program's results over no events,
         // computed once per detection (most detections over most files).
         let result = if state.untouched() {
-            cache.empty[j.det].get_or_init(|| state.finish()).clone()
+            cache.empty[j.det]
+                .get_or_init(|| guarded(|| state.finish()))
+                .clone()
         } else {
-            state.finish()
+            guarded(|| state.finish())
         };
         match result {
             Ok(rows) => {
@@ -929,4 +947,20 @@ fn matching<'a>(
                 && e.test.as_deref().is_none_or(|t| t == test)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod isolation {
+    use super::guarded;
+
+    #[test]
+    fn a_panic_becomes_the_detections_error() {
+        let r: Result<(), _> = guarded(|| panic!("boom at row 3"));
+        let e = r.unwrap_err();
+        assert!(
+            e.to_string().contains("internal error") && e.to_string().contains("boom at row 3"),
+            "{e}"
+        );
+        assert_eq!(guarded(|| Ok(7)).unwrap(), 7);
+    }
 }
