@@ -6,7 +6,7 @@
 use firedrill_content::{Content, LookupDef, LookupKind};
 use firedrill_spl::exec::lookup::LookupTable;
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 /// Every lookup definition of the loaded content, with a cache of loaded tables.
@@ -78,11 +78,13 @@ impl Lookups {
             .filename
             .as_ref()
             .ok_or_else(|| format!("lookup `{name}` names no file"))?;
-        let path: PathBuf = def
-            .file
-            .parent()
-            .map(|p| p.join(file))
-            .unwrap_or_else(|| PathBuf::from(file));
+        let dir = def.file.parent().unwrap_or(Path::new("."));
+        let path = inside(dir, Path::new(file)).ok_or_else(|| {
+            format!(
+                "lookup `{name}`: its file {file:?} is not a file in {} (content may only name lookup files beside their definitions)",
+                dir.display()
+            )
+        })?;
         let mut table = read_csv(&path).map_err(|e| format!("lookup `{name}`: {e}"))?;
         table.name = name.to_string();
         for m in &def.match_type {
@@ -106,6 +108,20 @@ impl Lookups {
 fn inner(text: &str, func: &str) -> Option<String> {
     let rest = text.strip_prefix(func)?.trim_start().strip_prefix('(')?;
     Some(rest.strip_suffix(')')?.trim().to_string())
+}
+
+/// `dir/name` when it is a file inside `dir` after following symbolic links and `..`
+/// (a lookup definition in content is untrusted: it must not name files elsewhere).
+fn inside(dir: &Path, name: &Path) -> Option<PathBuf> {
+    if name.is_absolute()
+        || name
+            .components()
+            .any(|c| c == std::path::Component::ParentDir)
+    {
+        return None;
+    }
+    let real = std::fs::canonicalize(dir.join(name)).ok()?;
+    (real.starts_with(std::fs::canonicalize(dir).ok()?) && real.is_file()).then_some(real)
 }
 
 /// Reads a lookup CSV (header row, then values); errors name the file and line.

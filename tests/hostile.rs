@@ -216,17 +216,24 @@ fn deep_nesting_is_an_error_of_that_detection_only() {
         format!("{}1", "-".repeat(3000)),
     ];
     let subsearch = format!("{}search x{}", "[search ".repeat(500), "]".repeat(500));
-    let mut searches: Vec<String> = deep
+    let nested = "nested more than 100 levels";
+    let mut searches: Vec<(String, &str)> = deep
         .iter()
-        .map(|w| format!("search: '| tstats count from datamodel=Endpoint.Processes where {w} by Processes.dest'"))
+        .map(|w| (format!("search: '| tstats count from datamodel=Endpoint.Processes where {w} by Processes.dest'"), nested))
         .collect();
     searches.extend(
         evals
             .iter()
-            .map(|e| format!("search: '| makeresults | eval x={e}'")),
+            .map(|e| (format!("search: '| makeresults | eval x={e}'"), nested)),
     );
-    searches.push(format!("search: 'index=main {subsearch}'"));
-    for search in searches {
+    searches.push((format!("search: 'index=main {subsearch}'"), nested));
+    // A long chain of operators is as deep, one operand below the other.
+    let chain = format!("{}1", "1+".repeat(50_000));
+    searches.push((
+        format!("search: '| makeresults | eval x={chain}'"),
+        "operators in a row",
+    ));
+    for (search, want) in searches {
         let c = Content::new();
         c.with_data(UPSTREAM_DATA);
         let bad = replace_search(&std::fs::read_to_string(EXAMPLE).unwrap(), &search)
@@ -244,13 +251,7 @@ fn deep_nesting_is_an_error_of_that_detection_only() {
         assert_eq!(by_name("Example")["status"], "pass", "{all}");
         let d = by_name("Deep");
         assert_eq!(d["status"], "error", "{d}");
-        assert!(
-            d["reason"]
-                .as_str()
-                .unwrap()
-                .contains("nested more than 100 levels"),
-            "{d}"
-        );
+        assert!(d["reason"].as_str().unwrap().contains(want), "{d}");
     }
 }
 
@@ -328,4 +329,48 @@ fn wrong_types_in_content_are_located_errors() {
         let reason = d["reason"].as_str().unwrap();
         assert!(reason.contains(want) && reason.contains(line), "{reason}");
     }
+}
+
+#[test]
+fn lookup_definitions_cannot_name_files_outside_their_directory() {
+    let c = Content::new();
+    std::fs::write(c.path("outside/secret.csv"), "user\nSECRET-USER\n").unwrap();
+    let lookups = c.path("content/lookups");
+    std::fs::create_dir_all(&lookups).unwrap();
+    let secret = c.path("outside/secret.csv").display().to_string();
+    for file in [secret.as_str(), "../../outside/secret.csv"] {
+        std::fs::write(
+            lookups.join("evil.yml"),
+            format!("name: evil\nfilename: {file}\ndescription: x\n"),
+        )
+        .unwrap();
+        c.detection(|t| replace_search(&t, "search: '| inputlookup evil | stats count by user'"));
+        let (_, json, all) = c.run(&[]);
+        let d = detection(&json);
+        assert_ne!(d["status"], "pass", "{file}: {d}");
+        let reason = d["reason"].as_str().unwrap();
+        assert!(reason.contains("is not a file in"), "{file}: {reason}");
+        assert!(!all.contains("SECRET-USER"), "{file} leaked: {all}");
+    }
+}
+
+#[test]
+fn a_symbolic_link_in_the_cache_cannot_lead_outside_it() {
+    let c = Content::new();
+    c.with_data(UPSTREAM_DATA);
+    let cached = c.path("cache").join(CACHED_REL);
+    std::fs::remove_file(&cached).unwrap();
+    std::os::unix::fs::symlink(c.path("outside/secret.log"), &cached).unwrap();
+    let (code, json, all) = c.run(&[]);
+    assert_eq!(code, 1, "{all}");
+    let d = detection(&json);
+    assert_eq!(d["status"], "error", "{d}");
+    assert!(
+        d["reason"]
+            .as_str()
+            .unwrap()
+            .contains("outside the dataset cache"),
+        "{d}"
+    );
+    assert!(!all.contains("SECRET-USER"), "leaked: {all}");
 }

@@ -217,7 +217,8 @@ pub fn load_content(path: &Path) -> Content {
             } else if is_yaml(f) {
                 match read_yaml(f) {
                     Ok(doc) => {
-                        let problem = in_detections(f.strip_prefix(&root).unwrap_or(f))
+                        let within = root.parent().unwrap_or(&root);
+                        let problem = in_detections(f.strip_prefix(within).unwrap_or(f))
                             .then(|| crate::shape::problem(&doc))
                             .flatten();
                         match problem {

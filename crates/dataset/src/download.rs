@@ -21,7 +21,8 @@ fn temp_beside(target: &Path) -> PathBuf {
 }
 
 /// Removes `.NAME.part-PID-N` files beside `target` whose process no longer runs (where
-/// `/proc` tells; elsewhere they are left).
+/// `/proc` tells; elsewhere they are left) and that have not grown for ten minutes (a
+/// run in another container sharing the cache has pids this one cannot see).
 fn remove_stale_parts(target: &Path, name: &str) {
     let (Some(dir), true) = (target.parent(), Path::new("/proc/self").exists()) else {
         return;
@@ -36,7 +37,13 @@ fn remove_stale_parts(target: &Path, name: &str) {
             .strip_prefix(&prefix)
             .and_then(|rest| rest.split('-').next())
             .and_then(|p| p.parse::<u32>().ok());
-        if let Some(pid) = pid {
+        let idle = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|d| d > std::time::Duration::from_secs(600));
+        if let (Some(pid), true) = (pid, idle) {
             if !Path::new(&format!("/proc/{pid}")).exists() {
                 let _ = std::fs::remove_file(e.path());
             }

@@ -247,6 +247,13 @@ pub fn sha256_file(path: &Path) -> Result<String, FetchError> {
 
 /// A relative path with no `..`, root or prefix components.
 fn safe_relative(rel: &str, reference: &str) -> Result<PathBuf, FetchError> {
+    // The path becomes a line of the lock file: a tab or newline would forge entries.
+    if reference.chars().any(char::is_control) {
+        return Err(FetchError::BadReference {
+            reference: reference.escape_debug().to_string(),
+            reason: "it holds control characters".into(),
+        });
+    }
     let p = Path::new(rel.trim_start_matches('/'));
     if p.as_os_str().is_empty() || p.components().any(|c| !matches!(c, Component::Normal(_))) {
         return Err(FetchError::BadReference {
@@ -275,6 +282,22 @@ fn cache_rel(reference: &str) -> Result<PathBuf, FetchError> {
     })
 }
 
+/// `path` made absolute and its `.` and `..` resolved by their text, touching nothing.
+fn lexical(path: &Path) -> PathBuf {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut out = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 /// The cache path of a reference.
 pub fn cache_path(data_dir: &Path, reference: &str) -> Result<PathBuf, FetchError> {
     Ok(data_dir.join(cache_rel(reference)?))
@@ -286,6 +309,7 @@ pub struct Fetcher {
     lock: Mutex<Lock>,
     client: std::sync::OnceLock<Result<reqwest::blocking::Client, String>>,
     roots: std::sync::OnceLock<Vec<PathBuf>>,
+    lexical: std::sync::OnceLock<Vec<PathBuf>>,
 }
 
 impl Fetcher {
@@ -297,6 +321,7 @@ impl Fetcher {
             lock: Mutex::new(lock),
             client: std::sync::OnceLock::new(),
             roots: std::sync::OnceLock::new(),
+            lexical: std::sync::OnceLock::new(),
         })
     }
 
@@ -351,15 +376,9 @@ impl Fetcher {
 
     /// The directories local references may name files in, resolved.
     fn local_roots(&self) -> Vec<PathBuf> {
-        let mirror = self
-            .opts
-            .mirror
-            .as_deref()
-            .filter(|m| !m.starts_with("http://") && !m.starts_with("https://"))
-            .map(|m| PathBuf::from(m.strip_prefix("file://").unwrap_or(m)));
-        let mut roots: Vec<PathBuf> = std::iter::once(self.opts.data_dir.clone())
-            .chain(mirror)
-            .chain(self.opts.allowed.iter().cloned())
+        let mut roots: Vec<PathBuf> = self
+            .root_dirs()
+            .into_iter()
             .filter_map(|r| std::fs::canonicalize(r).ok())
             .collect();
         roots.sort();
@@ -368,24 +387,60 @@ impl Fetcher {
     }
 
     /// A local reference from content, resolved (relative to the cache) and checked
-    /// to lie inside the cache, a local mirror or an allowed root, after following
-    /// symbolic links and `..`. Nothing else is opened, or even tested for existence.
+    /// to lie inside the cache, a local mirror or an allowed root: by its text first
+    /// (nothing outside is looked at), then after following symbolic links.
     fn allowed_local(&self, reference: &str, path: &Path) -> Result<PathBuf, FetchError> {
         let path = self.opts.data_dir.join(path);
+        let not_allowed = || FetchError::NotAllowed {
+            reference: reference.to_string(),
+        };
+        // First by the text alone, so that nothing outside is even looked at...
+        let lexical = lexical(&path);
+        let lexical_roots = self.lexical.get_or_init(|| self.lexical_roots());
+        if !lexical_roots.iter().any(|r| lexical.starts_with(r)) {
+            return Err(not_allowed());
+        }
+        // ...then after following symbolic links.
         let roots = self.roots.get_or_init(|| self.local_roots());
         let inside = |p: &Path| roots.iter().any(|r| p.starts_with(r));
-        let parent_inside = || {
-            path.parent()
-                .and_then(|p| std::fs::canonicalize(p).ok())
-                .is_some_and(|p| inside(&p))
-        };
         match std::fs::canonicalize(&path) {
             Ok(real) if inside(&real) && real.is_file() => Ok(real),
             Ok(real) if inside(&real) => Err(io(&path, "not a regular file")),
-            Err(_) if parent_inside() => Err(io(&path, "no such dataset file")),
-            _ => Err(FetchError::NotAllowed {
+            Err(_) => Err(io(&path, "no such dataset file")),
+            _ => Err(not_allowed()),
+        }
+    }
+
+    /// The roots as absolute paths, `..` resolved by their text.
+    fn lexical_roots(&self) -> Vec<PathBuf> {
+        self.root_dirs().iter().map(|r| lexical(r)).collect()
+    }
+
+    /// The cache, a local mirror and the allowed directories, as given.
+    fn root_dirs(&self) -> Vec<PathBuf> {
+        let mirror = self
+            .opts
+            .mirror
+            .as_deref()
+            .filter(|m| !m.starts_with("http://") && !m.starts_with("https://"))
+            .map(|m| PathBuf::from(m.strip_prefix("file://").unwrap_or(m)));
+        std::iter::once(self.opts.data_dir.clone())
+            .chain(mirror)
+            .chain(self.opts.allowed.iter().cloned())
+            .collect()
+    }
+
+    /// A cached file, checked to lie in the cache after following symbolic links (a
+    /// link committed into a cache inside a checkout must not lead elsewhere).
+    fn in_cache(&self, reference: &str, path: &Path) -> Result<(), FetchError> {
+        let cache =
+            std::fs::canonicalize(&self.opts.data_dir).map_err(|e| io(&self.opts.data_dir, e))?;
+        match std::fs::canonicalize(path) {
+            Ok(real) if real.starts_with(&cache) => Ok(()),
+            Ok(_) => Err(FetchError::NotAllowed {
                 reference: reference.to_string(),
             }),
+            Err(e) => Err(io(path, e)),
         }
     }
 
@@ -440,6 +495,7 @@ impl Fetcher {
             }
             true
         };
+        self.in_cache(reference, &path)?;
         check_not_lfs(&path)?;
         let size = std::fs::metadata(&path).map_err(|e| io(&path, e))?.len();
         let locked = self.lock.lock().ok().and_then(|l| l.get(&key).cloned());
@@ -576,6 +632,9 @@ mod tests {
         );
         assert!(cache_path(d, &format!("{UPSTREAM_PREFIX}/datasets/../../etc/passwd")).is_err());
         assert!(cache_path(d, "ftp://x/y").is_err());
+        // A newline or tab would forge a line of the lock file.
+        assert!(cache_path(d, "https://h/a\nb.log").is_err());
+        assert!(cache_path(d, "https://h/a\tb.log").is_err());
     }
 
     #[test]

@@ -59,6 +59,18 @@ fn partial_files_of_a_killed_run_are_removed() {
     let live = dir.join(format!(".data.log.part-{}-99", std::process::id()));
     std::fs::write(&stale, "half").unwrap();
     std::fs::write(&live, "half").unwrap();
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    for f in [&stale, &live] {
+        std::fs::File::options()
+            .write(true)
+            .open(f)
+            .unwrap()
+            .set_modified(hour_ago)
+            .unwrap();
+    }
+    // A part of a process this run cannot see, still being written.
+    let fresh = dir.join(".data.log.part-4294967294-0");
+    std::fs::write(&fresh, "half").unwrap();
     let f = Fetcher::new(FetchOptions {
         data_dir: cache.path().to_path_buf(),
         mirror: Some(mirror.path().display().to_string()),
@@ -70,4 +82,5 @@ fn partial_files_of_a_killed_run_are_removed() {
     f.fetch(&format!("{UPSTREAM_PREFIX}/{rel}")).unwrap();
     assert!(!stale.exists(), "the killed run's part is gone");
     assert!(live.exists(), "a running process's part is kept");
+    assert!(fresh.exists(), "a part written to lately is kept");
 }

@@ -129,13 +129,16 @@ impl Tx<'_> {
         self.chan.send(p).map_err(|_| Stop::Closed)
     }
 
-    /// The most data the input may expand to.
+    /// The most data the input may expand to (a plain file, whatever its size,
+    /// delivers no more than itself).
     fn limit(&self) -> u64 {
         let input = self
             .size
             .or_else(|| self.tap.as_ref().map(|t| t.0.borrow().bytes))
             .unwrap_or(0);
-        MAX_EXPANDED.min(input.saturating_mul(MAX_RATIO).max(1 << 20))
+        MAX_EXPANDED
+            .min(input.saturating_mul(MAX_RATIO).max(1 << 20))
+            .max(input)
     }
 
     /// What may still be delivered (for a member that must be held in memory).

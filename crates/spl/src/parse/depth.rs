@@ -11,8 +11,39 @@ use std::cell::Cell;
 /// its macros expand).
 pub const MAX_DEPTH: usize = 100;
 
+/// The longest chain of binary operators (`a OR b OR …`, `1+2+…`) along one path of
+/// the tree: each operand lies one level deeper than the one before it.
+pub const MAX_CHAIN: usize = 1000;
+
 thread_local! {
     static DEPTH: Cell<usize> = const { Cell::new(0) };
+    static CHAIN: Cell<usize> = const { Cell::new(0) };
+}
+
+/// One more operand in a chain of binary operators, held while the chain is parsed.
+pub struct Link(());
+
+impl Link {
+    /// Adds one operand at the cursor's position, or fails past [`MAX_CHAIN`].
+    pub fn add(c: &Cursor<'_>) -> Result<Link, ParseError> {
+        let n = CHAIN.with(|d| {
+            d.set(d.get() + 1);
+            d.get()
+        });
+        let link = Link(());
+        if n > MAX_CHAIN {
+            return Err(c.error(format!(
+                "more than {MAX_CHAIN} operators in a row: split the expression"
+            )));
+        }
+        Ok(link)
+    }
+}
+
+impl Drop for Link {
+    fn drop(&mut self) {
+        CHAIN.with(|d| d.set(d.get().saturating_sub(1)));
+    }
 }
 
 /// One level of nesting, held while it is parsed.

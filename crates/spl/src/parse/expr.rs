@@ -5,7 +5,7 @@
 
 use crate::ast::{BinOp, Expr, UnOp};
 use crate::cursor::{is_word_char, Cursor};
-use crate::parse::depth::Level;
+use crate::parse::depth::{Level, Link};
 use crate::span::{ParseError, Span};
 use firedrill_value::Value;
 
@@ -23,7 +23,9 @@ struct Parser<'c, 'a> {
 impl Parser<'_, '_> {
     fn or(&mut self) -> Result<Expr, ParseError> {
         let mut left = self.xor()?;
+        let mut links = Vec::new();
         while self.c.eat_keyword("OR") || self.c.eat_str("||") {
+            links.push(Link::add(self.c)?);
             let right = self.xor()?;
             left = Expr::Binary(BinOp::Or, Box::new(left), Box::new(right));
         }
@@ -32,7 +34,9 @@ impl Parser<'_, '_> {
 
     fn xor(&mut self) -> Result<Expr, ParseError> {
         let mut left = self.and()?;
+        let mut links = Vec::new();
         while self.c.eat_keyword("XOR") {
+            links.push(Link::add(self.c)?);
             let right = self.and()?;
             left = Expr::Binary(BinOp::Xor, Box::new(left), Box::new(right));
         }
@@ -41,7 +45,9 @@ impl Parser<'_, '_> {
 
     fn and(&mut self) -> Result<Expr, ParseError> {
         let mut left = self.not()?;
+        let mut links = Vec::new();
         while self.c.eat_keyword("AND") || self.c.eat_str("&&") {
+            links.push(Link::add(self.c)?);
             let right = self.not()?;
             left = Expr::Binary(BinOp::And, Box::new(left), Box::new(right));
         }
@@ -150,6 +156,7 @@ impl Parser<'_, '_> {
 
     fn additive(&mut self) -> Result<Expr, ParseError> {
         let mut left = self.multiplicative()?;
+        let mut links = Vec::new();
         loop {
             self.c.skip_ws();
             let op = match self.c.peek() {
@@ -159,6 +166,7 @@ impl Parser<'_, '_> {
                 _ => break,
             };
             self.c.pos += 1;
+            links.push(Link::add(self.c)?);
             let right = self.multiplicative()?;
             left = Expr::Binary(op, Box::new(left), Box::new(right));
         }
@@ -167,6 +175,7 @@ impl Parser<'_, '_> {
 
     fn multiplicative(&mut self) -> Result<Expr, ParseError> {
         let mut left = self.unary()?;
+        let mut links = Vec::new();
         loop {
             self.c.skip_ws();
             let op = match self.c.peek() {
@@ -176,6 +185,7 @@ impl Parser<'_, '_> {
                 _ => break,
             };
             self.c.pos += 1;
+            links.push(Link::add(self.c)?);
             let right = self.unary()?;
             left = Expr::Binary(op, Box::new(left), Box::new(right));
         }
