@@ -252,6 +252,7 @@ fn filters_on_the_group_key_run_before_grouping_with_the_same_rows() {
         "* | eval P.h=host | stats count by P.h | rename P.* AS * | search h=h1",
         "* | stats count by host | where count > 1",
         "* | stats count by host | eval host=\"x\" | search host=h1",
+        "* | stats count by host | search count*>1",
     ] {
         assert_eq!(q(s), q_plain(s), "{s}");
     }

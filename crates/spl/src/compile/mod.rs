@@ -132,7 +132,10 @@ fn fold_key_filters(stages: &mut [Stage]) {
         for stage in tail.iter_mut() {
             let reads = |refs: &[&str]| -> bool {
                 refs.iter().all(|r| {
-                    !aliases.iter().any(|a| a == r)
+                    // `count*` reads `count` as surely as `count` does.
+                    !aliases
+                        .iter()
+                        .any(|a| crate::exec::rows::field_glob(r, a).is_some())
                         && !written
                             .iter()
                             .any(|w| crate::exec::rows::field_glob(w, r).is_some())
