@@ -663,6 +663,8 @@ fn a_bad_hec_token_fails_without_printing_it() {
     );
     assert!(all.contains("Invalid token"), "{all}");
     assert!(!all.contains("wrong-secret-token"), "token leaked: {all}");
+    // The counts are printed with the error.
+    assert!(all.contains(": 0 accepted,"), "{all}");
     firedrill()
         .env_remove("SPLUNK_HEC_TOKEN")
         .args(["replay", SYSMON, "--hec", sink.url()])

@@ -126,11 +126,25 @@ pub fn replay(a: ReplayArgs) -> Result<u8, String> {
         let secs = started.elapsed().as_secs_f64().max(1e-3);
         bar.set_message(format!("{:.1} MB/s", p.bytes as f64 / 1e6 / secs));
     };
-    let sum =
-        firedrill_replay::replay(out.into_iter(), &opts, &progress).map_err(|e| e.to_string())?;
+    let sum = match firedrill_replay::replay(out.into_iter(), &opts, &progress) {
+        Ok(sum) => sum,
+        Err(e) => {
+            // The counts so far are printed before the error: nothing is unaccounted.
+            bar.finish_and_clear();
+            if let Some(sum) = e.summary() {
+                print_summary(sum, &a.format)?;
+            }
+            return Err(e.to_string());
+        }
+    };
     bar.finish_and_clear();
-    match a.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&sum).map_err(|e| e.to_string())?),
+    print_summary(&sum, &a.format)?;
+    Ok(if sum.failed > 0 { 1 } else { 0 })
+}
+
+fn print_summary(sum: &firedrill_replay::ReplaySummary, format: &Format) -> Result<(), String> {
+    match format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(sum).map_err(|e| e.to_string())?),
         Format::Table => println!(
             "{} events, {:.1} MB in {} batches to {} endpoint(s) in {:.2} s ({:.0} events/s, {:.1} MB/s): {} {}, {} failed, {} retries",
             sum.events,
@@ -146,7 +160,7 @@ pub fn replay(a: ReplayArgs) -> Result<u8, String> {
             sum.retries
         ),
     }
-    Ok(if sum.failed > 0 { 1 } else { 0 })
+    Ok(())
 }
 
 pub fn sink(a: SinkArgs) -> Result<u8, String> {

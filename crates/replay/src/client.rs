@@ -159,12 +159,19 @@ pub enum HecError {
     },
     /// `--ack` was asked for, but the endpoint accepted data without an `ackId`:
     /// acknowledgment is off for the token, so nothing could ever be confirmed.
-    #[error("HEC at {url} accepted data without an ackId: indexer acknowledgment is not enabled for this token; enable it, or replay without --ack ({accepted} events accepted, none confirmable)")]
+    #[error("HEC at {url} accepted data without an ackId: indexer acknowledgment is not enabled for this token; enable it, or replay without --ack")]
     NoAck {
         /// The endpoint.
         url: String,
-        /// Events it accepted before the replay stopped.
-        accepted: u64,
+    },
+    /// The replay stopped on `cause` after sending some data: what was read, accepted
+    /// and failed by then, so the accounting is never lost with the error.
+    #[error("{cause} (stopped after {} events read: {} accepted, {} failed, the rest not sent)", summary.events, summary.accepted, summary.failed)]
+    Stopped {
+        /// Why it stopped.
+        cause: Box<HecError>,
+        /// The counts when it stopped.
+        summary: Box<ReplaySummary>,
     },
     /// No endpoint answered its health check as healthy.
     #[error("no healthy HEC endpoint: {0}")]
@@ -172,6 +179,24 @@ pub enum HecError {
     /// The HTTP client could not be built (bad CA file...).
     #[error("{0}")]
     Client(String),
+}
+
+impl HecError {
+    /// The error itself, past the counts a [`HecError::Stopped`] adds.
+    pub fn cause(&self) -> &HecError {
+        match self {
+            HecError::Stopped { cause, .. } => cause.cause(),
+            other => other,
+        }
+    }
+
+    /// The counts when the replay stopped, if it had started sending.
+    pub fn summary(&self) -> Option<&ReplaySummary> {
+        match self {
+            HecError::Stopped { summary, .. } => Some(summary),
+            _ => None,
+        }
+    }
 }
 
 fn hint(code: i64) -> &'static str {
@@ -516,7 +541,6 @@ pub fn replay(
                                         if let Ok(mut f) = fatal.lock() {
                                             f.get_or_insert(HecError::NoAck {
                                                 url: endpoints[idx].clone(),
-                                                accepted: 0,
                                             });
                                         }
                                     }
@@ -555,11 +579,27 @@ pub fn replay(
             });
         }
     });
-    if let Some(mut e) = fatal.lock().ok().and_then(|mut f| f.take()) {
-        if let HecError::NoAck { accepted: n, .. } = &mut e {
-            *n = accepted.load(Ordering::Relaxed);
-        }
-        return Err(e);
+    let summary = |acknowledged: u64| ReplaySummary {
+        events: read.load(Ordering::Relaxed),
+        bytes: bytes.load(Ordering::Relaxed),
+        batches: batches_n.load(Ordering::Relaxed),
+        accepted: accepted.load(Ordering::Relaxed),
+        acknowledged,
+        failed: failed.load(Ordering::Relaxed),
+        retries: retries.load(Ordering::Relaxed),
+        per_endpoint: endpoints
+            .iter()
+            .zip(&accepted_per)
+            .map(|(u, n)| (u.clone(), n.load(Ordering::Relaxed)))
+            .collect(),
+        duration_s: started.elapsed().as_secs_f64(),
+        ack: opts.ack,
+    };
+    if let Some(e) = fatal.lock().ok().and_then(|mut f| f.take()) {
+        return Err(HecError::Stopped {
+            cause: Box::new(e),
+            summary: Box::new(summary(0)),
+        });
     }
     let mut acknowledged = 0;
     if opts.ack {
@@ -612,20 +652,5 @@ pub fn replay(
         let unacked: u64 = waiting.iter().map(|p| p.2).sum();
         failed.fetch_add(unacked, Ordering::Relaxed);
     }
-    Ok(ReplaySummary {
-        events: read.load(Ordering::Relaxed),
-        bytes: bytes.load(Ordering::Relaxed),
-        batches: batches_n.load(Ordering::Relaxed),
-        accepted: accepted.load(Ordering::Relaxed),
-        acknowledged,
-        failed: failed.load(Ordering::Relaxed),
-        retries: retries.load(Ordering::Relaxed),
-        per_endpoint: endpoints
-            .iter()
-            .zip(&accepted_per)
-            .map(|(u, n)| (u.clone(), n.load(Ordering::Relaxed)))
-            .collect(),
-        duration_s: started.elapsed().as_secs_f64(),
-        ack: opts.ack,
-    })
+    Ok(summary(acknowledged))
 }

@@ -137,7 +137,7 @@ fn a_bad_token_fails_fast_without_showing_it() {
     let msg = err.to_string();
     assert!(
         matches!(
-            err,
+            err.cause(),
             HecError::Rejected {
                 code: 4,
                 status: 403,
@@ -170,6 +170,9 @@ fn a_bad_index_is_explained() {
         msg.contains("code 7") && msg.contains("Incorrect index") && msg.contains("--index"),
         "{msg}"
     );
+    // The counts survive the error: ten read, none accepted.
+    let sum = err.summary().unwrap();
+    assert_eq!((sum.events, sum.accepted), (10, 0), "{msg}");
 }
 
 #[test]
@@ -231,10 +234,8 @@ fn ack_against_a_hec_without_acknowledgment_is_an_error() {
     let mut o = opts(vec![s.url().to_string()]);
     o.ack = true;
     let e = replay(events(50).into_iter(), &o, &|_| {}).unwrap_err();
-    assert!(
-        matches!(e, HecError::NoAck { accepted, .. } if accepted > 0),
-        "{e}"
-    );
+    assert!(matches!(e.cause(), HecError::NoAck { .. }), "{e}");
+    assert!(e.summary().is_some_and(|s| s.accepted > 0), "{e}");
     assert!(e.to_string().contains("without an ackId"), "{e}");
 }
 
