@@ -603,6 +603,13 @@ fn replays_a_dataset_into_hec() {
     let sum: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(sum["events"], 5);
     assert_eq!(sum["acknowledged"], 5);
+    // The sink answers every other request busy: each retry is said, with why.
+    assert!(sum["retries"].as_u64().unwrap() > 0, "{sum}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("retrying a batch, attempt 1 of") && stderr.contains("503"),
+        "{stderr}"
+    );
     assert_eq!(sum["failed"], 0);
     let got = sink.events();
     assert_eq!(got.len(), 5, "every XML event arrived once");

@@ -122,6 +122,9 @@ pub fn replay(a: ReplayArgs) -> Result<u8, String> {
     };
     let started = std::time::Instant::now();
     let progress = |p: firedrill_replay::Progress| {
+        if let Some(why) = &p.retry {
+            bar.suspend(|| eprintln!("firedrill: retrying a batch, {why}"));
+        }
         bar.set_position(p.events);
         let secs = started.elapsed().as_secs_f64().max(1e-3);
         bar.set_message(format!("{:.1} MB/s", p.bytes as f64 / 1e6 / secs));

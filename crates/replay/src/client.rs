@@ -104,13 +104,16 @@ impl std::fmt::Debug for ReplayOptions {
     }
 }
 
-/// Where the replay stands, for a progress bar.
-#[derive(Clone, Copy, Debug, Default)]
+/// Where the replay stands, for a progress bar; also sent when a batch is retried,
+/// so that a HEC that answers nothing is never a silent wait.
+#[derive(Clone, Debug, Default)]
 pub struct Progress {
     /// Events handed to HEC and accepted so far.
     pub events: u64,
     /// Uncompressed bytes accepted so far.
     pub bytes: u64,
+    /// Why a batch is being retried, with the time it took (when this is about one).
+    pub retry: Option<String>,
 }
 
 /// The accounting at the end.
@@ -524,6 +527,7 @@ pub fn replay(
                             .map(|k| (start + k) % n)
                             .find(|&i| failures[i].load(Ordering::Relaxed) < 3)
                             .unwrap_or(start % n);
+                        let tried = Instant::now();
                         match send(client, &endpoints[idx], &batch, opts, channel) {
                             Outcome::Accepted { ack_id } => {
                                 failures[idx].store(0, Ordering::Relaxed);
@@ -549,12 +553,22 @@ pub fn replay(
                                 progress(Progress {
                                     events: accepted.load(Ordering::Relaxed),
                                     bytes: bytes.load(Ordering::Relaxed),
+                                    retry: None,
                                 });
                                 break;
                             }
-                            Outcome::Retry(_why) => {
+                            Outcome::Retry(why) => {
                                 failures[idx].fetch_add(1, Ordering::Relaxed);
                                 attempt += 1;
+                                progress(Progress {
+                                    events: accepted.load(Ordering::Relaxed),
+                                    bytes: bytes.load(Ordering::Relaxed),
+                                    retry: Some(format!(
+                                        "attempt {attempt} of {}: {why} (after {:.1} s)",
+                                        opts.max_retries + 1,
+                                        tried.elapsed().as_secs_f64()
+                                    )),
+                                });
                                 if attempt > opts.max_retries || abort.load(Ordering::Relaxed) {
                                     failed.fetch_add(batch.events, Ordering::Relaxed);
                                     break;
