@@ -469,7 +469,7 @@ impl Groups {
         use crate::groupkey;
         use std::hash::BuildHasher;
         let n = key.len();
-        groupkey::pack(&mut self.buf, key.iter().copied());
+        groupkey::pack(&mut self.buf, key);
         let text = groupkey::text(&self.buf, n);
         let hash = self.hasher.hash_one(text);
         let groups = &self.groups;

@@ -14,23 +14,26 @@ const NUM: u8 = 1;
 const BOOL: u8 = 2;
 const NULL: u8 = 3;
 
-/// Packs `values` into `buf` (cleared first).
-pub fn pack<'a>(buf: &mut Vec<u8>, values: impl ExactSizeIterator<Item = &'a Value>) {
+/// Packs `values` into `buf` (cleared first); allocates nothing once `buf` has grown.
+pub fn pack(buf: &mut Vec<u8>, values: &[&Value]) {
     buf.clear();
-    let mut kinds = Vec::with_capacity(values.len());
     for v in values {
-        let (kind, text): (u8, std::borrow::Cow<'_, str>) = match v {
-            Value::Str(s) => (STR, s.as_str().into()),
-            Value::Num(n) => (NUM, format_number(*n).into()),
-            Value::Bool(b) => (BOOL, if *b { "true" } else { "false" }.into()),
-            Value::Null => (NULL, "".into()),
-            other => (STR, other.to_string().into()),
+        let text: std::borrow::Cow<'_, str> = match v {
+            Value::Str(s) => s.as_str().into(),
+            Value::Num(n) => format_number(*n).into(),
+            Value::Bool(b) => if *b { "true" } else { "false" }.into(),
+            Value::Null => "".into(),
+            other => other.to_string().into(),
         };
         push_len(buf, text.len());
         buf.extend_from_slice(text.as_bytes());
-        kinds.push(kind);
     }
-    buf.extend_from_slice(&kinds);
+    buf.extend(values.iter().map(|v| match v {
+        Value::Num(_) => NUM,
+        Value::Bool(_) => BOOL,
+        Value::Null => NULL,
+        _ => STR,
+    }));
 }
 
 /// The text part of a packed key of `n` values: what hashing and equality look at.
@@ -87,7 +90,7 @@ mod tests {
 
     fn packed(values: &[Value]) -> Vec<u8> {
         let mut buf = Vec::new();
-        pack(&mut buf, values.iter());
+        pack(&mut buf, &values.iter().collect::<Vec<_>>());
         buf
     }
 
