@@ -155,6 +155,8 @@ pub enum CommandKind {
     Lookup(crate::exec::lookup::LookupSpec),
     /// `| inputlookup name`.
     Inputlookup(String),
+    /// `| makeresults` (everything it takes is an option).
+    Makeresults,
     /// `transaction fields [startswith=(...)] [endswith=(...)]` (other settings are
     /// options).
     Transaction(Transaction),

@@ -293,7 +293,7 @@ fn before(
             s.union(&inner);
         }
         Stage::Foreach { .. } => s = FieldSet::All,
-        Stage::Inputlookup { .. } => {}
+        Stage::Inputlookup { .. } | Stage::Makeresults { .. } => {}
     }
     s
 }

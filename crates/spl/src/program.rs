@@ -201,6 +201,13 @@ pub(crate) enum Stage {
         patterns: Vec<String>,
         template: String,
     },
+    /// `makeresults`: `count` rows of `_time` (and the annotate fields), or the rows of
+    /// its inline `data`, each given `_time` when it runs.
+    Makeresults {
+        count: usize,
+        annotate: bool,
+        rows: Vec<firedrill_value::Row>,
+    },
     Inputlookup {
         table: Arc<LookupTable>,
         start: usize,

@@ -263,3 +263,46 @@ fn filters_on_the_group_key_run_before_grouping_with_the_same_rows() {
     let m = q("* | eval m=split(user.\",zz\", \",\") | stats count by m | where m!=\"zz\"");
     assert_eq!(col(&m, "m"), ["alice", "bob", "carol"]);
 }
+
+#[test]
+fn makeresults_generates_rows() {
+    // Search Reference, makeresults: one result with only `_time` by default.
+    let rows = q("| makeresults");
+    assert_eq!(rows.len(), 1);
+    assert!(matches!(rows[0]["_time"], Value::Num(t) if t > 1.0e9));
+    assert_eq!(rows[0].len(), 1);
+    assert_eq!(
+        q("| makeresults count=5 | stats count")[0]["count"],
+        Value::Num(5.0)
+    );
+    let rows = q("| makeresults annotate=true");
+    assert_eq!(rows[0]["splunk_server"], Value::str("firedrill"));
+    let rows = q("| makeresults format=csv data=\"name,age\nalice,30\nbob,25\" | table name age");
+    assert_eq!(col(&rows, "name"), ["alice", "bob"]);
+    assert_eq!(col(&rows, "age"), ["30", "25"]);
+    let rows =
+        q(r#"| makeresults format=json data="[{\"a\":1},{\"a\":\"x\",\"b\":[1,2]}]" | table a b"#);
+    assert_eq!(col(&rows, "a"), ["1", "x"]);
+    assert_eq!(
+        rows[1]["b"],
+        Value::Multi(vec![Value::str("1"), Value::str("2")])
+    );
+    // Generated in a subsearch, too.
+    let rows = q("EventCode=4625 [| makeresults | eval host=\"h2\" | fields host] | table user");
+    assert_eq!(col(&rows, "user"), ["bob"]);
+}
+
+#[test]
+fn makeresults_errors_are_located() {
+    for bad in [
+        "| makeresults count=x",
+        "| makeresults format=xml data=\"a\"",
+        "| makeresults format=csv",
+        "| makeresults frobnicate=1",
+        "* | makeresults",
+    ] {
+        let p = parse(bad).unwrap();
+        let e = compile(&p, &NoLookups).expect_err(bad);
+        assert!(e.render(bad).contains('^'), "{bad}");
+    }
+}

@@ -85,9 +85,7 @@ fn load(path: &Path) -> Vec<Case> {
                     Y::Sequence(rows) => rows
                         .into_iter()
                         .map(|r| match r {
-                            Y::Mapping(m) => {
-                                m.into_iter().map(|(k, v)| (text(&k), v)).collect()
-                            }
+                            Y::Mapping(m) => m.into_iter().map(|(k, v)| (text(&k), v)).collect(),
                             other => panic!("{file} case {i}: a row is a map, not {other:?}"),
                         })
                         .collect(),
@@ -193,7 +191,14 @@ fn compare(case: &Case, got: &[Row]) -> Option<String> {
             })
             .map(|(k, v)| (Y::String(k.to_string()), shown(v)))
             .collect();
-        let _ = writeln!(s, "  - {}", serde_yaml_ng::to_string(&Y::Mapping(m)).unwrap().trim().replace('\n', ", "));
+        let _ = writeln!(
+            s,
+            "  - {}",
+            serde_yaml_ng::to_string(&Y::Mapping(m))
+                .unwrap()
+                .trim()
+                .replace('\n', ", ")
+        );
     }
     Some(s)
 }
@@ -273,7 +278,11 @@ fn documented_examples() {
                 )),
             }
         }
-        let _ = writeln!(per_file, "  {name}: {} cases, {a} agree, {u} unsupported", cases.len());
+        let _ = writeln!(
+            per_file,
+            "  {name}: {} cases, {a} agree, {u} unsupported",
+            cases.len()
+        );
         agree += a;
         unsupported += u;
     }

@@ -53,6 +53,12 @@ impl Compiler<'_> {
             CommandKind::Tstats(_) => {
                 return Err(unsupported("`tstats` must be the first command", span))
             }
+            CommandKind::Makeresults => {
+                return Err(CompileError::Invalid {
+                    message: "`makeresults` generates results: it must be the first command of a search or subsearch".into(),
+                    span,
+                })
+            }
             CommandKind::Rename(pairs) => out.push(Stage::Rename(pairs.clone())),
             CommandKind::Convert(items) => {
                 let timeformat = opts

@@ -4,6 +4,7 @@
 //! all of it.
 
 mod commands;
+pub(crate) mod makeresults;
 mod opts;
 
 use crate::ast::{Command, CommandKind, Pipeline};
@@ -261,6 +262,10 @@ impl Compiler<'_> {
                     return Ok(Source::Input);
                 }
                 Ok(Source::Lookup(table))
+            }
+            CommandKind::Makeresults => {
+                stages.push(makeresults::compile(cmd)?);
+                Ok(Source::Input)
             }
             // Any other command first runs over no events (`| stats count` is 0).
             _ => {

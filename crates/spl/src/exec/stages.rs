@@ -174,6 +174,16 @@ pub(crate) fn batch_stage(
             rows
         }
         Stage::Foreach { patterns, template } => foreach(rows, patterns, template)?,
+        Stage::Makeresults {
+            count,
+            annotate,
+            rows: data,
+        } => {
+            rows.extend(crate::compile::makeresults::generate(
+                *count, *annotate, data,
+            ));
+            rows
+        }
         Stage::Inputlookup { table, start, max } => {
             let take = if *max == 0 { usize::MAX } else { *max };
             rows.extend(

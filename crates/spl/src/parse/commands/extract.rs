@@ -12,6 +12,10 @@ pub(super) const PARSERS: &[(&str, ParseFn)] = &[
     ("xmlkv", xmlkv),
     ("lookup", parse_lookup),
     ("inputlookup", inputlookup),
+    ("makeresults", |_, c, opts| {
+        collect_options(c, opts);
+        Ok(CommandKind::Makeresults)
+    }),
     ("outputlookup", |_, c, _| {
         // Writes the results to a lookup and passes them through unchanged; firedrill
         // does not write lookups, and the results are what the verdict is about.
