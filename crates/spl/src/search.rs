@@ -7,7 +7,7 @@
 
 use crate::ast::{CmpOp, SearchExpr};
 use crate::exec::cidr::Cidr;
-use crate::exec::wildcard::Wildcard;
+use crate::exec::wildcard::{Term, Wildcard};
 use firedrill_value::{format_number, parse_number, FieldRef, Fields, Value};
 use std::cmp::Ordering;
 
@@ -43,8 +43,8 @@ pub enum Matcher {
     Ord(FieldRef, CmpOp, Bound),
     /// `field IN (...)`.
     In(FieldRef, Vec<Pattern>),
-    /// A bare term in `_raw`.
-    Term(Wildcard),
+    /// A bare term in `_raw`, on segment boundaries.
+    Term(Term),
 }
 
 /// The right-hand side of an ordering comparison, parsed once.
@@ -135,7 +135,7 @@ fn build(expr: &SearchExpr, sub: &dyn Fn(&SearchExpr) -> Matcher) -> Matcher {
             if t == "*" {
                 Matcher::All
             } else {
-                Matcher::Term(Wildcard::new(&format!("*{}*", t.trim_matches('*'))))
+                Matcher::Term(Term::new(t))
             }
         }
         SearchExpr::In { field, values } => Matcher::In(

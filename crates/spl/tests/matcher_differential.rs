@@ -109,8 +109,11 @@ fn expr(r: &mut Rng, depth: usize) -> SearchExpr {
                 .collect(),
         },
         1 => SearchExpr::Term(
-            r.pick(&["cmd", "MINIDUMP", "*dll*", "rundll32", "zzz"])
-                .to_string(),
+            r.pick(&[
+                "cmd", "MINIDUMP", "*dll*", "rundll32", "zzz", "dll", "comsvcs", "mini*", "*.exe",
+                "c:*", "exe",
+            ])
+            .to_string(),
         ),
         _ => SearchExpr::Compare {
             field,
@@ -137,7 +140,7 @@ fn naive(e: &SearchExpr, row: &Row) -> bool {
         SearchExpr::Not(inner) => !naive(inner, row),
         SearchExpr::Term(t) => {
             let raw = row.get("_raw").map(|v| v.to_string()).unwrap_or_default();
-            t == "*" || wild(&format!("*{}*", t.trim_matches('*')), &raw)
+            t == "*" || term(t, &raw)
         }
         SearchExpr::In { field, values } => values.iter().any(|p| eq(row, field, p)),
         SearchExpr::Compare {
@@ -188,6 +191,32 @@ fn wild(p: &str, text: &str) -> bool {
         });
         re.is_match(text)
     })
+}
+
+/// A bare term as the Search Manual describes it: the term's text lies in `_raw`
+/// between breakers (or at either end), `*` standing for any text; a side of the term
+/// that is `*` or a breaker needs no boundary.
+fn term(t: &str, raw: &str) -> bool {
+    const BREAKERS: &str = " \t\n\r\x0b\x0c[]<>(){}|!;,'\"*&?+/:=@.-$#%\\_";
+    let body = t
+        .split('*')
+        .map(regex::escape)
+        .collect::<Vec<_>>()
+        .join(".*");
+    let free = |c: Option<char>| c.is_none_or(|c| c == '*' || BREAKERS.contains(c));
+    let start = if free(t.chars().next()) {
+        ""
+    } else {
+        "(?:^|[BREAK])"
+    };
+    let end = if free(t.chars().last()) {
+        ""
+    } else {
+        "(?:$|[BREAK])"
+    };
+    let class = r#" \t\n\r\x0b\x0c\[\]<>(){}|!;,'"*&?+/:=@.\-$#%\\_"#;
+    let src = format!("(?is){start}{body}{end}").replace("BREAK", class);
+    regex::Regex::new(&src).unwrap().is_match(raw)
 }
 
 fn in_cidr(p: &str, ip: &str) -> bool {

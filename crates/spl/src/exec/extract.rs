@@ -6,7 +6,8 @@ use firedrill_value::{Row, Value};
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
 
-/// `spath [input=f] [output=o] [path=p]`. Text that is not JSON extracts nothing.
+/// `spath [input=f] [output=o] [path=p]` over JSON or XML text (anything else
+/// extracts nothing, as in Splunk).
 pub fn spath(rows: &mut [Row], input: &str, path: Option<&str>, output: Option<&str>) {
     for row in rows.iter_mut() {
         let text = match row.get(input) {
@@ -17,6 +18,10 @@ pub fn spath(rows: &mut [Row], input: &str, path: Option<&str>, output: Option<&
                 .unwrap_or_default(),
             _ => continue,
         };
+        if text.trim_start().starts_with('<') {
+            xml_spath(row, &text, path, output);
+            continue;
+        }
         let json: Json = match serde_json::from_str(text.trim()) {
             Ok(j) => j,
             Err(_) => continue,
@@ -39,6 +44,127 @@ pub fn spath(rows: &mut [Row], input: &str, path: Option<&str>, output: Option<&
             }
         }
     }
+}
+
+/// `spath` over XML: each element's text is named by its path from the root element
+/// (`RuleAndFileData.PolicyName`), each attribute as `path{@name}`; repeated paths
+/// are multivalue, in document order. A `path=` picks one of those names; `{N}` in it
+/// picks the Nth value (from 1).
+fn xml_spath(row: &mut Row, text: &str, path: Option<&str>, output: Option<&str>) {
+    let flat = xml_flatten(text);
+    match path {
+        Some(p) => {
+            let (name, nth) = split_index(p);
+            if let Some(vals) = flat.iter().find(|(k, _)| *k == name).map(|(_, v)| v) {
+                let vals = match nth {
+                    Some(n) => vals.get(n.wrapping_sub(1)).cloned().into_iter().collect(),
+                    None => vals.clone(),
+                };
+                if !vals.is_empty() {
+                    row.insert(output.unwrap_or(p).to_string(), Value::multi(vals));
+                }
+            }
+        }
+        None => {
+            for (k, vals) in flat {
+                let name = match output {
+                    Some(o) => format!("{o}.{k}"),
+                    None => k,
+                };
+                row.insert(name, Value::multi(vals));
+            }
+        }
+    }
+}
+
+/// `a.b{2}` → (`a.b`, Some(2)); `a{@id}` is a name, not an index.
+fn split_index(p: &str) -> (String, Option<usize>) {
+    let mut name = String::new();
+    let mut nth = None;
+    let mut rest = p;
+    while let Some(open) = rest.find('{') {
+        let close = rest[open..].find('}').map(|c| open + c);
+        let Some(close) = close else { break };
+        let inner = &rest[open + 1..close];
+        name.push_str(&rest[..open]);
+        match inner.parse::<usize>() {
+            Ok(n) => nth = Some(n),
+            Err(_) => name.push_str(&rest[open..=close]),
+        }
+        rest = &rest[close + 1..];
+    }
+    name.push_str(rest);
+    (name, nth)
+}
+
+/// Every element text and attribute of an XML document, by path, in document order.
+/// Text that stops being well-formed keeps what was read before the fault.
+fn xml_flatten(text: &str) -> Vec<(String, Vec<Value>)> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(text);
+    let mut stack: Vec<String> = Vec::new();
+    let mut out: Vec<(String, Vec<Value>)> = Vec::new();
+    let mut push = |out: &mut Vec<(String, Vec<Value>)>, key: String, v: String| match out
+        .iter_mut()
+        .find(|(k, _)| *k == key)
+    {
+        Some((_, vals)) => vals.push(Value::Str(v)),
+        None => out.push((key, vec![Value::Str(v)])),
+    };
+    let attrs = |out: &mut Vec<(String, Vec<Value>)>,
+                 push: &mut dyn FnMut(&mut Vec<(String, Vec<Value>)>, String, String),
+                 e: &quick_xml::events::BytesStart<'_>,
+                 at: &str| {
+        for a in e.attributes().flatten() {
+            let key = String::from_utf8_lossy(a.key.local_name().as_ref()).to_string();
+            let value = a
+                .unescape_value()
+                .map(|v| v.to_string())
+                .unwrap_or_else(|_| String::from_utf8_lossy(&a.value).to_string());
+            push(out, format!("{at}{{@{key}}}"), value);
+        }
+    };
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(e)) => {
+                stack.push(String::from_utf8_lossy(e.local_name().as_ref()).to_string());
+                attrs(&mut out, &mut push, &e, &stack.join("."));
+            }
+            Ok(Event::Empty(e)) => {
+                let name = String::from_utf8_lossy(e.local_name().as_ref()).to_string();
+                let at = if stack.is_empty() {
+                    name
+                } else {
+                    format!("{}.{name}", stack.join("."))
+                };
+                attrs(&mut out, &mut push, &e, &at);
+            }
+            Ok(Event::End(_)) => {
+                stack.pop();
+            }
+            Ok(Event::Text(t)) => {
+                let v = t
+                    .xml_content()
+                    .map(|c| c.to_string())
+                    .unwrap_or_else(|_| String::from_utf8_lossy(&t).to_string());
+                if !stack.is_empty() && !v.trim().is_empty() {
+                    push(&mut out, stack.join("."), v.trim().to_string());
+                }
+            }
+            Ok(Event::CData(t)) => {
+                if !stack.is_empty() {
+                    push(
+                        &mut out,
+                        stack.join("."),
+                        String::from_utf8_lossy(&t).to_string(),
+                    );
+                }
+            }
+            Ok(Event::Eof) | Err(_) => break,
+            Ok(_) => {}
+        }
+    }
+    out
 }
 
 /// `fromjson field`: the top-level keys of the JSON object in `field` become fields
@@ -139,6 +265,32 @@ mod tests {
             vec![Value::str("i-1"), Value::str("i-2")]
         );
         assert_eq!(path_values(&j, "items{2}.id"), vec![Value::str("i-2")]);
+    }
+
+    #[test]
+    fn spath_reads_xml_by_element_path() {
+        // Search Reference, spath: XML fields are named by their path from the root,
+        // attributes as `{@name}`.
+        let xml = r#"<RuleAndFileData xmlns="http://x"><PolicyName>EXE</PolicyName><FilePath>%OSDRIVE%\t.exe</FilePath><Rule id="7"/><Rule id="8"/></RuleAndFileData>"#;
+        let mut rows = vec![Row::from([("UserData_Xml".to_string(), Value::str(xml))])];
+        spath(&mut rows, "UserData_Xml", None, None);
+        assert_eq!(rows[0]["RuleAndFileData.PolicyName"], Value::str("EXE"));
+        assert_eq!(
+            rows[0]["RuleAndFileData.FilePath"],
+            Value::str(r"%OSDRIVE%\t.exe")
+        );
+        assert_eq!(
+            rows[0]["RuleAndFileData.Rule{@id}"],
+            Value::Multi(vec![Value::str("7"), Value::str("8")])
+        );
+        let mut rows = vec![Row::from([("_raw".to_string(), Value::str(xml))])];
+        spath(
+            &mut rows,
+            "_raw",
+            Some("RuleAndFileData.Rule{@id}{2}"),
+            Some("id"),
+        );
+        assert_eq!(rows[0]["id"], Value::str("8"));
     }
 
     #[test]

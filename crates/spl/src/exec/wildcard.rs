@@ -102,6 +102,141 @@ impl Wildcard {
     }
 }
 
+/// Splunk's default breakers (`segmenters.conf`): the major ones (space, brackets,
+/// quotes, `|!;,&?+*`…) and the minor ones (`/ : = @ . - $ # % \\ _`). Bytes of
+/// non-ASCII text never break.
+pub fn is_breaker(b: u8) -> bool {
+    matches!(
+        b,
+        b' ' | b'\t'
+            | b'\n'
+            | b'\r'
+            | b'\x0b'
+            | b'\x0c'
+            | b'['
+            | b']'
+            | b'<'
+            | b'>'
+            | b'('
+            | b')'
+            | b'{'
+            | b'}'
+            | b'|'
+            | b'!'
+            | b';'
+            | b','
+            | b'\''
+            | b'"'
+            | b'*'
+            | b'&'
+            | b'?'
+            | b'+'
+            | b'/'
+            | b':'
+            | b'='
+            | b'@'
+            | b'.'
+            | b'-'
+            | b'$'
+            | b'#'
+            | b'%'
+            | b'\\'
+            | b'_'
+    )
+}
+
+/// A bare search term: it matches where it lies on segment boundaries of the text, as
+/// Splunk matches terms against the segments of `_raw` (`fail` matches `login fail`
+/// and `fail:` but not `failed`; `fail*` matches `failed`; `*ail*` matches anywhere).
+/// A term that starts or ends with a breaker needs no boundary on that side.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Term {
+    pieces: Vec<Vec<u8>>,
+    /// The first piece must start at a boundary.
+    bound_start: bool,
+    /// The last piece must end at a boundary.
+    bound_end: bool,
+}
+
+impl Term {
+    /// Compiles a term (case-insensitive).
+    pub fn new(term: &str) -> Term {
+        let lower = term.to_ascii_lowercase();
+        let pieces: Vec<Vec<u8>> = lower
+            .split('*')
+            .filter(|p| !p.is_empty())
+            .map(|p| p.as_bytes().to_vec())
+            .collect();
+        let first = lower.as_bytes().first().copied();
+        let last = lower.as_bytes().last().copied();
+        Term {
+            bound_start: first.is_some_and(|b| b != b'*' && !is_breaker(b)),
+            bound_end: last.is_some_and(|b| b != b'*' && !is_breaker(b)),
+            pieces,
+        }
+    }
+
+    /// The longest literal piece (lower-case): text every match contains.
+    pub fn longest_piece(&self) -> Option<&[u8]> {
+        self.pieces
+            .iter()
+            .max_by_key(|p| p.len())
+            .map(Vec::as_slice)
+    }
+
+    /// True if the term matches `text` on segment boundaries, ignoring ASCII case.
+    pub fn matches(&self, text: &str) -> bool {
+        let t = text.as_bytes();
+        let n = self.pieces.len();
+        if n == 0 {
+            return true;
+        }
+        let starts_ok = |at: usize| !self.bound_start || at == 0 || is_breaker(t[at - 1]);
+        let ends_ok = |end: usize| !self.bound_end || end == t.len() || is_breaker(t[end]);
+        let mut from = 0;
+        // Each place the first piece starts on a boundary is a candidate.
+        while let Some(rel) = find_ci(&t[from..], &self.pieces[0]) {
+            let at = from + rel;
+            from = at + 1;
+            if !starts_ok(at) {
+                continue;
+            }
+            let mut pos = at + self.pieces[0].len();
+            if n == 1 {
+                if ends_ok(pos) {
+                    return true;
+                }
+                continue;
+            }
+            // Middle pieces: leftmost is always best for what follows.
+            let mut ok = true;
+            for piece in &self.pieces[1..n - 1] {
+                match find_ci(&t[pos..], piece) {
+                    Some(r) => pos += r + piece.len(),
+                    None => {
+                        ok = false;
+                        break;
+                    }
+                }
+            }
+            if !ok {
+                return false;
+            }
+            // The last piece: any occurrence that ends on a boundary.
+            let last = &self.pieces[n - 1];
+            let mut p = pos;
+            while let Some(r) = find_ci(&t[p..], last) {
+                if ends_ok(p + r + last.len()) {
+                    return true;
+                }
+                p += r + 1;
+            }
+            return false;
+        }
+        false
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,5 +254,26 @@ mod tests {
         assert!(Wildcard::new("").matches(""));
         assert!(!Wildcard::new("").matches("x"));
         assert!(Wildcard::new("*MiniDump*").matches("comsvcs.dll minidump 1"));
+    }
+
+    #[test]
+    fn terms_match_whole_segments() {
+        let t = |term: &str, text: &str| Term::new(term).matches(text);
+        assert!(t("fail", "login fail for bob"));
+        assert!(t("FAIL", "status=fail"));
+        assert!(!t("fail", "login failed"));
+        assert!(t("fail*", "login failed"));
+        assert!(!t("ail*", "login failed"));
+        assert!(t("*ail*", "login failed"));
+        assert!(t("10.1.2", "src=10.1.2.3"));
+        assert!(!t("0.1.2", "src=10.1.2.3"));
+        assert!(t("bob@corp", "user=bob@corp.example"));
+        assert!(t(".exe", "cmd.exe"));
+        assert!(t("login f*d", "login failed"));
+        assert!(!t("log*fail", "login failed"));
+        assert!(t("a*c", "xx abc ac"));
+        assert!(t("*", ""));
+        assert!(t("über", "x über y"));
+        assert!(!t("ber", "x über y"));
     }
 }
