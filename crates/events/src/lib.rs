@@ -51,7 +51,7 @@ mod xmlwin;
 pub use archive::{MAX_EXPANDED, MAX_RATIO};
 pub use cim::{
     datamodel_fed_by, datamodel_known, datamodel_names, datamodel_rows, CimError, DataModels,
-    DmSet, DmView,
+    DmEvent, DmSet, DmView,
 };
 pub use ssa::{ssa_enriched, ssa_inputs, ssa_row};
 pub use stream::{open, open_reader, Batch, ReadOptions, Stream, StreamEnd, DEFAULT_BATCH_BYTES};

@@ -56,7 +56,7 @@ pub fn run(program: &Program, events: &[Row]) -> Result<Vec<Row>, ExecError> {
                     state.offer(id, e)?;
                 }
             }
-            Source::DataModel(name) | Source::Spl2(name) => {
+            Source::DataModel(name) | Source::DataModelEvents(name) | Source::Spl2(name) => {
                 return Err(ExecError::Data {
                     message: format!("no data model or SPL2 source `{name}` over plain rows"),
                     span: Span::default(),

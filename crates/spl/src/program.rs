@@ -43,6 +43,9 @@ pub enum Source {
     Events,
     /// Rows of a data model dataset (`tstats … from datamodel=X`).
     DataModel(String),
+    /// The events of a data model dataset, with their own field names (`| from
+    /// datamodel:X`).
+    DataModelEvents(String),
     /// The indexed fields of raw events only (`tstats` without a data model).
     Indexed,
     /// An SPL2 source (`read_ssa_enriched_events`, `source`).
@@ -58,7 +61,11 @@ impl Source {
     pub fn reads_events(&self) -> bool {
         matches!(
             self,
-            Source::Events | Source::DataModel(_) | Source::Indexed | Source::Spl2(_)
+            Source::Events
+                | Source::DataModel(_)
+                | Source::DataModelEvents(_)
+                | Source::Indexed
+                | Source::Spl2(_)
         )
     }
 }

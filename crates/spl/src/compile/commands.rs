@@ -53,6 +53,12 @@ impl Compiler<'_> {
             CommandKind::Tstats(_) => {
                 return Err(unsupported("`tstats` must be the first command", span))
             }
+            CommandKind::FromDataModel(_) => {
+                return Err(CompileError::Invalid {
+                    message: "`from` reads a dataset: it must be the first command of a search or subsearch".into(),
+                    span,
+                })
+            }
             CommandKind::Makeresults => {
                 return Err(CompileError::Invalid {
                     message: "`makeresults` generates results: it must be the first command of a search or subsearch".into(),

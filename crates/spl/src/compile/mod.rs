@@ -267,6 +267,7 @@ impl Compiler<'_> {
                 stages.push(makeresults::compile(cmd)?);
                 Ok(Source::Input)
             }
+            CommandKind::FromDataModel(name) => Ok(Source::DataModelEvents(name.clone())),
             // Any other command first runs over no events (`| stats count` is 0).
             _ => {
                 self.command(cmd, stages)?;

@@ -12,6 +12,7 @@ pub(super) const PARSERS: &[(&str, ParseFn)] = &[
     ("xmlkv", xmlkv),
     ("lookup", parse_lookup),
     ("inputlookup", inputlookup),
+    ("from", parse_from),
     ("makeresults", |_, c, opts| {
         collect_options(c, opts);
         Ok(CommandKind::Makeresults)
@@ -85,6 +86,35 @@ fn inputlookup(
     Ok(CommandKind::Inputlookup(name.ok_or_else(|| {
         c.error("`inputlookup` needs a lookup name")
     })?))
+}
+
+/// `from datamodel:"Model.Dataset"`, `from datamodel:Model.Dataset` or `from
+/// datamodel Model.Dataset`; the other datasets `from` reads (lookups, saved searches,
+/// inputlookup) are reported unsupported.
+fn parse_from(_: &str, c: &mut Cursor<'_>, _: &mut Vec<Opt>) -> Result<CommandKind, ParseError> {
+    c.skip_ws();
+    let rest = c.rest().to_string();
+    let lower = rest.to_ascii_lowercase();
+    let Some(after) = lower.strip_prefix("datamodel") else {
+        c.pos = c.end;
+        let kind = rest.split([':', ' ']).next().unwrap_or("").to_string();
+        return Ok(CommandKind::Unsupported {
+            reason: format!(
+                "`from {kind}` is not supported by firedrill yet (only `from datamodel`)"
+            ),
+        });
+    };
+    let skip = rest.len() - after.trim_start_matches([':', ' ', '\t']).len();
+    c.pos += skip;
+    let name = if c.peek() == Some('"') {
+        c.quoted()?.0
+    } else {
+        match c.field_name() {
+            Some((n, _)) => n,
+            None => return Err(c.error("`from datamodel` needs a data model dataset name")),
+        }
+    };
+    Ok(CommandKind::FromDataModel(name))
 }
 
 fn parse_rex(_: &str, c: &mut Cursor<'_>, opts: &mut Vec<Opt>) -> Result<CommandKind, ParseError> {

@@ -75,10 +75,6 @@ pub const UNSUPPORTED: &[(&str, &str)] = &[
         "datamodel",
         "the `datamodel` command is not supported yet; use tstats",
     ),
-    (
-        "from",
-        "`from` (SPL2 or datamodel) is not supported in SPL searches yet",
-    ),
 ];
 
 /// Parses the arguments of command `name` (lower-cased) at the cursor, collecting its
