@@ -97,6 +97,9 @@ fn split_index(p: &str) -> (String, Option<usize>) {
     (name, nth)
 }
 
+/// Fields by name, in first-seen order, each with its values.
+type Flat = Vec<(String, Vec<Value>)>;
+
 /// Every element text and attribute of an XML document, by path, in document order.
 /// Text that stops being well-formed keeps what was read before the fault.
 fn xml_flatten(text: &str) -> Vec<(String, Vec<Value>)> {
@@ -111,8 +114,8 @@ fn xml_flatten(text: &str) -> Vec<(String, Vec<Value>)> {
         Some((_, vals)) => vals.push(Value::Str(v)),
         None => out.push((key, vec![Value::Str(v)])),
     };
-    let attrs = |out: &mut Vec<(String, Vec<Value>)>,
-                 push: &mut dyn FnMut(&mut Vec<(String, Vec<Value>)>, String, String),
+    let attrs = |out: &mut Flat,
+                 push: &mut dyn FnMut(&mut Flat, String, String),
                  e: &quick_xml::events::BytesStart<'_>,
                  at: &str| {
         for a in e.attributes().flatten() {
