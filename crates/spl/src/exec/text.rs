@@ -52,6 +52,10 @@ pub fn tostring(v: Value, fmt: Option<String>) -> Value {
             Some(n) => Value::Str(format!("0x{:X}", n as i64)),
             None => Value::Null,
         },
+        Some("binary") => match v.as_num() {
+            Some(n) => Value::Str(format!("{:b}", n as i64)),
+            None => Value::Null,
+        },
         Some("commas") => match v.as_num() {
             Some(n) => Value::Str(commas(n)),
             None => Value::Null,
@@ -95,54 +99,4 @@ pub fn commas(n: f64) -> String {
     format!("{sign}{out}")
 }
 
-/// A subset of C printf: `%s %d %i %f %.Nf %x %X %%`.
-pub fn printf(fmt: &str, vals: &[Value]) -> String {
-    let mut out = String::new();
-    let mut it = vals.iter();
-    let mut chars = fmt.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c != '%' {
-            out.push(c);
-            continue;
-        }
-        let mut spec = String::new();
-        while let Some(&d) = chars.peek() {
-            spec.push(d);
-            chars.next();
-            if d.is_ascii_alphabetic() || d == '%' {
-                break;
-            }
-        }
-        let conv = spec.chars().last().unwrap_or('s');
-        let v = if conv == '%' { None } else { it.next() };
-        let precision = spec
-            .split('.')
-            .nth(1)
-            .and_then(|p| p.trim_end_matches(conv).parse::<usize>().ok());
-        match conv {
-            '%' => out.push('%'),
-            'd' | 'i' => out.push_str(
-                &v.and_then(Value::as_num)
-                    .map(|n| format!("{}", n as i64))
-                    .unwrap_or_default(),
-            ),
-            'f' => out.push_str(
-                &v.and_then(Value::as_num)
-                    .map(|n| format!("{:.*}", precision.unwrap_or(6), n))
-                    .unwrap_or_default(),
-            ),
-            'x' => out.push_str(
-                &v.and_then(Value::as_num)
-                    .map(|n| format!("{:x}", n as i64))
-                    .unwrap_or_default(),
-            ),
-            'X' => out.push_str(
-                &v.and_then(Value::as_num)
-                    .map(|n| format!("{:X}", n as i64))
-                    .unwrap_or_default(),
-            ),
-            _ => out.push_str(&v.map(|x| x.to_string()).unwrap_or_default()),
-        }
-    }
-    out
-}
+pub use super::printf::printf;

@@ -64,6 +64,15 @@ pub fn compile(e: &Expr) -> Result<CExpr, Unsupported> {
         Expr::Field(f) => CExpr::Field(FieldRef::new(f)),
         Expr::Array(items) => CExpr::Array(items.iter().map(compile).collect::<Result<_, _>>()?),
         Expr::Unary(op, inner) => CExpr::Unary(*op, Box::new(compile(inner)?)),
+        // Search Reference, eval: `+` adds two numbers or concatenates two strings; a
+        // quoted literal is a string even when it reads as a number (`"2" + "3"` is 23).
+        Expr::Binary(BinOp::Add, l, r)
+            if [l, r]
+                .iter()
+                .any(|e| matches!(&***e, Expr::Lit(Value::Str(_)))) =>
+        {
+            CExpr::Binary(BinOp::Concat, Box::new(compile(l)?), Box::new(compile(r)?))
+        }
         Expr::Binary(op, l, r) => CExpr::Binary(*op, Box::new(compile(l)?), Box::new(compile(r)?)),
         Expr::Call { name, args, span } => {
             let def = funcs::lookup(name).ok_or_else(|| Unsupported {

@@ -198,6 +198,12 @@ impl Parser<'_, '_> {
 
     fn unary(&mut self) -> Result<Expr, ParseError> {
         self.c.skip_ws();
+        // Unary `+` changes nothing (`printf("%d", +4)`).
+        if self.c.peek() == Some('+') {
+            self.c.pos += 1;
+            let _level = Level::enter(self.c)?;
+            return self.unary();
+        }
         if self.c.peek() == Some('-') && !self.c.peek2().is_some_and(|d| d.is_ascii_digit()) {
             self.c.pos += 1;
             let _level = Level::enter(self.c)?;

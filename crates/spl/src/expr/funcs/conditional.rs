@@ -14,6 +14,11 @@ pub(super) const FUNCS: &[FnDef] = &[
     strict("true", 0, 0, |_| Ok(Value::Bool(true))),
     strict("false", 0, 0, |_| Ok(Value::Bool(false))),
     strict("isnull", 1, 1, |a| Ok(Value::Bool(a.v(0).is_null()))),
+    strict("ismv", 1, 1, |a| {
+        Ok(Value::Bool(
+            matches!(a.v(0), Value::Multi(v) if v.len() > 1),
+        ))
+    }),
     strict("isnotnull", 1, 1, |a| Ok(Value::Bool(!a.v(0).is_null()))),
     strict("isnum", 1, 1, |a| {
         Ok(Value::Bool(a.v(0).as_num().is_some()))
@@ -73,7 +78,8 @@ fn validate(c: &Call, row: &dyn Fields) -> Result<Value, EvalError> {
 fn typeof_(a: &Args<'_>) -> Result<Value, EvalError> {
     Ok(Value::str(match a.v(0) {
         Value::Null => "Invalid",
-        Value::Bool(_) => "Boolean",
+        // Search Reference, "Informational functions": typeof(1==2) is `Bool`.
+        Value::Bool(_) => "Bool",
         Value::Num(_) => "Number",
         Value::Str(s) if parse_number(s).is_some() => "Number",
         Value::Str(_) => "String",

@@ -37,13 +37,35 @@ pub(super) const FUNCS: &[FnDef] = &[
         })
     }),
     strict("exact", 1, 1, |a| Ok(a.v(0).clone())),
-    strict("sigfig", 1, 1, |a| Ok(a.v(0).clone())),
+    strict("pi", 0, 0, |_| Ok(Value::Num(std::f64::consts::PI))),
+    // Statistical eval functions: over every value of every argument; a value that is
+    // not a number is ignored (null when none is).
+    strict("sum", 1, MANY, |a| {
+        Ok(nums(a)
+            .map(|v| Value::Num(v.iter().sum()))
+            .unwrap_or(Value::Null))
+    }),
+    strict("avg", 1, MANY, |a| {
+        Ok(nums(a)
+            .map(|v| Value::Num(v.iter().sum::<f64>() / v.len() as f64))
+            .unwrap_or(Value::Null))
+    }),
     strict("min", 1, MANY, |a| Ok(pick(a, Ordering::Less))),
     strict("max", 1, MANY, |a| Ok(pick(a, Ordering::Greater))),
 ];
 
 fn unary(a: &Args<'_>, f: fn(f64) -> f64) -> Result<Value, EvalError> {
     Ok(a.num(0).map(|n| Value::Num(f(n))).unwrap_or(Value::Null))
+}
+
+/// The numbers among every value of every argument, if there is one.
+fn nums(a: &Args<'_>) -> Option<Vec<f64>> {
+    let v: Vec<f64> = a
+        .all()
+        .flat_map(|v| v.values())
+        .filter_map(Value::as_num)
+        .collect();
+    (!v.is_empty()).then_some(v)
 }
 
 /// `min`/`max` over every value of every argument.
@@ -70,5 +92,8 @@ mod tests {
         assert_eq!(ev("min(\"b\", \"a\")"), Value::str("a"));
         assert_eq!(ev("abs(-2)"), Value::Num(2.0));
         assert_eq!(ev("pow(2, 10)"), Value::Num(1024.0));
+        // Search Reference, "Statistical eval functions".
+        assert_eq!(ev("sum(1, 2, 3)"), Value::Num(6.0));
+        assert_eq!(ev("avg(1, 2, 3, 4)"), Value::Num(2.5));
     }
 }

@@ -37,6 +37,12 @@ pub(super) const FUNCS: &[FnDef] = &[
         })
     }),
     lazy("mvmap", 2, 2, mvmap).checked(first_is_field),
+    strict("mvrange", 2, 3, mvrange).checked(numeric_step),
+    strict("mvreverse", 1, 1, |a| {
+        let mut v = a.v(0).values().to_vec();
+        v.reverse();
+        Ok(Value::multi(v))
+    }),
     strict("mvsort", 1, 1, |a| {
         let mut vals: Vec<Value> = a.v(0).values().to_vec();
         vals.sort_by_key(|a| a.to_string());
@@ -169,6 +175,41 @@ fn mvmap(c: &Call, row: &dyn Fields) -> Result<Value, EvalError> {
             };
             out.push(c.args[1].value(&scoped)?);
         }
+    }
+    Ok(Value::multi(out))
+}
+
+fn numeric_step(args: &[CExpr]) -> Result<(), String> {
+    match args.get(2) {
+        Some(CExpr::Lit(v)) if !v.is_null() && v.as_num().is_none() => {
+            Err("`mvrange()` with a time-span step is not supported by firedrill yet".into())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `mvrange(start, end[, step])`: numbers from start up to but not including end.
+/// A time-span step (`"7d"`) is not supported: it is refused at compile time when
+/// literal, an error when it comes from a field.
+fn mvrange(a: &Args<'_>) -> Result<Value, EvalError> {
+    let (Some(start), Some(end)) = (a.num(0), a.num(1)) else {
+        return Ok(Value::Null);
+    };
+    let step = match a.v(2) {
+        Value::Null => 1.0,
+        v => v.as_num().ok_or_else(|| {
+            a.error("`mvrange()` with a time-span step is not supported by firedrill yet")
+        })?,
+    };
+    if step <= 0.0 || !step.is_finite() {
+        return Ok(Value::Null);
+    }
+    const MAX: usize = 1_000_000;
+    let mut out = Vec::new();
+    let mut x = start;
+    while x < end && out.len() < MAX {
+        out.push(Value::Num(x));
+        x += step;
     }
     Ok(Value::multi(out))
 }

@@ -29,6 +29,12 @@ pub(super) const FUNCS: &[FnDef] = &[
         Ok(tostring(a.v(0).clone(), a.text(1)))
     }),
     strict("tonumber", 1, 2, tonumber),
+    // Conversion functions: `toint` drops the fraction (`toint(3.14)` is 3).
+    strict("toint", 1, 1, |a| {
+        Ok(a.num(0)
+            .map(|n| Value::Num(n.trunc()))
+            .unwrap_or(Value::Null))
+    }),
     strict("printf", 1, MANY, |a| {
         let fmt = a.text(0).unwrap_or_default();
         let vals: Vec<Value> = a.all().skip(1).cloned().collect();
@@ -100,6 +106,11 @@ fn split(a: &Args<'_>) -> Result<Value, EvalError> {
 
 fn tonumber(a: &Args<'_>) -> Result<Value, EvalError> {
     let base = a.num(1).unwrap_or(10.0) as u32;
+    // Search Reference, "Conversion functions": a value with leading or trailing
+    // spaces is not a number (`tonumber(" 23 ")` is null).
+    if a.text(0).is_some_and(|s| s.trim() != s) {
+        return Ok(Value::Null);
+    }
     Ok(match a.text(0) {
         Some(s) if base == 10 => firedrill_value::parse_number(&s)
             .map(Value::Num)
