@@ -227,8 +227,7 @@ impl CAgg {
         time: f64,
     ) -> Result<(), EvalError> {
         match &self.input {
-            Input::Rows => {}
-            Input::Star => acc.add(&Value::Num(1.0), time),
+            Input::Rows | Input::Star => acc.add(&Value::Num(1.0), time),
             Input::Field(f) => {
                 if let Some(v) = row.get(f) {
                     for x in v.values() {
@@ -576,18 +575,18 @@ fn compare_keys(a: &[Value], b: &[Value]) -> Ordering {
 }
 
 #[derive(Default)]
+/// `count`, `count(field)`, `count(eval(…))`: what it was given. A group where no row
+/// had the field (or none made the expression true) counts 0.
 struct Count {
     n: usize,
-    fed: bool,
 }
 
 impl Acc for Count {
     fn add(&mut self, _: &Value, _: f64) {
         self.n += 1;
-        self.fed = true;
     }
-    fn finish(&self, rows: usize) -> Value {
-        Value::Num(if self.fed { self.n } else { rows } as f64)
+    fn finish(&self, _: usize) -> Value {
+        Value::Num(self.n as f64)
     }
 }
 
@@ -885,15 +884,26 @@ impl Acc for Percentile {
             self.n.push(x);
         }
     }
-    /// Nearest rank (Splunk's `perc` approximates; this is exact).
+    /// Interpolated between the two closest ranks, as the Search Reference's examples
+    /// give it (`perc50` of 1…10 is 5.5, `perc95` 9.55). Exact: Splunk's `perc`
+    /// approximates past 1,000 values, where `exactperc` and this agree.
     fn finish(&self, _: usize) -> Value {
         if self.n.is_empty() {
             return Value::Null;
         }
         let mut n = self.n.clone();
         n.sort_by(|a, b| a.partial_cmp(b).unwrap_or(Ordering::Equal));
-        let rank = (self.p / 100.0 * (n.len() - 1) as f64).round() as usize;
-        Value::Num(n[rank.min(n.len() - 1)])
+        let rank = self.p.clamp(0.0, 100.0) * (n.len() - 1) as f64 / 100.0;
+        let (lo, hi) = (rank.floor() as usize, rank.ceil() as usize);
+        let frac = rank - lo as f64;
+        // Rounded at 1e-9 so that the interpolation's float noise does not print
+        // (9.549999999999999 is 9.55).
+        let x = n[lo] + (n[hi] - n[lo]) * frac;
+        Value::Num(if x.abs() < 1e6 {
+            (x * 1e9).round() / 1e9
+        } else {
+            x
+        })
     }
 }
 
@@ -973,10 +983,10 @@ mod tests {
         assert_eq!(one("median", &["1", "5", "9"]), Value::Num(5.0));
         assert_eq!(
             one(
-                "perc90",
+                "perc95",
                 &["1", "2", "3", "4", "5", "6", "7", "8", "9", "10"]
             ),
-            Value::Num(9.0)
+            Value::Num(9.55)
         );
         assert_eq!(
             one("var", &["2", "4", "4", "4", "5", "5", "7", "9"]),

@@ -43,10 +43,13 @@ pub fn rename(rows: &mut [Row], pairs: &[(String, String)]) {
     for row in rows.iter_mut() {
         for (from, to) in pairs {
             if !from.contains('*') {
+                // Search Reference, rename: the new name takes the old field's value,
+                // and is removed where the old field does not exist (no merging).
                 if from != to {
-                    if let Some(v) = row.remove(from) {
-                        row.insert(to.clone(), v);
-                    }
+                    match row.remove(from) {
+                        Some(v) => row.insert(to.clone(), v),
+                        None => row.remove(to),
+                    };
                 }
                 continue;
             }
@@ -249,8 +252,10 @@ pub fn sort(mut rows: Vec<Row>, keys: &[SortKey], limit: usize) -> Vec<Row> {
             let (x, y) = (a.get(&k.field), b.get(&k.field));
             let o = match (x, y) {
                 (None, None) => Ordering::Equal,
-                (None, Some(_)) => Ordering::Less,
-                (Some(_), None) => Ordering::Greater,
+                // Search Reference, sort: results without the field come last, in
+                // either order.
+                (None, Some(_)) => return Ordering::Greater,
+                (Some(_), None) => return Ordering::Less,
                 (Some(x), Some(y)) => sort_cmp(x, y, k.how),
             };
             let o = if k.desc { o.reverse() } else { o };
