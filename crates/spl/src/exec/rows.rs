@@ -203,7 +203,15 @@ pub fn fillnull(rows: &mut [Row], value: &str, list: &[String]) {
 /// `dedup`: keeps the first `count` rows of each combination of the fields; rows
 /// missing a field are dropped (kept with `keepempty=true`); with `consecutive=true`
 /// only runs of duplicates are removed; `sortby` sorts what is left.
+/// `dedup`; with `sortby`, the rows are sorted first and the top-most of each set of
+/// duplicates is kept (Search Reference, dedup: "the top-most event, of the duplicate
+/// events in the sorted list, is retained").
 pub fn dedup(rows: Vec<Row>, d: &Dedup) -> Vec<Row> {
+    let rows = if d.sortby.is_empty() {
+        rows
+    } else {
+        sort(rows, &d.sortby, 0)
+    };
     let mut seen: std::collections::HashMap<Vec<String>, usize> = std::collections::HashMap::new();
     let mut last: Option<Vec<String>> = None;
     let mut run = 0;
@@ -238,11 +246,7 @@ pub fn dedup(rows: Vec<Row>, d: &Dedup) -> Vec<Row> {
             out.push(row);
         }
     }
-    if d.sortby.is_empty() {
-        out
-    } else {
-        sort(out, &d.sortby, 0)
-    }
+    out
 }
 
 /// `sort`: stable, by each key in turn; rows missing a key sort first ascending.
