@@ -99,16 +99,22 @@ pub const AGGREGATIONS: &[AggDef] = &[
         Box::new(ByTime::new(true, true))
     }),
     row("median", Arg::Required, |_| {
+        // Search Reference, median: with an even count, "the higher of the two values".
         Box::new(Percentile {
             p: 50.0,
             n: Vec::new(),
+            interpolate: false,
         })
     }),
     row("mode", Arg::Required, |_| Box::<Mode>::default()),
 ];
 
 const PERCENTILE: AggDef = row("perc", Arg::Required, |p| {
-    Box::new(Percentile { p, n: Vec::new() })
+    Box::new(Percentile {
+        p,
+        n: Vec::new(),
+        interpolate: true,
+    })
 });
 
 /// The registry row for `func`, and its parameter (the percentile).
@@ -876,6 +882,8 @@ impl Acc for ByTime {
 struct Percentile {
     p: f64,
     n: Vec<f64>,
+    /// Between the two closest ranks (`perc`), or the higher of them (`median`).
+    interpolate: bool,
 }
 
 impl Acc for Percentile {
@@ -895,7 +903,11 @@ impl Acc for Percentile {
         n.sort_by(|a, b| a.partial_cmp(b).unwrap_or(Ordering::Equal));
         let rank = self.p.clamp(0.0, 100.0) * (n.len() - 1) as f64 / 100.0;
         let (lo, hi) = (rank.floor() as usize, rank.ceil() as usize);
-        let frac = rank - lo as f64;
+        let frac = if self.interpolate {
+            rank - lo as f64
+        } else {
+            (hi - lo) as f64
+        };
         // Rounded at 1e-9 so that the interpolation's float noise does not print
         // (9.549999999999999 is 9.55).
         let x = n[lo] + (n[hi] - n[lo]) * frac;
@@ -981,6 +993,7 @@ mod tests {
         assert_eq!(one("latest", &["a", "b"]), Value::str("b"));
         assert_eq!(one("mode", &["a", "b", "b"]), Value::str("b"));
         assert_eq!(one("median", &["1", "5", "9"]), Value::Num(5.0));
+        assert_eq!(one("median", &["1", "5", "9", "20"]), Value::Num(9.0));
         assert_eq!(
             one(
                 "perc95",
