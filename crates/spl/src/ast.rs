@@ -157,6 +157,8 @@ pub enum CommandKind {
     Inputlookup(String),
     /// `| makeresults` (everything it takes is an option).
     Makeresults,
+    /// `map search="…$field$…"` (everything it takes is an option).
+    Map,
     /// `| from datamodel:Model.Dataset` (also `from datamodel Model.Dataset`).
     FromDataModel(String),
     /// `transaction fields [startswith=(...)] [endswith=(...)]` (other settings are

@@ -294,6 +294,12 @@ fn before(
         }
         Stage::Foreach { .. } => s = FieldSet::All,
         Stage::Inputlookup { .. } | Stage::Makeresults { .. } => {}
+        Stage::Map {
+            tokens, candidates, ..
+        } => {
+            subs.push((*candidates, FieldSet::All));
+            s = FieldSet::of(tokens.iter().map(String::as_str));
+        }
     }
     s
 }

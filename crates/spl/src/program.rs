@@ -208,6 +208,16 @@ pub(crate) enum Stage {
         patterns: Vec<String>,
         template: String,
     },
+    /// `map`: the search `template` once per row (the first `max`), each `$field$`
+    /// replaced by the row's value, over the events `candidates` gathered (the
+    /// template's first command with every `$field$` as `*`).
+    Map {
+        template: String,
+        tokens: Vec<String>,
+        candidates: PipeId,
+        max: usize,
+        span: Span,
+    },
     /// `makeresults`: `count` rows of `_time` (and the annotate fields), or the rows of
     /// its inline `data`, each given `_time` when it runs.
     Makeresults {

@@ -306,3 +306,27 @@ fn makeresults_errors_are_located() {
         assert!(e.render(bad).contains('^'), "{bad}");
     }
 }
+
+#[test]
+fn map_runs_the_search_per_row() {
+    // Search Reference, map: the search runs once per result, `$field$` replaced by
+    // the result's value.
+    let rows = q("EventCode=4625 | table host | map search=\"search EventCode=4624 host=$host$\" | table user");
+    assert_eq!(col(&rows, "user"), ["alice"]);
+    // maxsearches: only the first rows are mapped (carol's h1 comes first).
+    let rows = q("* | table host | map maxsearches=1 search=\"search host=$host$\" | table user");
+    assert_eq!(col(&rows, "user"), ["carol", "alice"]);
+    // How security_content uses it: appended to the rows it starts from.
+    let rows = q("EventCode=4625 user=carol | table host user | appendpipe [| map search=\"search EventCode=4624 host=$host$\"] | table user");
+    assert_eq!(col(&rows, "user"), ["carol", "alice"]);
+    for bad in [
+        "* | map search=\"| makeresults | eval x=$host$\"",
+        "* | map savedsearch=x",
+        "* | map search=\"search [search host=$host$]\"",
+        "* | map [search host=$host$]",
+    ] {
+        let p = parse(bad).unwrap();
+        let e = compile(&p, &NoLookups).expect_err(bad);
+        assert!(e.render(bad).contains('^'), "{bad}");
+    }
+}

@@ -53,6 +53,7 @@ impl Compiler<'_> {
             CommandKind::Tstats(_) => {
                 return Err(unsupported("`tstats` must be the first command", span))
             }
+            CommandKind::Map => out.push(self.map(cmd, &mut opts)?),
             CommandKind::FromDataModel(_) => {
                 return Err(CompileError::Invalid {
                     message: "`from` reads a dataset: it must be the first command of a search or subsearch".into(),

@@ -5,6 +5,7 @@
 
 mod commands;
 pub(crate) mod makeresults;
+pub(crate) mod map;
 mod opts;
 
 use crate::ast::{Command, CommandKind, Pipeline};

@@ -174,6 +174,16 @@ pub(crate) fn batch_stage(
             rows
         }
         Stage::Foreach { patterns, template } => foreach(rows, patterns, template)?,
+        Stage::Map {
+            template,
+            tokens,
+            candidates,
+            max,
+            span,
+        } => {
+            let events = f.finish(*candidates)?;
+            crate::compile::map::run(&rows, template, tokens, &events, *max, *span)?
+        }
         Stage::Makeresults {
             count,
             annotate,

@@ -16,6 +16,19 @@ pub(super) const PARSERS: &[(&str, ParseFn)] = &[
         Ok(CommandKind::Appendpipe(Box::new(bracketed(c, false)?)))
     }),
     ("join", join),
+    ("map", |_, c, opts| {
+        collect_options(c, opts);
+        c.skip_ws();
+        if c.peek() == Some('[') {
+            c.pos = c.end;
+            return Ok(CommandKind::Unsupported {
+                reason:
+                    "`map [subsearch]` is not supported by firedrill yet; use `map search=\"…\"`"
+                        .into(),
+            });
+        }
+        Ok(CommandKind::Map)
+    }),
 ];
 
 fn foreach(_: &str, c: &mut Cursor<'_>, opts: &mut Vec<Opt>) -> Result<CommandKind, ParseError> {

@@ -50,10 +50,6 @@ pub const UNSUPPORTED: &[(&str, &str)] = &[
         "needs a GeoIP database, which firedrill does not have offline",
     ),
     (
-        "map",
-        "runs arbitrary searches per row, which firedrill does not support",
-    ),
-    (
         "apply",
         "applies a Machine Learning Toolkit model, which is not available offline",
     ),
