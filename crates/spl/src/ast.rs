@@ -256,6 +256,17 @@ pub enum SearchExpr {
     },
     /// A bare term or quoted phrase, matched against `_raw`.
     Term(String),
+    /// `CASE(term)`: a term matched with its case.
+    CaseTerm(String),
+    /// `field=CASE(value)` / `field!=CASE(value)`: the value matched with its case.
+    CaseCompare {
+        /// Field name.
+        field: String,
+        /// `!=`.
+        negate: bool,
+        /// The value pattern (may hold `*` wildcards).
+        value: String,
+    },
     /// A subsearch `[ ... ]`, which firedrill cannot run yet.
     Subsearch(Box<Pipeline>),
     /// Matches everything (`search *` or an empty search).

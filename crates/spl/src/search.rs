@@ -45,6 +45,26 @@ pub enum Matcher {
     In(FieldRef, Vec<Pattern>),
     /// A bare term in `_raw`, on segment boundaries.
     Term(Term),
+    /// `field=CASE(pattern)` (`!=` when negated): any value matches with its case.
+    CaseEq(FieldRef, CaseWildcard, bool),
+}
+
+/// A `*` wildcard matched with case (`CASE(…)`), as an anchored regular expression.
+#[derive(Clone, Debug)]
+pub struct CaseWildcard(regex::Regex);
+
+impl CaseWildcard {
+    fn new(p: &str) -> CaseWildcard {
+        let src: Vec<String> = p.split('*').map(regex::escape).collect();
+        CaseWildcard(
+            regex::Regex::new(&format!("(?s)^{}$", src.join(".*")))
+                .expect("an escaped pattern is a valid regex"),
+        )
+    }
+
+    fn any_value(&self, v: &Value) -> bool {
+        v.values().iter().any(|x| self.0.is_match(&x.to_string()))
+    }
 }
 
 /// The right-hand side of an ordering comparison, parsed once.
@@ -138,6 +158,12 @@ fn build(expr: &SearchExpr, sub: &dyn Fn(&SearchExpr) -> Matcher) -> Matcher {
                 Matcher::Term(Term::new(t))
             }
         }
+        SearchExpr::CaseTerm(t) => Matcher::Term(Term::with_case(t)),
+        SearchExpr::CaseCompare {
+            field,
+            negate,
+            value,
+        } => Matcher::CaseEq(FieldRef::new(field), CaseWildcard::new(value), *negate),
         SearchExpr::In { field, values } => Matcher::In(
             FieldRef::new(field),
             values.iter().map(|v| Pattern::new(v)).collect(),
@@ -193,6 +219,10 @@ impl Matcher {
                 let v = row.get(f).unwrap_or(&NULL);
                 ps.iter().any(|p| p.any_value(v))
             }
+            Matcher::CaseEq(f, w, negate) => match row.get(f) {
+                Some(v) if !v.is_null() => w.any_value(v) != *negate,
+                _ => false,
+            },
             Matcher::Term(w) => match row.get(raw()) {
                 Some(Value::Str(s)) => w.matches(s),
                 Some(other) => w.matches(&other.to_string()),
@@ -234,9 +264,11 @@ impl Matcher {
             Matcher::All | Matcher::Nothing => {}
             Matcher::And(items) | Matcher::Or(items) => items.iter().for_each(|m| m.fields(out)),
             Matcher::Not(inner) => inner.fields(out),
-            Matcher::Eq(f, _) | Matcher::Ne(f, _) | Matcher::Ord(f, _, _) | Matcher::In(f, _) => {
-                out.push(&f.name)
-            }
+            Matcher::Eq(f, _)
+            | Matcher::Ne(f, _)
+            | Matcher::Ord(f, _, _)
+            | Matcher::In(f, _)
+            | Matcher::CaseEq(f, _, _) => out.push(&f.name),
             Matcher::Term(_) => out.push("_raw"),
         }
     }

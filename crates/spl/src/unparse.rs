@@ -30,6 +30,17 @@ impl fmt::Display for SearchExpr {
             }
             SearchExpr::Not(inner) => write!(f, "NOT {inner}"),
             SearchExpr::Term(t) => f.write_str(&quote(t)),
+            SearchExpr::CaseTerm(t) => write!(f, "CASE({})", quote(t)),
+            SearchExpr::CaseCompare {
+                field,
+                negate,
+                value,
+            } => write!(
+                f,
+                "{field}{}CASE({})",
+                if *negate { "!=" } else { "=" },
+                quote(value)
+            ),
             SearchExpr::Subsearch(_) => f.write_str("[subsearch]"),
             SearchExpr::In { field, values } => {
                 let vs: Vec<String> = values.iter().map(|v| quote(v)).collect();

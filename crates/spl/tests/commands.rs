@@ -201,7 +201,7 @@ fn unknown_names_and_options_are_unsupported_in_every_family() {
     }
     // Commands.
     assert!(unsupported("* | frobnicate").contains("frobnicate"));
-    assert!(unsupported("* | map search=\"x\"").contains("map"));
+    assert!(unsupported("* | map savedsearch=x").contains("map"));
 }
 
 #[test]

@@ -152,6 +152,23 @@ fn naive(e: &SearchExpr, row: &Row) -> bool {
                 .get(field)
                 .is_some_and(|v| v.values().iter().any(|x| ordered(x, value, *op))),
         },
+        SearchExpr::CaseTerm(t) => {
+            let raw = row.get("_raw").map(|v| v.to_string()).unwrap_or_default();
+            // The case-insensitive reading, plus the text itself with its case.
+            term(t, &raw) && {
+                let body: Vec<String> = t.split('*').map(regex::escape).collect();
+                regex::Regex::new(&body.join(".*")).unwrap().is_match(&raw)
+            }
+        }
+        SearchExpr::CaseCompare {
+            field,
+            negate,
+            value,
+        } => row.get(field).filter(|v| !v.is_null()).is_some_and(|v| {
+            let body: Vec<String> = value.split('*').map(regex::escape).collect();
+            let re = regex::Regex::new(&format!("(?s)^{}$", body.join(".*"))).unwrap();
+            v.values().iter().any(|x| re.is_match(&x.to_string())) != *negate
+        }),
         SearchExpr::Subsearch(_) => unreachable!(),
     }
 }

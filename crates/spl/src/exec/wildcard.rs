@@ -156,12 +156,27 @@ pub struct Term {
     bound_start: bool,
     /// The last piece must end at a boundary.
     bound_end: bool,
+    /// Matched with case (`CASE(term)`).
+    case: bool,
 }
 
 impl Term {
     /// Compiles a term (case-insensitive).
     pub fn new(term: &str) -> Term {
-        let lower = term.to_ascii_lowercase();
+        Term::build(term, false)
+    }
+
+    /// Compiles a term matched with its case (`CASE(term)`).
+    pub fn with_case(term: &str) -> Term {
+        Term::build(term, true)
+    }
+
+    fn build(term: &str, case: bool) -> Term {
+        let lower = if case {
+            term.to_string()
+        } else {
+            term.to_ascii_lowercase()
+        };
         let pieces: Vec<Vec<u8>> = lower
             .split('*')
             .filter(|p| !p.is_empty())
@@ -173,6 +188,7 @@ impl Term {
             bound_start: first.is_some_and(|b| b != b'*' && !is_breaker(b)),
             bound_end: last.is_some_and(|b| b != b'*' && !is_breaker(b)),
             pieces,
+            case,
         }
     }
 
@@ -182,6 +198,14 @@ impl Term {
             .iter()
             .max_by_key(|p| p.len())
             .map(Vec::as_slice)
+    }
+
+    fn find(&self, hay: &[u8], needle: &[u8]) -> Option<usize> {
+        if self.case {
+            memchr::memmem::find(hay, needle)
+        } else {
+            find_ci(hay, needle)
+        }
     }
 
     /// True if the term matches `text` on segment boundaries, ignoring ASCII case.
@@ -195,7 +219,7 @@ impl Term {
         let ends_ok = |end: usize| !self.bound_end || end == t.len() || is_breaker(t[end]);
         let mut from = 0;
         // Each place the first piece starts on a boundary is a candidate.
-        while let Some(rel) = find_ci(&t[from..], &self.pieces[0]) {
+        while let Some(rel) = self.find(&t[from..], &self.pieces[0]) {
             let at = from + rel;
             from = at + 1;
             if !starts_ok(at) {
@@ -211,7 +235,7 @@ impl Term {
             // Middle pieces: leftmost is always best for what follows.
             let mut ok = true;
             for piece in &self.pieces[1..n - 1] {
-                match find_ci(&t[pos..], piece) {
+                match self.find(&t[pos..], piece) {
                     Some(r) => pos += r + piece.len(),
                     None => {
                         ok = false;
@@ -225,7 +249,7 @@ impl Term {
             // The last piece: any occurrence that ends on a boundary.
             let last = &self.pieces[n - 1];
             let mut p = pos;
-            while let Some(r) = find_ci(&t[p..], last) {
+            while let Some(r) = self.find(&t[p..], last) {
                 if ends_ok(p + r + last.len()) {
                     return true;
                 }
@@ -275,5 +299,10 @@ mod tests {
         assert!(t("*", ""));
         assert!(t("über", "x über y"));
         assert!(!t("ber", "x über y"));
+        // Search Manual, "Use CASE() and TERM()": CASE(error) matches only `error`.
+        assert!(Term::with_case("error").matches("an error here"));
+        assert!(!Term::with_case("error").matches("an ERROR here"));
+        assert!(Term::with_case("%ASA-1*").matches("x %ASA-1-134568"));
+        assert!(!Term::with_case("%ASA-1*").matches("x %asa-1-134568"));
     }
 }

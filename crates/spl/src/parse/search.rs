@@ -100,10 +100,11 @@ fn primary(c: &mut Cursor<'_>, stop: &[&str]) -> Result<SearchExpr, ParseError> 
                     )))
                 }
             };
-            // `TERM(x)` and `CASE(x)` wrap a literal term.
+            // `TERM(x)` and `CASE(x)` wrap a literal term; `CASE` keeps its case.
             if c.rest().starts_with('(')
                 && (word.eq_ignore_ascii_case("TERM") || word.eq_ignore_ascii_case("CASE"))
             {
+                let case = word.eq_ignore_ascii_case("CASE");
                 c.pos += 1;
                 let inner = match c.peek() {
                     Some('"') => c.quoted()?.0,
@@ -112,7 +113,11 @@ fn primary(c: &mut Cursor<'_>, stop: &[&str]) -> Result<SearchExpr, ParseError> 
                 if !c.eat(')') {
                     return Err(c.error(format!("expected ) to close {word}(")));
                 }
-                return Ok(SearchExpr::Term(inner));
+                return Ok(if case {
+                    SearchExpr::CaseTerm(inner)
+                } else {
+                    SearchExpr::Term(inner)
+                });
             }
             match comparison(c, &word)? {
                 Some(e) => Ok(e),
@@ -148,6 +153,26 @@ fn comparison(c: &mut Cursor<'_>, field: &str) -> Result<Option<SearchExpr>, Par
     if let Some((op, len)) = op {
         c.pos += len;
         c.skip_ws();
+        // Search Manual, "Use CASE() and TERM()": `host=CASE(LOCALHOST)`.
+        if matches!(op, CmpOp::Eq | CmpOp::Ne)
+            && c.rest()
+                .get(..5)
+                .is_some_and(|p| p.eq_ignore_ascii_case("CASE("))
+        {
+            c.pos += 5;
+            let value = match c.peek() {
+                Some('"') => c.quoted()?.0,
+                _ => c.search_word(true).map(|w| w.0).unwrap_or_default(),
+            };
+            if !c.eat(')') {
+                return Err(c.error("expected ) to close CASE("));
+            }
+            return Ok(Some(SearchExpr::CaseCompare {
+                field: field.to_string(),
+                negate: op == CmpOp::Ne,
+                value,
+            }));
+        }
         let (value, quoted) = if c.peek() == Some('"') {
             (c.quoted()?.0, true)
         } else {
