@@ -157,6 +157,21 @@ pub enum CommandKind {
     Inputlookup(String),
     /// `| makeresults` (everything it takes is an option).
     Makeresults,
+    /// A command over the series of results (`reverse`, `accum x AS y`, `delta x p=2`,
+    /// `filldown a b*`, …): its fields and alias; what it does is the command's name.
+    Series {
+        /// The field list.
+        fields: Vec<String>,
+        /// `AS alias`.
+        alias: Option<String>,
+    },
+    /// `strcat (field | "literal")... dest`.
+    Strcat {
+        /// The sources.
+        parts: Vec<StrcatPart>,
+        /// The destination field.
+        dest: String,
+    },
     /// `map search="…$field$…"` (everything it takes is an option).
     Map,
     /// `| from datamodel:Model.Dataset` (also `from datamodel Model.Dataset`).
@@ -177,6 +192,15 @@ pub enum CommandKind {
         /// Why it cannot run.
         reason: String,
     },
+}
+
+/// A source of `strcat`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StrcatPart {
+    /// A field's value.
+    Field(String),
+    /// A quoted literal.
+    Literal(String),
 }
 
 /// One sort key.

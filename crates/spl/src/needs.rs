@@ -294,6 +294,7 @@ fn before(
         }
         Stage::Foreach { .. } => s = FieldSet::All,
         Stage::Inputlookup { .. } | Stage::Makeresults { .. } => {}
+        Stage::Series(_) => s = FieldSet::All,
         Stage::Map {
             tokens, candidates, ..
         } => {

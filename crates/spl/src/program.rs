@@ -218,6 +218,8 @@ pub(crate) enum Stage {
         max: usize,
         span: Span,
     },
+    /// A command over the series of results (`reverse`, `accum`, `delta`, …).
+    Series(crate::exec::series::Series),
     /// `makeresults`: `count` rows of `_time` (and the annotate fields), or the rows of
     /// its inline `data`, each given `_time` when it runs.
     Makeresults {

@@ -54,6 +54,12 @@ impl Compiler<'_> {
                 return Err(unsupported("`tstats` must be the first command", span))
             }
             CommandKind::Map => out.push(self.map(cmd, &mut opts)?),
+            CommandKind::Series { fields, alias } => {
+                out.push(super::series::compile(name, fields, alias, &mut opts, span)?)
+            }
+            CommandKind::Strcat { parts, dest } => {
+                out.push(super::series::strcat(parts, dest, &mut opts, span)?)
+            }
             CommandKind::FromDataModel(_) => {
                 return Err(CompileError::Invalid {
                     message: "`from` reads a dataset: it must be the first command of a search or subsearch".into(),

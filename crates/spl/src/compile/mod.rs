@@ -7,6 +7,7 @@ mod commands;
 pub(crate) mod makeresults;
 pub(crate) mod map;
 mod opts;
+mod series;
 
 use crate::ast::{Command, CommandKind, Pipeline};
 use crate::error::{CompileError, Unsupported};

@@ -12,6 +12,7 @@ pub(crate) mod printf;
 pub(crate) mod re;
 pub(crate) mod reshape;
 pub(crate) mod rows;
+pub(crate) mod series;
 mod stages;
 mod state;
 pub(crate) mod stream;

@@ -174,6 +174,7 @@ pub(crate) fn batch_stage(
             rows
         }
         Stage::Foreach { patterns, template } => foreach(rows, patterns, template)?,
+        Stage::Series(series) => series.run(rows),
         Stage::Map {
             template,
             tokens,

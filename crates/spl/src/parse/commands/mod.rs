@@ -5,6 +5,7 @@
 
 mod extract;
 mod flow;
+mod series;
 mod shape;
 mod stats;
 
@@ -26,6 +27,7 @@ pub(crate) fn parsers() -> impl Iterator<Item = &'static (&'static str, ParseFn)
         shape::PARSERS,
         extract::PARSERS,
         flow::PARSERS,
+        series::PARSERS,
     ]
     .into_iter()
     .flatten()
