@@ -136,6 +136,68 @@ pub trait Acc: Send {
     fn add(&mut self, v: &Value, time: f64);
     /// The result, given the number of rows in the group.
     fn finish(&self, rows: usize) -> Value;
+    /// One value of the field `field` (a wildcard aggregation keeps one accumulator per
+    /// field it matches).
+    fn add_field(&mut self, _field: &str, v: &Value, time: f64) {
+        self.add(v, time)
+    }
+    /// Writes the result into `row` under `alias` (a wildcard aggregation writes one
+    /// field per field it matched, never over a field already there: the by-fields).
+    fn finish_into(&self, rows: usize, alias: &str, row: &mut Row) {
+        let v = self.finish(rows);
+        if !v.is_null() {
+            row.insert(alias.to_string(), v);
+        }
+    }
+}
+
+/// A wildcard aggregation (`values(*) AS *`, `avg(*lay)`, `latest(requestParameters.*)
+/// AS *`): one accumulator per matching field, each named by the alias with its `*`s
+/// replaced by what the field's name matched (`func(field)` without an alias).
+/// Internal `_` fields match only a pattern that starts with `_`.
+struct GlobAcc {
+    make: fn(f64) -> Box<dyn Acc>,
+    param: f64,
+    func: &'static str,
+    pattern: String,
+    /// The alias pattern (`None`: `func(field)`).
+    alias: Option<String>,
+    fields: Vec<(String, Box<dyn Acc>)>,
+}
+
+impl Acc for GlobAcc {
+    fn add(&mut self, _: &Value, _: f64) {}
+    fn finish(&self, _: usize) -> Value {
+        Value::Null
+    }
+    fn add_field(&mut self, field: &str, v: &Value, time: f64) {
+        match self.fields.iter_mut().find(|(f, _)| f == field) {
+            Some((_, acc)) => acc.add(v, time),
+            None => {
+                let mut acc = (self.make)(self.param);
+                acc.add(v, time);
+                self.fields.push((field.to_string(), acc));
+            }
+        }
+    }
+    fn finish_into(&self, rows: usize, _: &str, row: &mut Row) {
+        for (field, acc) in &self.fields {
+            let name = match (
+                &self.alias,
+                crate::exec::rows::field_glob(&self.pattern, field),
+            ) {
+                (Some(a), Some(caps)) => crate::exec::rows::glob_target(a, caps),
+                _ => format!("{}({field})", self.func),
+            };
+            if row.contains_key(&name) {
+                continue;
+            }
+            let v = acc.finish(rows);
+            if !v.is_null() {
+                row.insert(name, v);
+            }
+        }
+    }
 }
 
 /// One compiled aggregation.
@@ -166,6 +228,9 @@ enum Input {
     Field(FieldRef),
     /// `eval(...)`: its value, `false` counting as null.
     Expr(CExpr),
+    /// Every field whose name matches the pattern, each on its own; with the alias
+    /// pattern (`None` when there was no `AS`).
+    Glob(String, Option<String>),
 }
 
 /// Compiles one aggregation: unknown functions, wildcard fields and missing
@@ -182,19 +247,13 @@ pub fn compile(a: &Agg) -> Result<CAgg, Unsupported> {
         (_, Some(e)) => Input::Expr(expr::compile(e)?),
         (Some(f), None) if f == "*" && def.arg == Arg::Optional => Input::Star,
         (Some(f), None) if f.contains('*') => {
-            return Err(unsupported(format!(
-                "wildcard aggregation `{}({f})` is not supported by firedrill yet",
-                a.func
-            )))
+            let default = format!("{}({f})", a.func);
+            Input::Glob(f.clone(), (a.alias != default).then(|| a.alias.clone()))
         }
         (Some(f), None) => Input::Field(FieldRef::new(f)),
         (None, None) if def.arg == Arg::Optional => Input::Rows,
-        (None, None) => {
-            return Err(unsupported(format!(
-                "aggregation `{}` needs a field, as in `{}(field)`",
-                a.func, a.func
-            )))
-        }
+        // Search Reference, stats: `| stats avg` is `| stats avg(*)`.
+        (None, None) => Input::Glob("*".into(), None),
     };
     Ok(CAgg {
         def,
@@ -211,6 +270,7 @@ impl CAgg {
         match &self.input {
             Input::Field(f) => out.push(&f.name),
             Input::Expr(e) => e.fields(out),
+            Input::Glob(p, _) => out.push(p),
             Input::Rows | Input::Star => {}
         }
         if matches!(
@@ -222,7 +282,22 @@ impl CAgg {
     }
 
     pub(crate) fn start(&self) -> Box<dyn Acc> {
-        (self.def.make)(self.param)
+        match &self.input {
+            Input::Glob(pattern, alias) => Box::new(GlobAcc {
+                make: self.def.make,
+                param: self.param,
+                func: self.def.name,
+                pattern: pattern.clone(),
+                alias: alias.clone(),
+                fields: Vec::new(),
+            }),
+            _ => (self.def.make)(self.param),
+        }
+    }
+
+    /// True for a wildcard aggregation (it writes a field per field it matched).
+    pub(crate) fn is_glob(&self) -> bool {
+        matches!(self.input, Input::Glob(..))
     }
 
     /// Feeds one row's values into `acc`.
@@ -248,6 +323,18 @@ impl CAgg {
                         acc.add(x, time);
                     }
                 }
+            }
+            Input::Glob(p, _) => {
+                let internal = p.starts_with('_');
+                row.for_each(&mut |k, v| {
+                    if (internal || !k.starts_with('_'))
+                        && crate::exec::rows::field_glob(p, k).is_some()
+                    {
+                        for x in v.values() {
+                            acc.add_field(k, x, time);
+                        }
+                    }
+                });
             }
         }
         Ok(())
@@ -550,10 +637,7 @@ impl Groups {
                     row.insert(f.clone(), v);
                 }
                 for (agg, acc) in spec.aggs.iter().zip(&g.accs) {
-                    let v = acc.finish(g.rows);
-                    if !v.is_null() {
-                        row.insert(agg.alias.clone(), v);
-                    }
+                    acc.finish_into(g.rows, &agg.alias, &mut row);
                 }
                 row
             })
@@ -1013,14 +1097,45 @@ mod tests {
     }
 
     #[test]
-    fn unknown_and_wildcard_aggregations_are_unsupported() {
+    fn unknown_aggregations_are_unsupported() {
         let e = compile(&agg("frobnicate", Some("x"))).unwrap_err();
         assert!(e.what.contains("frobnicate"));
-        // `values(*) AS *` means every field (Search Reference, "stats"): not
-        // implemented yet, so unsupported rather than wrong.
-        assert!(compile(&agg("values", Some("*"))).is_err());
-        assert!(compile(&agg("avg", Some("*lay"))).is_err());
         assert!(compile(&agg("count", Some("*"))).is_ok());
-        assert!(compile(&agg("dc", None)).is_err());
+    }
+
+    #[test]
+    fn wildcard_aggregations_expand_per_field() {
+        // Search Reference, stats: `avg(*lay)` is one average per matching field;
+        // `values(*) AS *` keeps each field's name; `| stats avg` is `avg(*)`.
+        let rows: Vec<Row> = [("3", "5", "a"), ("5", "7", "b")]
+            .iter()
+            .map(|(d, x, h)| {
+                Row::from([
+                    ("delay".to_string(), Value::str(*d)),
+                    ("xdelay".to_string(), Value::str(*x)),
+                    ("host".to_string(), Value::str(*h)),
+                    ("_time".to_string(), Value::Num(1.0)),
+                ])
+            })
+            .collect();
+        let mut a = agg("avg", Some("*lay"));
+        a.alias = "avg(*lay)".into();
+        let out = stats(&rows, &StatsSpec::compile(&[a], &[], None).unwrap()).unwrap();
+        assert_eq!(out[0]["avg(delay)"], Value::Num(4.0));
+        assert_eq!(out[0]["avg(xdelay)"], Value::Num(6.0));
+        assert!(!out[0].contains_key("avg(host)"));
+        let mut v = agg("values", Some("*"));
+        v.alias = "*".into();
+        let spec = StatsSpec::compile(&[v], &["host".into()], None).unwrap();
+        let out = stats(&rows, &spec).unwrap();
+        assert_eq!(out[0]["host"], Value::str("a"));
+        assert_eq!(out[0]["delay"], Value::str("3"));
+        assert!(!out[0].contains_key("_time"));
+        let out = stats(
+            &rows,
+            &StatsSpec::compile(&[agg("max", None)], &[], None).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(out[0]["max(xdelay)"], Value::str("7"));
     }
 }

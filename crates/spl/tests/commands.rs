@@ -214,10 +214,20 @@ fn the_caret_points_at_the_option() {
 }
 
 #[test]
-fn wildcard_aggregations_are_unsupported_not_wrong() {
-    // Search Reference, "stats": `values(*) AS *` aggregates every field.
-    let r = unsupported("* | stats values(*) AS * by host");
-    assert!(r.contains("values(*)"), "{r}");
+fn wildcard_aggregations_aggregate_every_matching_field() {
+    // Search Reference, "stats": `values(*) AS *` aggregates every field under its own
+    // name; the by-field keeps its value.
+    let rows = q("* | stats values(*) AS * by host");
+    assert_eq!(col(&rows, "host"), ["h1", "h2"]);
+    assert_eq!(
+        rows[0]["user"],
+        Value::Multi(vec![Value::str("alice"), Value::str("carol")])
+    );
+    let rows = q("* | eval u.a=user | stats latest(u.*) AS last_* by host");
+    assert_eq!(col(&rows, "last_a"), ["carol", "bob"]);
+    // In eventstats and streamstats too.
+    let rows = q("* | eventstats dc(*ser) AS n_* | table n_u");
+    assert_eq!(col(&rows, "n_u"), ["3", "3", "3"]);
 }
 
 #[test]

@@ -7,6 +7,19 @@ use crate::program::{Dedup, SortAs, SortKey};
 use firedrill_value::{parse_number, Row, Value};
 use std::cmp::Ordering;
 
+/// `to` with each `*` replaced by the next of `caps` (what a [`field_glob`] matched).
+pub fn glob_target(to: &str, caps: Vec<String>) -> String {
+    let mut target = String::new();
+    let mut caps = caps.into_iter();
+    for (i, piece) in to.split('*').enumerate() {
+        if i > 0 {
+            target.push_str(&caps.next().unwrap_or_default());
+        }
+        target.push_str(piece);
+    }
+    target
+}
+
 /// Matches a field name against a pattern with at most a few `*`s (case-sensitive, as
 /// Splunk field names are); returns the text each `*` matched.
 pub fn field_glob(pattern: &str, name: &str) -> Option<Vec<String>> {
@@ -58,14 +71,7 @@ pub fn rename(rows: &mut [Row], pairs: &[(String, String)]) {
                 .filter_map(|k| Some((k.clone(), field_glob(from, k)?)))
                 .collect();
             for (name, caps) in names {
-                let mut target = String::new();
-                let mut caps = caps.into_iter();
-                for (i, piece) in to.split('*').enumerate() {
-                    if i > 0 {
-                        target.push_str(&caps.next().unwrap_or_default());
-                    }
-                    target.push_str(piece);
-                }
+                let target = glob_target(to, caps);
                 if target != name {
                     if let Some(v) = row.remove(&name) {
                         row.insert(target, v);

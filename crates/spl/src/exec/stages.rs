@@ -229,9 +229,11 @@ fn eventstats(rows: Vec<Row>, spec: &StatsSpec) -> Result<Vec<Row>, ExecError> {
             continue;
         }
         if let Some(agg_row) = by_key.get(&key(row)) {
-            for agg in &spec.aggs {
-                if let Some(v) = agg_row.get(&agg.alias) {
-                    row.insert(agg.alias.clone(), v.clone());
+            // Every field the summary has but the by-fields: an aggregation's alias,
+            // or each field a wildcard aggregation wrote.
+            for (k, v) in agg_row {
+                if !spec.by_out.iter().any(|b| b == k) {
+                    row.insert(k.clone(), v.clone());
                 }
             }
         }

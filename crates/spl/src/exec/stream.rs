@@ -33,6 +33,10 @@ struct Running {
 
 fn put(row: &mut Row, spec: &StatsSpec, accs: &[Box<dyn Acc>], rows: usize) {
     for (agg, acc) in spec.aggs.iter().zip(accs) {
+        if agg.is_glob() {
+            acc.finish_into(rows, &agg.alias, row);
+            continue;
+        }
         let v = acc.finish(rows);
         if v.is_null() {
             row.remove(&agg.alias);
