@@ -196,13 +196,22 @@ fn before(
                 s.add(field);
             }
         }
-        Stage::Rex { field, re, .. } => {
+        Stage::Rex {
+            field,
+            re,
+            offset_field,
+            ..
+        } => {
             for n in re.names() {
                 s.remove(&n);
+            }
+            if let Some(o) = offset_field {
+                s.remove(o);
             }
             s.add(field);
         }
         Stage::Sed { field, .. }
+        | Stage::Translit { field, .. }
         | Stage::Makemv { field, .. }
         | Stage::Mvexpand { field, .. }
         | Stage::Fromjson(field)

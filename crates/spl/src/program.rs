@@ -121,12 +121,22 @@ pub(crate) enum Stage {
         field: String,
         re: Re,
         max_match: usize,
+        /// `offset_field=`: where each named group matched (`name=start-end`).
+        offset_field: Option<String>,
     },
     Sed {
         field: String,
         re: Re,
         replacement: String,
-        global: bool,
+        /// Which match to replace: 0 every one (`g`), else the Nth (from 1).
+        which: usize,
+    },
+    /// `rex mode=sed "y/abc/xyz/"`: each character of `from` becomes the one of `to`
+    /// at the same place.
+    Translit {
+        field: String,
+        from: Vec<char>,
+        to: Vec<char>,
     },
     Bin {
         field: String,
@@ -137,6 +147,8 @@ pub(crate) enum Stage {
         field: String,
         delim: String,
         allow_empty: bool,
+        /// `tokenizer=`: each match's first group is a value (instead of `delim`).
+        tokenizer: Option<Re>,
     },
     Mvexpand {
         field: String,
@@ -305,6 +317,7 @@ impl Stage {
                     | Stage::Convert { .. }
                     | Stage::Rex { .. }
                     | Stage::Sed { .. }
+                    | Stage::Translit { .. }
                     | Stage::Bin { .. }
                     | Stage::Makemv { .. }
                     | Stage::Mvexpand { .. }

@@ -186,8 +186,6 @@ fn unknown_names_and_options_are_unsupported_in_every_family() {
             "reset_on_change",
         ),
         ("* | transaction host keepevicted=true", "keepevicted"),
-        ("* | makemv tokenizer=\"(\\w+)\" user", "tokenizer"),
-        ("* | rex offset_field=o \"(?<a>.)\"", "offset_field"),
         ("* | sort frobnicate(user)", "frobnicate"),
         ("* | join usetime=true host [search *]", "usetime"),
         ("* | top useother=t host", "useother"),

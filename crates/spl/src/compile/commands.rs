@@ -20,6 +20,17 @@ const TRANSACTION_MAXEVENTS: usize = 1000;
 /// Splunk's default `maxout` of `append`.
 const APPEND_MAXOUT: usize = 50_000;
 
+/// `y/from/to/`: the two character lists.
+fn parse_translit(expr: &str) -> Option<(Vec<char>, Vec<char>)> {
+    let rest = expr.strip_prefix('y')?;
+    let delim = rest.chars().next()?;
+    let parts: Vec<&str> = rest[delim.len_utf8()..].split(delim).collect();
+    match parts.as_slice() {
+        [from, to] | [from, to, ""] => Some((from.chars().collect(), to.chars().collect())),
+        _ => None,
+    }
+}
+
 fn regex(pattern: &str, span: crate::span::Span) -> Result<Re, CompileError> {
     Re::compile(pattern).map_err(|m| {
         unsupported(
@@ -145,17 +156,28 @@ impl Compiler<'_> {
                 let field = opts.str("field").unwrap_or_else(|| "_raw".into());
                 let mode = opts.take("mode");
                 let max_match = opts.count("max_match")?.unwrap_or(1);
+                let offset_field = opts.str("offset_field");
                 match mode {
                     Some(m) if m.value.eq_ignore_ascii_case("sed") => {
-                        let (re, replacement, global) = parse_sed(pattern).ok_or_else(|| CompileError::Invalid {
-                            message: format!("`rex mode=sed` expects s/regex/replacement/flags, found `{pattern}`"),
+                        if let Some((from, to)) = parse_translit(pattern) {
+                            if from.len() != to.len() {
+                                return Err(CompileError::Invalid {
+                                    message: format!("`rex mode=sed \"{pattern}\"`: y/// needs as many characters on each side"),
+                                    span,
+                                });
+                            }
+                            out.push(Stage::Translit { field, from, to });
+                            return opts.finish();
+                        }
+                        let (re, replacement, which) = parse_sed(pattern).ok_or_else(|| CompileError::Invalid {
+                            message: format!("`rex mode=sed` expects s/regex/replacement/flags or y/from/to/, found `{pattern}`"),
                             span,
                         })?;
                         out.push(Stage::Sed {
                             field,
                             re: regex(&re, span)?,
                             replacement,
-                            global,
+                            which,
                         });
                     }
                     Some(m) => {
@@ -168,6 +190,7 @@ impl Compiler<'_> {
                         field,
                         re: regex(pattern, span)?,
                         max_match,
+                        offset_field,
                     }),
                 }
             }
@@ -203,11 +226,16 @@ impl Compiler<'_> {
             CommandKind::Makemv(field) => {
                 let delim = opts.str("delim").unwrap_or_else(|| " ".into());
                 let allow_empty = opts.bool("allowempty")?.unwrap_or(false);
+                let tokenizer = match opts.take("tokenizer") {
+                    Some(t) => Some(regex(&t.value, t.span)?),
+                    None => None,
+                };
                 opts.only("setsv", false)?;
                 out.push(Stage::Makemv {
                     field: field.clone(),
                     delim,
                     allow_empty,
+                    tokenizer,
                 });
             }
             CommandKind::Append(sub) => {

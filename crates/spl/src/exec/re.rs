@@ -75,6 +75,54 @@ impl Re {
         }
     }
 
+    /// For each match, the byte span of every group (group 0 is the match).
+    pub fn spans(&self, text: &str) -> Vec<Vec<Option<(usize, usize)>>> {
+        match self {
+            Re::Std(r) => r
+                .captures_iter(text)
+                .map(|c| c.iter().map(|m| m.map(|m| (m.start(), m.end()))).collect())
+                .collect(),
+            Re::Fancy(r) => r
+                .captures_iter(text)
+                .filter_map(Result::ok)
+                .map(|c| c.iter().map(|m| m.map(|m| (m.start(), m.end()))).collect())
+                .collect(),
+        }
+    }
+
+    /// The index of each named group.
+    pub fn name_index(&self, name: &str) -> Option<usize> {
+        match self {
+            Re::Std(r) => r.capture_names().position(|n| n == Some(name)),
+            Re::Fancy(r) => r.capture_names().position(|n| n == Some(name)),
+        }
+    }
+
+    /// Replaces only the `n`th match (from 1) with `rep` (`${1}` references).
+    pub fn replace_nth(&self, text: &str, rep: &str, n: usize) -> String {
+        let mut out = String::new();
+        let found = match self {
+            Re::Std(r) => r.captures_iter(text).nth(n.saturating_sub(1)).map(|c| {
+                c.expand(rep, &mut out);
+                let m = c.get(0).expect("group 0");
+                (m.start(), m.end())
+            }),
+            Re::Fancy(r) => r
+                .captures_iter(text)
+                .filter_map(Result::ok)
+                .nth(n.saturating_sub(1))
+                .map(|c| {
+                    c.expand(rep, &mut out);
+                    let m = c.get(0).expect("group 0");
+                    (m.start(), m.end())
+                }),
+        };
+        match found {
+            Some((start, end)) => format!("{}{out}{}", &text[..start], &text[end..]),
+            None => text.to_string(),
+        }
+    }
+
     /// True if this needed the backtracking engine.
     pub fn is_fancy(&self) -> bool {
         matches!(self, Re::Fancy(_))

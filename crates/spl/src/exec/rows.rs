@@ -434,14 +434,30 @@ pub fn mvexpand(rows: Vec<Row>, field: &str, limit: usize) -> Vec<Row> {
 }
 
 /// `makemv delim=d field`.
-pub fn makemv(rows: &mut [Row], field: &str, delim: &str, allow_empty: bool) {
+pub fn makemv(
+    rows: &mut [Row],
+    field: &str,
+    delim: &str,
+    allow_empty: bool,
+    tokenizer: Option<&super::re::Re>,
+) {
     for row in rows.iter_mut() {
         if let Some(Value::Str(s)) = row.get(field) {
-            let parts: Vec<Value> = s
-                .split(delim)
-                .filter(|p| allow_empty || !p.is_empty())
-                .map(Value::str)
-                .collect();
+            let parts: Vec<Value> = match tokenizer {
+                // Search Reference, makemv: "For each match, the first capturing group
+                // is used as a value".
+                Some(re) => re
+                    .spans(s)
+                    .iter()
+                    .filter_map(|m| m.get(1).copied().flatten())
+                    .map(|(a, b)| Value::str(&s[a..b]))
+                    .collect(),
+                None => s
+                    .split(delim)
+                    .filter(|p| allow_empty || !p.is_empty())
+                    .map(Value::str)
+                    .collect(),
+            };
             row.insert(field.to_string(), Value::multi(parts));
         }
     }
@@ -449,8 +465,17 @@ pub fn makemv(rows: &mut [Row], field: &str, delim: &str, allow_empty: bool) {
 
 /// `rex`: named capture groups of `re` become fields, one value per match up to
 /// `max_match` (0: all).
-pub fn rex(rows: &mut [Row], field: &str, re: &super::re::Re, max_match: usize) {
+pub fn rex(
+    rows: &mut [Row],
+    field: &str,
+    re: &super::re::Re,
+    max_match: usize,
+    offset_field: Option<&str>,
+) {
     let names: Vec<String> = re.names();
+    if let Some(o) = offset_field {
+        offsets(rows, field, re, &names, o);
+    }
     for row in rows.iter_mut() {
         let texts: Vec<String> = match row.get(field) {
             Some(v) => v.values().iter().map(|x| x.to_string()).collect(),
@@ -479,30 +504,79 @@ pub fn rex(rows: &mut [Row], field: &str, re: &super::re::Re, max_match: usize) 
     }
 }
 
+/// `rex offset_field=o`: where each named group of the first match lies in the
+/// field's (first) value, as `name=start-end` (end inclusive), joined by `&`.
+fn offsets(rows: &mut [Row], field: &str, re: &super::re::Re, names: &[String], out: &str) {
+    for row in rows.iter_mut() {
+        let Some(text) = row
+            .get(field)
+            .and_then(|v| v.values().first().map(Value::to_string))
+        else {
+            continue;
+        };
+        let Some(m) = re.spans(&text).into_iter().next() else {
+            continue;
+        };
+        let parts: Vec<String> = names
+            .iter()
+            .filter_map(|n| {
+                let (a, b) = m.get(re.name_index(n)?).copied().flatten()?;
+                let chars = |i: usize| text[..i].chars().count();
+                Some(format!("{n}={}-{}", chars(a), chars(b).saturating_sub(1)))
+            })
+            .collect();
+        if !parts.is_empty() {
+            row.insert(out.to_string(), Value::Str(parts.join("&")));
+        }
+    }
+}
+
+/// `rex mode=sed "y/abc/xyz/"`.
+pub fn translit(rows: &mut [Row], field: &str, from: &[char], to: &[char]) {
+    let map = |t: &str| -> String {
+        t.chars()
+            .map(|c| match from.iter().position(|f| *f == c) {
+                Some(i) => to.get(i).copied().unwrap_or(c),
+                None => c,
+            })
+            .collect()
+    };
+    for row in rows.iter_mut() {
+        if let Some(v) = row.get(field) {
+            let out = super::super::expr::funcs::map_text(v, map);
+            row.insert(field.to_string(), out);
+        }
+    }
+}
+
 /// `rex mode=sed "s/re/replacement/flags"` on `field`.
-pub fn sed(rows: &mut [Row], field: &str, re: &super::re::Re, replacement: &str, global: bool) {
+pub fn sed(rows: &mut [Row], field: &str, re: &super::re::Re, replacement: &str, which: usize) {
     for row in rows.iter_mut() {
         if let Some(v) = row.get(field) {
             let out = match v {
                 Value::Multi(vs) => Value::Multi(
                     vs.iter()
-                        .map(|x| Value::Str(sub(re, &x.to_string(), replacement, global)))
+                        .map(|x| Value::Str(sub(re, &x.to_string(), replacement, which)))
                         .collect(),
                 ),
-                other => Value::Str(sub(re, &other.to_string(), replacement, global)),
+                other => Value::Str(sub(re, &other.to_string(), replacement, which)),
             };
             row.insert(field.to_string(), out);
         }
     }
 }
 
-fn sub(re: &super::re::Re, text: &str, rep: &str, global: bool) -> String {
-    re.replace(text, rep, global).into_owned()
+fn sub(re: &super::re::Re, text: &str, rep: &str, which: usize) -> String {
+    match which {
+        0 => re.replace(text, rep, true).into_owned(),
+        1 => re.replace(text, rep, false).into_owned(),
+        n => re.replace_nth(text, rep, n),
+    }
 }
 
 /// Splits a sed expression `s/re/rep/flags` into its parts (the regex crate's `${1}`
 /// replaces sed's `\1`). `None` if it is not an `s` expression.
-pub fn parse_sed(expr: &str) -> Option<(String, String, bool)> {
+pub fn parse_sed(expr: &str) -> Option<(String, String, usize)> {
     let rest = expr.strip_prefix('s')?;
     let delim = rest.chars().next()?;
     let mut parts = Vec::new();
@@ -542,7 +616,13 @@ pub fn parse_sed(expr: &str) -> Option<(String, String, bool)> {
             _ => rep.push(ch),
         }
     }
-    Some((parts[0].clone(), rep, flags.contains('g')))
+    // Search Reference, rex: the flags are `g` (every match) or a number (that match).
+    let which = if flags.contains('g') {
+        0
+    } else {
+        flags.trim().parse().unwrap_or(1).max(1)
+    };
+    Some((parts[0].clone(), rep, which))
 }
 
 #[cfg(test)]
@@ -553,7 +633,7 @@ mod more_tests {
     fn rex_named_groups_and_max_match() {
         let mut rows = vec![Row::from([("_raw".to_string(), Value::str("a=1 a=2 a=3"))])];
         let re = super::super::re::Re::new(r"a=(?<n>\d)").unwrap();
-        rex(&mut rows, "_raw", &re, 2);
+        rex(&mut rows, "_raw", &re, 2, None);
         assert_eq!(
             rows[0]["n"],
             Value::Multi(vec![Value::str("1"), Value::str("2")])
@@ -563,8 +643,8 @@ mod more_tests {
     #[test]
     fn sed_expressions() {
         // Splunk docs (rex, sed mode): s/(\d{4}-){3}/XXXX-XXXX-XXXX-/g masks card numbers.
-        let (re, rep, g) = parse_sed(r"s/(\d{4}-){3}/XXXX-XXXX-XXXX-/g").unwrap();
-        assert!(g);
+        let (re, rep, which) = parse_sed(r"s/(\d{4}-){3}/XXXX-XXXX-XXXX-/g").unwrap();
+        assert_eq!(which, 0);
         let mut rows = vec![Row::from([(
             "_raw".to_string(),
             Value::str("cc=1234-5678-1234-5678"),
@@ -574,9 +654,22 @@ mod more_tests {
             "_raw",
             &super::super::re::Re::new(&re).unwrap(),
             &rep,
-            g,
+            which,
         );
         assert_eq!(rows[0]["_raw"], Value::str("cc=XXXX-XXXX-XXXX-5678"));
+        // A number flag replaces that match only; y/// transliterates.
+        let (re, rep, which) = parse_sed("s/o/0/3").unwrap();
+        let mut rows = vec![Row::from([("m".to_string(), Value::str("foo boo"))])];
+        sed(
+            &mut rows,
+            "m",
+            &super::super::re::Re::new(&re).unwrap(),
+            &rep,
+            which,
+        );
+        assert_eq!(rows[0]["m"], Value::str("foo b0o"));
+        translit(&mut rows, "m", &['f', 'b'], &['F', 'B']);
+        assert_eq!(rows[0]["m"], Value::str("Foo B0o"));
     }
 
     #[test]

@@ -50,19 +50,22 @@ pub(crate) fn row_stage(stage: &Stage, mut row: Row, out: &mut Vec<Row>) -> Resu
             field,
             re,
             max_match,
-        } => rows::rex(one, field, re, *max_match),
+            offset_field,
+        } => rows::rex(one, field, re, *max_match, offset_field.as_deref()),
         Stage::Sed {
             field,
             re,
             replacement,
-            global,
-        } => rows::sed(one, field, re, replacement, *global),
+            which,
+        } => rows::sed(one, field, re, replacement, *which),
+        Stage::Translit { field, from, to } => rows::translit(one, field, from, to),
         Stage::Bin { field, size, alias } => rows::bin(one, field, *size, alias.as_deref()),
         Stage::Makemv {
             field,
             delim,
             allow_empty,
-        } => rows::makemv(one, field, delim, *allow_empty),
+            tokenizer,
+        } => rows::makemv(one, field, delim, *allow_empty, tokenizer.as_ref()),
         Stage::Mvexpand { field, limit } => {
             out.extend(rows::mvexpand(vec![row], field, *limit));
             return Ok(());
