@@ -84,7 +84,7 @@ pub fn rename(rows: &mut [Row], pairs: &[(String, String)]) {
 
 /// The `convert` functions firedrill implements.
 pub const CONVERSIONS: &[&str] = &[
-    "ctime", "mktime", "num", "auto", "rmcomma", "rmunit", "dur2sec",
+    "ctime", "mktime", "num", "auto", "rmcomma", "rmunit", "dur2sec", "memk",
 ];
 
 /// `convert [timeformat=…] fn(field) [AS new] …` (fields may be wildcards).
@@ -134,9 +134,34 @@ fn convert_one(func: &str, v: &Value, fmt: &str) -> Value {
                 Value::Null
             }
         }),
-        "rmcomma" => parse_number(&v.to_string().replace(',', ""))
-            .map(Value::Num)
-            .unwrap_or(Value::Null),
+        // Search Reference, convert: `rmcomma(1,000,000.00)` is `1000000.00` (the
+        // text without its commas, decimals kept).
+        "rmcomma" => {
+            let t = v.to_string().replace(',', "");
+            match parse_number(&t) {
+                Some(_) => Value::Str(t),
+                None => Value::Null,
+            }
+        }
+        // `memk`: a number with an optional k, m or g, in kilobytes.
+        "memk" => {
+            let t = v.to_string();
+            let t = t.trim();
+            let (n, unit) = match t.char_indices().last() {
+                Some((i, c)) if c.is_ascii_alphabetic() => (&t[..i], c.to_ascii_lowercase()),
+                _ => (t, 'k'),
+            };
+            let scale = match unit {
+                'k' => Some(1.0),
+                'm' => Some(1024.0),
+                'g' => Some(1024.0 * 1024.0),
+                _ => None,
+            };
+            match (parse_number(n), scale) {
+                (Some(n), Some(s)) if n >= 0.0 => Value::Num(n * s),
+                _ => Value::Null,
+            }
+        }
         "rmunit" => {
             let t = v.to_string();
             let digits: String = t
