@@ -77,6 +77,8 @@ pub enum CommandKind {
     },
     /// `head [N]` / `tail [N]` (the command name tells which).
     Head(Option<usize>),
+    /// `head <eval-expression>`: results while the expression holds.
+    HeadWhile(Expr),
     /// `sort [N] [+|-]f ...`.
     Sort {
         /// The positional count, when given.

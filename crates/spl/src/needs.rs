@@ -186,6 +186,11 @@ fn before(
             fields,
         } => s = intersect(&after, fields, true),
         Stage::Fields { remove: true, .. } | Stage::Head { .. } | Stage::Pass => {}
+        Stage::HeadWhile { expr, .. } => {
+            let mut v = Vec::new();
+            expr.fields(&mut v);
+            s.add_all(v);
+        }
         Stage::Fillnull { fields, .. } => s.add_all(fields.iter().map(String::as_str)),
         Stage::FillnullAll { .. } => {}
         Stage::Convert { items, .. } => {

@@ -199,6 +199,14 @@ pub(crate) enum Stage {
         count: usize,
         tail: bool,
     },
+    /// `head <expr>`: results while `expr` is true, at most `limit`; `keeplast` keeps
+    /// the first that is not; `null` is what a null result counts as.
+    HeadWhile {
+        expr: CExpr,
+        limit: usize,
+        keeplast: bool,
+        null: bool,
+    },
     Sort {
         limit: usize,
         keys: Vec<SortKey>,

@@ -142,6 +142,18 @@ impl Compiler<'_> {
                     tail: name == "tail",
                 });
             }
+            CommandKind::HeadWhile(e) => {
+                // Search Reference, head: limit 10, keeplast and null false by default.
+                let limit = opts.count("limit")?.unwrap_or(10);
+                let keeplast = opts.bool("keeplast")?.unwrap_or(false);
+                let null = opts.bool("null")?.unwrap_or(false);
+                out.push(Stage::HeadWhile {
+                    expr: expr::compile(e)?,
+                    limit,
+                    keeplast,
+                    null,
+                });
+            }
             CommandKind::Sort { count, keys } => {
                 let limit = match opts.count("limit")? {
                     Some(l) => l,

@@ -154,6 +154,28 @@ pub(crate) fn batch_stage(
                 rows
             }
         }
+        Stage::HeadWhile {
+            expr,
+            limit,
+            keeplast,
+            null,
+        } => {
+            let mut out = Vec::new();
+            for row in rows {
+                if out.len() >= *limit {
+                    break;
+                }
+                // A null (or non-Boolean) result counts as `null=`.
+                let holds = crate::expr::truth(&*expr.eval(&row)?).unwrap_or(*null);
+                if holds || *keeplast {
+                    out.push(row);
+                }
+                if !holds {
+                    break;
+                }
+            }
+            out
+        }
         Stage::Sort { limit, keys } => rows::sort(rows, keys, *limit),
         Stage::Top(t) => reshape::top(&rows, t),
         Stage::Transaction(t) => stream::transaction(rows, t),

@@ -81,10 +81,54 @@ fn head(name: &str, c: &mut Cursor<'_>, opts: &mut Vec<Opt>) -> Result<CommandKi
     collect_options(c, opts);
     let n = count(c)?;
     collect_options(c, opts);
+    if !c.at_end() && n.is_none() && name == "head" {
+        // `head (x<100)`, `head count<5 keeplast=true`: an eval expression, up to the
+        // options that may follow it.
+        let end = head_options_start(c);
+        let mut e = Cursor::new(c.text, c.pos, end);
+        let expr = parse_expr(&mut e, false)?;
+        e.skip_ws();
+        if !e.at_end() {
+            return Err(e.error("unexpected text after the `head` expression"));
+        }
+        c.pos = end;
+        collect_options(c, opts);
+        return Ok(CommandKind::HeadWhile(expr));
+    }
     if !c.at_end() && n.is_none() {
         return Err(c.error(format!("`{name}` expects a number or options")));
     }
     Ok(CommandKind::Head(n))
+}
+
+/// Where the trailing `limit=`/`null=`/`keeplast=` options of `head` start (the end of
+/// its expression), outside parentheses and quotes.
+fn head_options_start(c: &Cursor<'_>) -> usize {
+    let text = &c.text[..c.end];
+    let bytes = text.as_bytes();
+    let (mut depth, mut i) = (0usize, c.pos);
+    while i < c.end {
+        match bytes[i] {
+            b'"' => {
+                i = crate::cursor::skip_quoted(bytes, i, c.end);
+                continue;
+            }
+            b'(' => depth += 1,
+            b')' => depth = depth.saturating_sub(1),
+            b' ' | b'\t' | b'\n' if depth == 0 => {
+                let rest = text[i..].trim_start().to_ascii_lowercase();
+                if ["limit=", "null=", "keeplast="]
+                    .iter()
+                    .any(|o| rest.starts_with(o))
+                {
+                    return i;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    c.end
 }
 
 fn replace(_: &str, c: &mut Cursor<'_>, _: &mut Vec<Opt>) -> Result<CommandKind, ParseError> {
