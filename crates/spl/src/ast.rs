@@ -159,6 +159,13 @@ pub enum CommandKind {
     Inputlookup(String),
     /// `| makeresults` (everything it takes is an option).
     Makeresults,
+    /// `return [N] (field | alias=field | $field)...`.
+    Return {
+        /// How many results (default 1).
+        count: Option<usize>,
+        /// (output name, field, `$field`: the bare value).
+        items: Vec<(String, String, bool)>,
+    },
     /// A command over the series of results (`reverse`, `accum x AS y`, `delta x p=2`,
     /// `filldown a b*`, …): its fields and alias; what it does is the command's name.
     Series {
@@ -338,6 +345,9 @@ pub enum Expr {
     Binary(BinOp, Box<Expr>, Box<Expr>),
     /// An SPL2 array literal `[a, b]`.
     Array(Vec<Expr>),
+    /// A subsearch in an expression (`where NOT [search …]`, `1 + [… | return $x]`):
+    /// Splunk pastes its formatted results in as text.
+    Subsearch(Box<Pipeline>, Span),
 }
 
 /// Unary operators.

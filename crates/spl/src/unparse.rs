@@ -79,6 +79,7 @@ impl fmt::Display for Expr {
                     write!(f, "'{name}'")
                 }
             }
+            Expr::Subsearch(..) => f.write_str("[subsearch]"),
             Expr::Array(items) => {
                 let parts: Vec<String> = items.iter().map(|i| i.to_string()).collect();
                 write!(f, "[{}]", parts.join(", "))

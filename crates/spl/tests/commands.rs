@@ -338,3 +338,20 @@ fn map_runs_the_search_per_row() {
         assert!(e.render(bad).contains('^'), "{bad}");
     }
 }
+
+#[test]
+fn return_in_a_subsearch_and_subsearches_in_expressions() {
+    // Search Reference, return: the first result's field, as `field="value"`.
+    let rows = q("EventCode=4625 [search EventCode=4624 | return host] | table user");
+    assert_eq!(col(&rows, "user"), ["carol"]);
+    // `alias=field` names the term's field.
+    let rows = q("* [search user=bob | return hostname=host] | eval hostname=host | table user");
+    assert!(
+        rows.is_empty(),
+        "no event has a hostname field before the eval"
+    );
+    // A subsearch inside `where`/`eval` parses (valid SPL) and is refused with a caret.
+    let r = unsupported("* | where NOT [search user=bob | fields host]");
+    assert!(r.contains("subsearch"), "{r}");
+    assert!(unsupported("* | eval n = 1 + [search * | return $n]").contains("subsearch"));
+}

@@ -65,6 +65,30 @@ impl Compiler<'_> {
                 return Err(unsupported("`tstats` must be the first command", span))
             }
             CommandKind::Map => out.push(self.map(cmd, &mut opts)?),
+            // Search Reference, return: the first N results (1 by default), only the
+            // named fields, under their aliases; as a subsearch they become
+            // `(alias="value")` terms. `$field` (the bare value) is not supported.
+            CommandKind::Return { count, items } => {
+                if items.iter().any(|(_, _, bare)| *bare) {
+                    return Err(unsupported(
+                        "`return $field` (a bare value) is not supported by firedrill yet",
+                        span,
+                    ));
+                }
+                out.push(Stage::Head {
+                    count: count.unwrap_or(1),
+                    tail: false,
+                });
+                let pairs: Vec<(String, String)> = items
+                    .iter()
+                    .filter(|(alias, field, _)| alias != field)
+                    .map(|(alias, field, _)| (field.clone(), alias.clone()))
+                    .collect();
+                if !pairs.is_empty() {
+                    out.push(Stage::Rename(pairs));
+                }
+                out.push(Stage::Table(items.iter().map(|(a, _, _)| a.clone()).collect()));
+            }
             CommandKind::Series { fields, alias } => {
                 out.push(super::series::compile(name, fields, alias, &mut opts, span)?)
             }

@@ -63,6 +63,12 @@ pub fn compile(e: &Expr) -> Result<CExpr, Unsupported> {
         Expr::Lit(v) => CExpr::Lit(v.clone()),
         Expr::Field(f) => CExpr::Field(FieldRef::new(f)),
         Expr::Array(items) => CExpr::Array(items.iter().map(compile).collect::<Result<_, _>>()?),
+        Expr::Subsearch(_, span) => {
+            return Err(Unsupported {
+                what: "a subsearch in an eval expression (`where`, `eval`) is not supported by firedrill yet".into(),
+                span: *span,
+            })
+        }
         Expr::Unary(op, inner) => CExpr::Unary(*op, Box::new(compile(inner)?)),
         // Search Reference, eval: `+` adds two numbers or concatenates two strings; a
         // quoted literal is a string even when it reads as a number (`"2" + "3"` is 23).

@@ -237,6 +237,14 @@ impl Parser<'_, '_> {
                 }
                 Ok(e)
             }
+            Some('[') if !self.spl2 => {
+                let open = self.c.pos;
+                let close = crate::parse::search::matching_bracket(self.c.text, open, self.c.end)
+                    .ok_or_else(|| self.c.error("expected ] to close the subsearch"))?;
+                let sub = crate::parse::parse_range(self.c.text, open + 1, close)?;
+                self.c.pos = close + 1;
+                Ok(Expr::Subsearch(Box::new(sub), Span::new(open, close + 1)))
+            }
             Some('[') if self.spl2 => {
                 self.c.pos += 1;
                 let _level = Level::enter(self.c)?;

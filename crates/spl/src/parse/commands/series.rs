@@ -16,7 +16,39 @@ pub(super) const PARSERS: &[(&str, ParseFn)] = &[
     ("nomv", series),
     ("addcoltotals", series),
     ("strcat", strcat),
+    ("return", parse_return),
 ];
+
+/// `return [N] (field | alias=field | $field)...`.
+fn parse_return(_: &str, c: &mut Cursor<'_>, _: &mut Vec<Opt>) -> Result<CommandKind, ParseError> {
+    let count = count(c)?;
+    let mut items = Vec::new();
+    loop {
+        c.skip_ws();
+        if c.at_end() {
+            break;
+        }
+        if c.eat(',') {
+            continue;
+        }
+        let bare = c.eat('$');
+        let (name, _) = c
+            .field_name()
+            .ok_or_else(|| c.error("expected a field, alias=field or $field"))?;
+        if !bare && c.eat('=') {
+            let (field, _) = c
+                .field_name()
+                .ok_or_else(|| c.error("expected a field after `alias=`"))?;
+            items.push((name, field, false));
+        } else {
+            items.push((name.clone(), name, bare));
+        }
+    }
+    if items.is_empty() {
+        return Err(c.error("`return` needs a field"));
+    }
+    Ok(CommandKind::Return { count, items })
+}
 
 fn series(_: &str, c: &mut Cursor<'_>, opts: &mut Vec<Opt>) -> Result<CommandKind, ParseError> {
     let mut fields = Vec::new();
