@@ -159,6 +159,15 @@ pub enum CommandKind {
     Inputlookup(String),
     /// `| makeresults` (everything it takes is an option).
     Makeresults,
+    /// `chart aggs (OVER row [BY split] | BY row [split])`.
+    Chart {
+        /// The aggregations.
+        aggs: Vec<Agg>,
+        /// The row field.
+        row: Option<String>,
+        /// The split-by field.
+        split: Option<String>,
+    },
     /// `return [N] (field | alias=field | $field)...`.
     Return {
         /// How many results (default 1).

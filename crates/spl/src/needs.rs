@@ -261,7 +261,7 @@ fn before(
                 subs.push((*id, FieldSet::All));
             }
         }
-        Stage::Stats(spec) | Stage::Timechart { spec, .. } => {
+        Stage::Stats(spec) | Stage::Timechart { spec, .. } | Stage::Chart { spec, .. } => {
             let mut v = Vec::new();
             spec.fields(&mut v);
             s = FieldSet::of(v);

@@ -193,6 +193,14 @@ pub(crate) enum Stage {
         spec: StatsSpec,
         span: f64,
         cont: bool,
+        /// `BY field`: one column per value (the spec then groups by `_time` and it).
+        split: Option<crate::exec::pivot::Split>,
+    },
+    /// `chart … BY row split` / `OVER row BY split`: one column per split value.
+    Chart {
+        spec: StatsSpec,
+        row: Option<String>,
+        split: crate::exec::pivot::Split,
     },
     Dedup(Dedup),
     Head {

@@ -355,3 +355,26 @@ fn return_in_a_subsearch_and_subsearches_in_expressions() {
     assert!(r.contains("subsearch"), "{r}");
     assert!(unsupported("* | eval n = 1 + [search * | return $n]").contains("subsearch"));
 }
+
+#[test]
+fn chart_and_timechart_split_into_columns() {
+    // Search Reference, chart: one column per split value, 0 where a pair has no rows.
+    let rows = q("* | chart count over host by EventCode");
+    assert_eq!(col(&rows, "host"), ["h1", "h2"]);
+    assert_eq!(col(&rows, "4624"), ["1", "0"]);
+    assert_eq!(col(&rows, "4625"), ["1", "1"]);
+    // limit=1 keeps the largest series; the rest is OTHER (useother=t by default).
+    let rows = q("* | chart limit=1 count by host EventCode");
+    assert_eq!(col(&rows, "4625"), ["1", "1"]);
+    assert_eq!(col(&rows, "OTHER"), ["1", "0"]);
+    // timechart: a row per bucket, a column per value.
+    let rows = q("* | timechart span=10s count by user");
+    assert_eq!(col(&rows, "_time"), ["10", "20", "30"]);
+    assert_eq!(col(&rows, "bob"), ["0", "1", "0"]);
+    for bad in [
+        "* | chart count by host span=1",
+        "* | timechart span=1d@d count by host",
+    ] {
+        assert!(unsupported(bad).contains("span"), "{bad}");
+    }
+}

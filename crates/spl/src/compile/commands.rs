@@ -13,6 +13,36 @@ use crate::program::{self, Dedup, SortAs, Source, Stage, Top, Transaction};
 use crate::search::{self, has_subsearch};
 use firedrill_value::FieldRef;
 
+/// `chart`/`timechart`'s split options (Search Reference: limit 10, useother and
+/// usenull true, OTHER and NULL).
+fn split_options(
+    field: &str,
+    opts: &mut Opts<'_>,
+) -> Result<crate::exec::pivot::Split, CompileError> {
+    let limit = match opts.take("limit") {
+        None => 10,
+        Some(o) => {
+            let v = o.value.to_ascii_lowercase();
+            let n = v.strip_prefix("top").unwrap_or(&v);
+            n.parse().map_err(|_| CompileError::Invalid {
+                message: format!(
+                    "`limit={}`: a number or topN (bottomN is not supported yet)",
+                    o.value
+                ),
+                span: o.span,
+            })?
+        }
+    };
+    Ok(crate::exec::pivot::Split {
+        field: field.to_string(),
+        limit,
+        useother: opts.bool("useother")?.unwrap_or(true),
+        otherstr: opts.str("otherstr").unwrap_or_else(|| "OTHER".into()),
+        usenull: opts.bool("usenull")?.unwrap_or(true),
+        nullstr: opts.str("nullstr").unwrap_or_else(|| "NULL".into()),
+    })
+}
+
 /// Splunk's default `convert` time format.
 const CONVERT_TIMEFORMAT: &str = "%m/%d/%Y %H:%M:%S";
 /// Splunk's default `max` of `transaction` events.
@@ -65,6 +95,31 @@ impl Compiler<'_> {
                 return Err(unsupported("`tstats` must be the first command", span))
             }
             CommandKind::Map => out.push(self.map(cmd, &mut opts)?),
+            CommandKind::Chart { aggs, row, split } => {
+                if opts.take("span").is_some() || opts.take("bins").is_some() {
+                    return Err(unsupported(
+                        "`chart … span=`/`bins=` (binning the row field) is not supported by firedrill yet",
+                        span,
+                    ));
+                }
+                let by: Vec<String> = row.iter().chain(split).cloned().collect();
+                let spec = StatsSpec::compile(aggs, &by, None)?;
+                match split {
+                    // Without a split, `chart` is `stats` by the row field.
+                    None => {
+                        opts.no_effect(&["limit", "useother", "usenull", "otherstr", "nullstr"]);
+                        out.push(Stage::Stats(spec));
+                    }
+                    Some(field) => {
+                        let split = split_options(field, &mut opts)?;
+                        out.push(Stage::Chart {
+                            spec,
+                            row: row.clone(),
+                            split,
+                        });
+                    }
+                }
+            }
             // Search Reference, return: the first N results (1 by default), only the
             // named fields, under their aliases; as a subsearch they become
             // `(alias="value")` terms. `$field` (the bare value) is not supported.
@@ -467,9 +522,9 @@ impl Compiler<'_> {
                 }
             }
             "timechart" => {
-                if !s.by.is_empty() {
+                if s.by.len() > 1 {
                     return Err(unsupported(
-                        "`timechart ... by` (one column per value) is not supported by firedrill yet",
+                        "`timechart` splits by one field",
                         s.aggs.first().map(|a| a.span).unwrap_or_default(),
                     ));
                 }
@@ -480,9 +535,29 @@ impl Compiler<'_> {
                     )
                 })?;
                 let cont = opts.bool("cont")?.unwrap_or(true);
-                // Without `by` there are no series for these to limit or name.
-                opts.no_effect(&["limit", "useother", "usenull", "otherstr", "nullstr"]);
-                Stage::Timechart { spec, span, cont }
+                match s.by.first() {
+                    Some(field) => {
+                        let split = split_options(field, opts)?;
+                        let by = vec!["_time".to_string(), field.clone()];
+                        let spec = StatsSpec::compile(&s.aggs, &by, None)?;
+                        Stage::Timechart {
+                            spec,
+                            span,
+                            cont,
+                            split: Some(split),
+                        }
+                    }
+                    None => {
+                        // Without `by` there are no series for these to limit or name.
+                        opts.no_effect(&["limit", "useother", "usenull", "otherstr", "nullstr"]);
+                        Stage::Timechart {
+                            spec,
+                            span,
+                            cont,
+                            split: None,
+                        }
+                    }
+                }
             }
             _ => Stage::Stats(spec),
         })

@@ -65,6 +65,15 @@ impl<'a> Opts<'a> {
         let Some(o) = self.take(name) else {
             return Ok(None);
         };
+        if o.value.contains('@') {
+            return Err(CompileError::Unsupported(Unsupported {
+                what: format!(
+                    "`{name}={}`: a span snapped to a unit (`@`) is not supported by firedrill yet",
+                    o.value
+                ),
+                span: o.span,
+            }));
+        }
         span_size(&o.value)
             .map(Some)
             .ok_or_else(|| invalid(o, "expects a time span such as 30s, 10m, 1h or 1d"))

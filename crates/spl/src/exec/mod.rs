@@ -8,6 +8,7 @@ pub(crate) mod cidr;
 pub(crate) mod extract;
 pub(crate) mod hash;
 pub mod lookup;
+pub(crate) mod pivot;
 pub(crate) mod printf;
 pub(crate) mod re;
 pub(crate) mod reshape;

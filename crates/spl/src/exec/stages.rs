@@ -142,7 +142,21 @@ pub(crate) fn batch_stage(
             window,
             current,
         } => stream::streamstats(rows, spec, *window, *current)?,
-        Stage::Timechart { spec, span, cont } => stream::timechart(&rows, spec, *span, *cont)?,
+        Stage::Timechart {
+            spec,
+            span,
+            cont,
+            split: None,
+        } => stream::timechart(&rows, spec, *span, *cont)?,
+        Stage::Timechart {
+            spec,
+            span,
+            cont,
+            split: Some(split),
+        } => stream::timechart_by(rows, spec, *span, *cont, split)?,
+        Stage::Chart { spec, row, split } => {
+            super::pivot::pivot(rows, spec, row.as_deref(), split)?
+        }
         Stage::Dedup(d) => rows::dedup(rows, d),
         Stage::Head { count, tail } => {
             if *tail {

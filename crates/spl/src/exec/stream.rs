@@ -244,6 +244,60 @@ pub fn timechart(
     Ok(out)
 }
 
+/// `timechart span=X aggs BY field`: the columns of [`super::pivot`] per time bucket;
+/// every bucket between the first and last is there (0 in each column) unless
+/// `cont=false`.
+pub fn timechart_by(
+    rows: Vec<Row>,
+    spec: &StatsSpec,
+    span: f64,
+    cont: bool,
+    split: &super::pivot::Split,
+) -> Result<Vec<Row>, EvalError> {
+    let rows: Vec<Row> = rows
+        .into_iter()
+        .map(|mut r| {
+            let b = (time(&r) / span).floor() * span;
+            r.insert("_time".into(), Value::Num(b));
+            r
+        })
+        .collect();
+    let mut out = super::pivot::pivot(rows, spec, Some("_time"), split)?;
+    out.sort_by(|a, b| {
+        time(a)
+            .partial_cmp(&time(b))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    let columns: Vec<String> = out
+        .iter()
+        .flat_map(|r| r.keys().filter(|k| *k != "_time").cloned())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if !cont || out.is_empty() {
+        return Ok(out);
+    }
+    let (lo, hi) = (time(&out[0]) / span, time(&out[out.len() - 1]) / span);
+    let mut filled = Vec::new();
+    let mut have = out.into_iter().peekable();
+    let mut b = lo.round() as i64;
+    while b <= (hi.round() as i64).min(lo.round() as i64 + 1_000_000) {
+        let t = b as f64 * span;
+        match have.peek() {
+            Some(r) if (time(r) - t).abs() < 1e-6 => filled.push(have.next().unwrap_or_default()),
+            _ => {
+                let mut r = Row::from([("_time".to_string(), Value::Num(t))]);
+                for c in &columns {
+                    r.insert(c.clone(), Value::Num(0.0));
+                }
+                filled.push(r);
+            }
+        }
+        b += 1;
+    }
+    Ok(filled)
+}
+
 #[cfg(test)]
 mod tests {
     use firedrill_value::{Row, Value};

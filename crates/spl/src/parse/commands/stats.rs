@@ -13,6 +13,7 @@ pub(super) const PARSERS: &[(&str, ParseFn)] = &[
     ("tstats", |_, c, opts| {
         Ok(CommandKind::Tstats(parse_tstats(c, opts)?))
     }),
+    ("chart", chart),
     ("top", top),
     ("rare", top),
 ];
@@ -29,6 +30,43 @@ fn aggregating(
         return Err(c.error(format!("`{name}` needs at least one aggregation")));
     }
     Ok(CommandKind::Stats(stats))
+}
+
+/// `chart aggs (OVER row [BY split] | BY row [split])`, options anywhere.
+fn chart(_: &str, c: &mut Cursor<'_>, opts: &mut Vec<Opt>) -> Result<CommandKind, ParseError> {
+    let stats = parse_stats(c, &["over"], opts)?;
+    if stats.aggs.is_empty() {
+        return Err(c.error("`chart` needs at least one aggregation"));
+    }
+    if stats.by.len() > 2 {
+        return Err(c.error("`chart … BY` takes a row field and at most one split-by field"));
+    }
+    let mut by = stats.by.into_iter();
+    let (row, split) = if c.eat_keyword("over") {
+        let row = c
+            .field_name()
+            .ok_or_else(|| c.error("expected a field after `OVER`"))?
+            .0;
+        collect_options(c, opts);
+        let split = if c.eat_keyword("by") {
+            Some(
+                c.field_name()
+                    .ok_or_else(|| c.error("expected a field after `BY`"))?
+                    .0,
+            )
+        } else {
+            None
+        };
+        collect_options(c, opts);
+        (Some(row), split)
+    } else {
+        (by.next(), by.next())
+    };
+    Ok(CommandKind::Chart {
+        aggs: stats.aggs,
+        row,
+        split,
+    })
 }
 
 /// `top`/`rare [N] [options] fields [by fields]`.
