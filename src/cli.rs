@@ -22,6 +22,8 @@ pub enum Command {
     Coverage(CoverageArgs),
     /// Run one detection over one dataset stage by stage and show where it stops firing.
     Explain(ExplainArgs),
+    /// Run an SPL search over event files (or none, for `| makeresults`) and print its rows.
+    Search(SearchArgs),
     /// Send datasets (or the datasets detections name) to Splunk's HTTP Event Collector.
     Replay(ReplayArgs),
     /// Run a local HEC-compatible server that counts what it receives (dry runs).
@@ -133,6 +135,35 @@ pub struct ExplainArgs {
     /// The dataset's source (default: from the detection's test, else from the events).
     #[arg(long)]
     pub source: Option<String>,
+}
+
+#[derive(Args)]
+pub struct SearchArgs {
+    /// The search, as typed in Splunk's search bar (macros from --content).
+    #[arg(value_name = "SPL")]
+    pub spl: String,
+    /// Event files to search (XmlWinEventLog, EVTX, JSON…; archives too).
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// The files' sourcetype (default: sniffed from each file).
+    #[arg(long)]
+    pub sourcetype: Option<String>,
+    /// The files' source (default: from the events).
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Content checkout for macros and lookups.
+    #[arg(long, value_name = "DIR")]
+    pub content: Option<PathBuf>,
+    /// Output: an aligned table, one JSON object per line, or CSV.
+    #[arg(long, value_enum, default_value_t = RowsFormat::Table)]
+    pub format: RowsFormat,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum RowsFormat {
+    Table,
+    Json,
+    Csv,
 }
 
 #[derive(Args)]

@@ -21,6 +21,7 @@ fn main() -> ExitCode {
         Command::Fetch(a) => commands::fetch(a),
         Command::Coverage(a) => commands::coverage(a),
         Command::Explain(a) => commands::explain::explain(a),
+        Command::Search(a) => commands::search::search(a),
         Command::Replay(a) => commands::replay::replay(a),
         Command::HecSink(a) => commands::replay::sink(a),
     };

@@ -1125,3 +1125,72 @@ tests:
         String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     assert!(text.contains("first command"), "{text}");
 }
+
+/// `firedrill search`: an ad-hoc search, its rows as a table, JSON lines or CSV.
+#[test]
+fn search_prints_the_rows_of_an_ad_hoc_search() {
+    let out = firedrill()
+        .args(["search", "| stats count by EventCode Computer", SYSMON])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0].split_whitespace().collect::<Vec<_>>(),
+        ["EventCode", "Computer", "count"]
+    );
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(lines[2].ends_with("4"), "{text}");
+    // JSON: one object per row; multivalue as arrays; _time as ISO 8601.
+    let out = firedrill()
+        .args([
+            "search",
+            "| makeresults count=2 | eval v=split(\"a,b\", \",\")",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let rows: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["v"], serde_json::json!(["a", "b"]));
+    assert!(rows[0]["_time"].as_str().unwrap().ends_with('Z'));
+    // CSV with the table's column order.
+    let out = firedrill()
+        .args([
+            "search",
+            "EventCode=1 | head 1 | table Computer EventCode",
+            SYSMON,
+            "--format",
+            "csv",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(text.starts_with("Computer,EventCode\n"), "{text}");
+    // No rows: exit 1, like grep. Unsupported: exit 2 with a caret.
+    firedrill()
+        .args(["search", "EventCode=99999", SYSMON])
+        .assert()
+        .code(1);
+    firedrill()
+        .args(["search", "| stats frobnicate(x)"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("^"));
+    // Macros come from --content.
+    firedrill()
+        .args(["search", "`nosuchmacro` | stats count"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--content"));
+}

@@ -1,14 +1,10 @@
 //! `firedrill explain`: one detection over one dataset, command by command, naming
 //! the condition that dropped the last candidates.
 
-use super::warn;
 use crate::cli::ExplainArgs;
-use firedrill::views::View;
 use firedrill::{lookups::Lookups, plan, source};
 use firedrill_spl::explain::Trace;
-use firedrill_value::Want;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 pub fn explain(a: ExplainArgs) -> Result<u8, String> {
     let as_path = PathBuf::from(&a.detection);
@@ -68,34 +64,8 @@ pub fn explain(a: ExplainArgs) -> Result<u8, String> {
             .clone()
             .or_else(|| test_meta.and_then(|m| m.sourcetype.clone())),
     )?;
-    let inputs: Vec<(firedrill_spl::PipeId, View)> = program
-        .inputs()
-        .filter_map(|(id, src)| match View::of(src) {
-            Ok(Some(v)) => Some(Ok((id, v))),
-            Ok(None) => None,
-            Err(e) => Some(Err(e)),
-        })
-        .collect::<Result<_, _>>()?;
-    let mut reading = opened.read(Arc::new(Want::everything()))?;
     let mut state = program.start_traced(Trace::new(&program, pipeline));
-    let mut events = 0u64;
-    while let Some(batch) = reading.next_batch()? {
-        for ev in batch.iter() {
-            events += 1;
-            for (id, view) in &inputs {
-                let seen = view.see(ev);
-                let fields: &dyn firedrill_value::Fields = match (&view, &seen) {
-                    (View::Event, _) => ev,
-                    (_, Some(s)) => s.fields(),
-                    (_, None) => continue,
-                };
-                state
-                    .offer(*id, fields)
-                    .map_err(|e| e.render(&p.expanded))?;
-            }
-        }
-    }
-    reading.finish(&opened, None, &warn)?;
+    let events = super::feed(&program, &mut state, &opened, &p.expanded)?;
     let (rows, trace) = state.finish_traced();
     let rows = rows.map_err(|e| e.render(&p.expanded))?;
     println!(

@@ -4,12 +4,51 @@
 pub mod explain;
 pub mod replay;
 pub mod run;
+pub mod search;
 
 use crate::cli::{CoverageArgs, DataArgs, FetchArgs, Format};
 use firedrill::{lookups::Lookups, plan};
 use firedrill_dataset::{FetchOptions, Fetcher};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+
+/// Streams every event of `opened` into the event-reading pipes of `program`, each
+/// through its view (the event itself, a data model row…); returns how many events
+/// were read. `expanded` is the search text errors point into.
+pub fn feed(
+    program: &firedrill_spl::Program,
+    state: &mut firedrill_spl::State<'_>,
+    opened: &firedrill::source::Opened,
+    expanded: &str,
+) -> Result<u64, String> {
+    use firedrill::views::View;
+    let inputs: Vec<(firedrill_spl::PipeId, View)> = program
+        .inputs()
+        .filter_map(|(id, src)| match View::of(src) {
+            Ok(Some(v)) => Some(Ok((id, v))),
+            Ok(None) => None,
+            Err(e) => Some(Err(e)),
+        })
+        .collect::<Result<_, _>>()?;
+    let mut reading = opened.read(std::sync::Arc::new(firedrill_value::Want::everything()))?;
+    let mut events = 0u64;
+    while let Some(batch) = reading.next_batch()? {
+        for ev in batch.iter() {
+            events += 1;
+            for (id, view) in &inputs {
+                let seen = view.see(ev);
+                let fields: &dyn firedrill_value::Fields = match (&view, &seen) {
+                    (View::Event, _) => ev,
+                    (_, Some(s)) => s.fields(),
+                    (_, None) => continue,
+                };
+                state.offer(*id, fields).map_err(|e| e.render(expanded))?;
+            }
+        }
+    }
+    reading.finish(opened, None, &warn)?;
+    Ok(events)
+}
 
 /// Prints a warning on stderr.
 pub fn warn(m: String) {

@@ -21,5 +21,6 @@ pub(crate) mod text;
 pub(crate) mod time;
 pub(crate) mod wildcard;
 
+pub use rows::{field_glob, glob_target};
 pub(crate) use stages::regex_hit;
 pub use state::{event_time, State};
