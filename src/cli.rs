@@ -214,6 +214,10 @@ pub struct RunArgs {
     /// Also write a JUnit XML report to FILE.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// Show each test's first N result rows (5 when N is left out), every field; the
+    /// JSON report gains `rows`.
+    #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "5")]
+    pub show_results: Option<usize>,
     /// Directory of expectation files (default: ./expectations if it exists).
     #[arg(long, value_name = "DIR")]
     pub expectations: Option<PathBuf>,

@@ -61,6 +61,9 @@ pub struct PlanOptions {
     pub skip_unselected: bool,
     /// The pass rule.
     pub pass_rule: PassRule,
+    /// Keep every field of the results (`--show-results`), not only what the verdict
+    /// reads (observables, message fields).
+    pub keep_fields: bool,
 }
 
 /// Everything loaded from the command line's paths.
@@ -188,7 +191,7 @@ pub fn plan_with(loaded: &Loaded, env: &dyn Env, options: &PlanOptions) -> Vec<P
                 } else {
                     // A bug met while compiling one search is that detection's error.
                     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        prepare(&d, &loaded.macros, env)
+                        prepare(&d, &loaded.macros, env, options.keep_fields)
                     }))
                     .unwrap_or_else(|_| {
                         (
@@ -240,7 +243,8 @@ pub type Prepared4 = (
 );
 
 /// Expands macros, parses and compiles the search: compiling is the support check.
-pub fn prepare(d: &Detection, macros: &MacroSet, env: &dyn Env) -> Prepared4 {
+/// With `keep_fields` the results keep every field (else only what the verdict reads).
+pub fn prepare(d: &Detection, macros: &MacroSet, env: &dyn Env, keep_fields: bool) -> Prepared4 {
     let spl2 = d.language == SearchLanguage::Spl2Ssa || spl2::is_spl2(&d.search);
     let mut builtin = Vec::new();
     let expanded = if spl2 {
@@ -283,7 +287,7 @@ pub fn prepare(d: &Detection, macros: &MacroSet, env: &dyn Env) -> Prepared4 {
     };
     let program = match compile(&pipeline, env) {
         Ok(mut program) => {
-            if !spl2 {
+            if !spl2 && !keep_fields {
                 program.restrict_output(&output_fields(d));
             }
             Ok(program)

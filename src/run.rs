@@ -37,6 +37,8 @@ pub struct RunOptions<'a> {
     pub datasets: &'a [DatasetKey],
     /// A stage every judged test also goes through (the Splunk differential).
     pub hook: Option<&'a dyn TestHook>,
+    /// `--show-results N`: keep each test's first N result rows in its report.
+    pub show_rows: usize,
 }
 
 /// A stage run beside the built-in engine for each test: it sees every event the
@@ -463,6 +465,7 @@ fn test_report(name: &str, status: Status, reason: Reason) -> TestReport {
         duration_ms: 0.0,
         splunk: None,
         outcome: None,
+        rows: Vec::new(),
     }
 }
 
@@ -912,6 +915,11 @@ fn finish_job(j: &mut Job<'_>, planned: &[Planned], opts: &RunOptions<'_>, cache
                 let d = &p.detection;
                 let risk = risk_events(d, &rows);
                 j.rep().results = rows.len();
+                j.rep().rows = rows
+                    .iter()
+                    .take(opts.show_rows)
+                    .map(crate::report::row_json)
+                    .collect();
                 let exp = matching(d, &j.name, opts.expectations);
                 let test = d.tests.iter().find(|t| *t.name == *j.name);
                 let verdict = judge_test(p.pass_rule, d, test, &rows, &risk, &exp);

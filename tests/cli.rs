@@ -1194,3 +1194,46 @@ fn search_prints_the_rows_of_an_ad_hoc_search() {
         .code(2)
         .stderr(predicate::str::contains("--content"));
 }
+
+/// `run --show-results N`: each test's first N rows under its verdict, every field;
+/// `rows` in the JSON report; nothing extra without the flag.
+#[test]
+fn show_results_prints_the_rows_under_each_verdict() {
+    let base = [
+        "run",
+        "examples/detections/endpoint/example_comsvcs_minidump.yml",
+        "--data",
+        "examples/attack_data",
+        "--expectations",
+        "examples/expectations",
+        "--offline",
+    ];
+    let out = firedrill()
+        .args(base)
+        .args(["--show-results", "1"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(text.matches("row 1:").count(), 1, "{text}");
+    assert!(!text.contains("row 2:"), "{text}");
+    let out = firedrill()
+        .args(base)
+        .args(["--show-results", "--format", "json"])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = json["detections"][0]["tests"][0]["rows"]
+        .as_array()
+        .unwrap();
+    assert_eq!(rows.len(), 2);
+    // Every field of the row, not only what the verdict reads.
+    assert!(rows[0].get("firstTime").is_some(), "{rows:?}");
+    assert!(rows[0].get("count").is_some(), "{rows:?}");
+    let out = firedrill()
+        .args(base)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(json["detections"][0]["tests"][0].get("rows").is_none());
+}

@@ -82,6 +82,7 @@ pub fn run(a: RunArgs) -> Result<u8, String> {
         progress: Some(&show),
         datasets: &datasets,
         hook,
+        show_rows: a.show_results.unwrap_or(0),
     };
     let mut r = run::run(&planned, &opts);
     bar.finish_and_clear();
@@ -136,6 +137,8 @@ fn plan_options(a: &RunArgs) -> plan::PlanOptions {
             include_manual: a.include_manual,
         },
         skip_unselected: true,
+        // Shown rows keep every field; otherwise only what the verdict reads is kept.
+        keep_fields: a.show_results.is_some_and(|n| n > 0),
         pass_rule: match a.pass_rule {
             PassRuleArg::Contentctl => firedrill::verdict::PassRule::Contentctl,
             PassRuleArg::Strict => firedrill::verdict::PassRule::Strict,

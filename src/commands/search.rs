@@ -225,7 +225,7 @@ fn time_text(v: &Value, iso: bool) -> String {
             let secs = t.floor() as i64;
             let nanos = ((t - t.floor()) * 1e9).round() as u32;
             match chrono::DateTime::from_timestamp(secs, nanos.min(999_999_999)) {
-                Some(d) if iso => d.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+                Some(_) if iso => firedrill::report::iso_time(v),
                 Some(d) if nanos > 0 => d.format("%Y-%m-%d %H:%M:%S%.3f").to_string(),
                 Some(d) => d.format("%Y-%m-%d %H:%M:%S").to_string(),
                 None => v.to_string(),

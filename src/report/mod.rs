@@ -6,7 +6,8 @@ pub mod summary_yml;
 pub mod table;
 
 pub use model::{
-    DatasetReport, DetectionReport, Mode, Reason, RunReport, Status, Summary, TestReport,
+    iso_time, row_json, DatasetReport, DetectionReport, Mode, Reason, RunReport, Status, Summary,
+    TestReport,
 };
 
 /// The JSON report: `{"detections": [...], "summary": {...}}` (documented in the README).

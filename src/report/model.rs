@@ -172,6 +172,52 @@ pub struct TestReport {
     /// What the pass rule decided (which row and field), when it ran.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub outcome: Option<crate::verdict::Outcome>,
+    /// Its first result rows (`--show-results N`), every field (multivalue as arrays,
+    /// `_time` in ISO 8601).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rows: Vec<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// A result row as JSON: text values, multivalue fields as arrays, `_time` in ISO 8601
+/// (UTC).
+pub fn row_json(row: &firedrill_value::Row) -> serde_json::Map<String, serde_json::Value> {
+    use firedrill_value::Value;
+    fn json(v: &Value) -> serde_json::Value {
+        match v {
+            Value::Null => serde_json::Value::Null,
+            Value::Multi(vs) => serde_json::Value::Array(vs.iter().map(json).collect()),
+            Value::Map(m) => {
+                serde_json::Value::Object(m.iter().map(|(k, v)| (k.clone(), json(v))).collect())
+            }
+            v => serde_json::Value::String(v.to_string()),
+        }
+    }
+    let mut m = serde_json::Map::new();
+    for (k, v) in row {
+        let j = match v {
+            Value::Null => continue,
+            v if k == "_time" => serde_json::Value::String(iso_time(v)),
+            v => json(v),
+        };
+        m.insert(k.clone(), j);
+    }
+    m
+}
+
+/// `_time` as `2024-03-05T10:00:00.000Z` (the text itself when it is not a number of
+/// seconds: SPL2 sources count milliseconds).
+pub fn iso_time(v: &firedrill_value::Value) -> String {
+    match v.as_num().filter(|t| t.abs() < 1e11) {
+        Some(t) => {
+            let secs = t.floor() as i64;
+            let nanos = (((t - t.floor()) * 1e9).round() as u32).min(999_999_999);
+            match chrono::DateTime::from_timestamp(secs, nanos) {
+                Some(d) => d.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+                None => v.to_string(),
+            }
+        }
+        None => v.to_string(),
+    }
 }
 
 /// The result of one detection (its worst test decides its status).

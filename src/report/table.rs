@@ -33,6 +33,7 @@ pub fn render(r: &RunReport, color: bool) -> String {
             d.risk.len(),
             reason
         );
+        rows(&mut out, d);
     }
     let details: Vec<_> = r
         .detections
@@ -69,6 +70,44 @@ pub fn render(r: &RunReport, color: bool) -> String {
         s.duration_ms / 1000.0
     );
     out
+}
+
+/// `--show-results`: each test's rows under its detection, `_time` first, one line
+/// each (values cut at 120 characters).
+fn rows(out: &mut String, d: &crate::report::DetectionReport) {
+    let several = d.tests.iter().filter(|t| !t.rows.is_empty()).count() > 1;
+    for t in d.tests.iter().filter(|t| !t.rows.is_empty()) {
+        if several {
+            let _ = writeln!(out, "       {}:", t.name);
+        }
+        for (i, row) in t.rows.iter().enumerate() {
+            let mut parts: Vec<String> = Vec::new();
+            let mut keys: Vec<&String> = row.keys().collect();
+            keys.sort_by_key(|k| (k.as_str() != "_time", k.starts_with('_'), k.as_str()));
+            for k in keys {
+                let v = match &row[k] {
+                    serde_json::Value::String(s) => s.clone(),
+                    serde_json::Value::Array(items) => items
+                        .iter()
+                        .map(|x| match x {
+                            serde_json::Value::String(s) => s.clone(),
+                            other => other.to_string(),
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    other => other.to_string(),
+                };
+                let v: String = v.replace(['\n', '\r', '\t'], " ");
+                let v = if v.chars().count() > 120 {
+                    v.chars().take(119).chain(['…']).collect()
+                } else {
+                    v
+                };
+                parts.push(format!("{k}={v}"));
+            }
+            let _ = writeln!(out, "       row {}: {}", i + 1, parts.join("  "));
+        }
+    }
 }
 
 fn first_line(s: &str) -> &str {
