@@ -106,6 +106,7 @@ fn main() {
         progress: None,
         datasets: &datasets,
         hook: None,
+        show_rows: 0,
     };
     let started = Instant::now();
     let r = run::run(&sysmon, &opts);

@@ -68,6 +68,7 @@ fn run_on(
         progress: None,
         datasets: &[],
         hook: None,
+        show_rows: 0,
     };
     let mut r = firedrill::run::run(std::slice::from_ref(&p), &opts);
     let d = r.detections.pop().unwrap();
@@ -81,6 +82,7 @@ fn run_on(
         duration_ms: 0.0,
         splunk: None,
         outcome: None,
+        rows: Vec::new(),
     })
 }
 
@@ -520,6 +522,7 @@ fn projection_keeps_results() {
             progress: None,
             datasets: &keys,
             hook: None,
+            show_rows: 0,
         };
         firedrill::run::run(planned, &opts)
     };
