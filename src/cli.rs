@@ -214,6 +214,11 @@ pub struct RunArgs {
     /// Also write a JUnit XML report to FILE.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// Run only the detections a change since REF touches (git, in the content
+    /// repository): their file, a macro or lookup they use, a local dataset; each is
+    /// printed with why.
+    #[arg(long, value_name = "REF")]
+    pub changed_since: Option<String>,
     /// Show each test's first N result rows (5 when N is left out), every field; the
     /// JSON report gains `rows`.
     #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "5")]

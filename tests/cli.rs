@@ -1237,3 +1237,142 @@ fn show_results_prints_the_rows_under_each_verdict() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(json["detections"][0]["tests"][0].get("rows").is_none());
 }
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args([
+            "-c",
+            "user.name=firedrill",
+            "-c",
+            "user.email=t@example.invalid",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `--changed-since REF`: a detection is run when its file, a macro it uses (through
+/// another macro too), or a lookup it names changed; each is printed with why.
+#[test]
+fn changed_since_selects_what_a_change_touches() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path();
+    for dir in ["detections", "macros", "lookups"] {
+        std::fs::create_dir_all(repo.join(dir)).unwrap();
+    }
+    for m in std::fs::read_dir("examples/macros").unwrap() {
+        let m = m.unwrap().path();
+        std::fs::copy(&m, repo.join("macros").join(m.file_name().unwrap())).unwrap();
+    }
+    for d in [
+        "example_comsvcs_minidump.yml",
+        "example_renamed_rundll32.yml",
+    ] {
+        std::fs::copy(
+            format!("examples/detections/endpoint/{d}"),
+            repo.join("detections").join(d),
+        )
+        .unwrap();
+    }
+    // A macro used only through another one, and a detection that names a lookup.
+    std::fs::write(
+        repo.join("macros/inner.yml"),
+        "name: inner\ndefinition: EventCode=1\ndescription: x\n",
+    )
+    .unwrap();
+    std::fs::write(
+        repo.join("macros/outer.yml"),
+        "name: outer\ndefinition: '`inner` Image=*'\ndescription: x\n",
+    )
+    .unwrap();
+    std::fs::write(
+        repo.join("lookups/bad_hosts.yml"),
+        "name: bad_hosts\nfilename: bad_hosts.csv\ndescription: x\n",
+    )
+    .unwrap();
+    std::fs::write(repo.join("lookups/bad_hosts.csv"), "host,bad\nh1,yes\n").unwrap();
+    let lookup_det =
+        std::fs::read_to_string("examples/detections/endpoint/example_renamed_rundll32.yml")
+            .unwrap()
+            .replace("name: Example - Renamed Rundll32", "name: Uses A Lookup")
+            .replace(
+                "id: 6f0d3c9e-1b2a-4c5d-8e7f-a1b2c3d4e502",
+                "id: 6f0d3c9e-1b2a-4c5d-8e7f-a1b2c3d4e599",
+            );
+    let lookup_det = lookup_det.replacen(
+        "`example_renamed_rundll32_filter`'",
+        "lookup bad_hosts host OUTPUT bad | `example_renamed_rundll32_filter`'",
+        1,
+    );
+    std::fs::write(repo.join("detections/uses_lookup.yml"), &lookup_det).unwrap();
+    let macro_det = lookup_det
+        .replace("name: Uses A Lookup", "name: Uses A Macro")
+        .replace("e599", "e598")
+        .replace("lookup bad_hosts host OUTPUT bad |", "search `outer` |");
+    std::fs::write(repo.join("detections/uses_macro.yml"), &macro_det).unwrap();
+    git(repo, &["init", "-q"]);
+    git(repo, &["add", "."]);
+    git(repo, &["commit", "-q", "-m", "content"]);
+    let selected = |rev: &str| -> String {
+        let out = firedrill()
+            .arg("run")
+            .arg(repo)
+            .args(["--changed-since", rev, "--offline", "--data"])
+            .arg(repo.join("no-data"))
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stderr).to_string()
+    };
+    let none = selected("HEAD");
+    assert!(none.contains("0 of 4 detections touched"), "{none}");
+    // A change to the inner macro reaches the detection through the outer one.
+    std::fs::write(
+        repo.join("macros/inner.yml"),
+        "name: inner\ndefinition: EventCode=10\ndescription: x\n",
+    )
+    .unwrap();
+    let text = selected("HEAD");
+    assert!(text.contains("1 of 4 detections touched"), "{text}");
+    assert!(
+        text.contains("Uses A Macro: it uses macro `inner`"),
+        "{text}"
+    );
+    git(repo, &["commit", "-q", "-am", "inner macro"]);
+    // The lookup's CSV, and a detection's own file.
+    std::fs::write(repo.join("lookups/bad_hosts.csv"), "host,bad\nh2,yes\n").unwrap();
+    let det = repo.join("detections/example_comsvcs_minidump.yml");
+    let body = std::fs::read_to_string(&det)
+        .unwrap()
+        .replace("version: 1", "version: 2");
+    std::fs::write(&det, body).unwrap();
+    let text = selected("HEAD");
+    assert!(text.contains("2 of 4 detections touched"), "{text}");
+    assert!(
+        text.contains("Uses A Lookup: it uses lookup `bad_hosts`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Rundll32 Comsvcs MiniDump: its file changed"),
+        "{text}"
+    );
+    // Since the first commit: all three changes.
+    assert!(selected("HEAD~1").contains("3 of 4 detections touched"));
+    // A bad revision is an error naming it.
+    let out = firedrill()
+        .arg("run")
+        .arg(repo)
+        .args(["--changed-since", "no-such-ref", "--offline"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no-such-ref"));
+}

@@ -9,7 +9,10 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 pub fn run(a: RunArgs) -> Result<u8, String> {
-    let (loaded, content_errors) = load(&a.targets.paths, a.targets.content.as_deref())?;
+    let (mut loaded, content_errors) = load(&a.targets.paths, a.targets.content.as_deref())?;
+    if let Some(rev) = &a.changed_since {
+        changed_only(&mut loaded, &a, rev)?;
+    }
     let lookups = Lookups::new(&loaded.content);
     let planned = plan::plan_with(&loaded, &lookups, &plan_options(&a));
     firedrill::select::note_macro_defaults(&planned, &|m| eprintln!("firedrill: note: {m}"));
@@ -127,6 +130,52 @@ pub fn run(a: RunArgs) -> Result<u8, String> {
         r.summary.error > 0
     };
     Ok(if failed { 1 } else { 0 })
+}
+
+/// `--changed-since REF`: keeps the detections the change touches, saying why.
+fn changed_only(loaded: &mut plan::Loaded, a: &RunArgs, rev: &str) -> Result<(), String> {
+    let dir = a
+        .targets
+        .content
+        .clone()
+        .or_else(|| loaded.content.first().map(|c| c.root.clone()))
+        .or_else(|| {
+            a.targets.paths.first().map(|p| {
+                if p.is_dir() {
+                    p.clone()
+                } else {
+                    p.parent().map(PathBuf::from).unwrap_or_default()
+                }
+            })
+        })
+        .ok_or("--changed-since needs a content directory or detection paths")?;
+    let dir = if dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        dir
+    };
+    let changed = firedrill::changes::changed_files(&dir, rev)?;
+    let selected = firedrill::changes::select(loaded, &changed);
+    eprintln!(
+        "firedrill: {} files changed since {rev}; {} of {} detections touched:",
+        changed.len(),
+        selected.len(),
+        loaded.detections.len()
+    );
+    for s in &selected {
+        eprintln!(
+            "  {}: {}",
+            loaded.detections[s.index].name,
+            s.why.join("; ")
+        );
+    }
+    let keep: std::collections::BTreeSet<usize> = selected.iter().map(|s| s.index).collect();
+    let mut i = 0;
+    loaded.detections.retain(|_| {
+        i += 1;
+        keep.contains(&(i - 1))
+    });
+    Ok(())
 }
 
 fn plan_options(a: &RunArgs) -> plan::PlanOptions {
