@@ -214,6 +214,9 @@ pub struct RunArgs {
     /// Also write a JUnit XML report to FILE.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// Print only what did not pass, and the summary (no progress bar).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
     /// Run only the detections a change since REF touches (git, in the content
     /// repository): their file, a macro or lookup they use, a local dataset; each is
     /// printed with why.

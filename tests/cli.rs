@@ -1376,3 +1376,53 @@ fn changed_since_selects_what_a_change_touches() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no-such-ref"));
 }
+
+/// In GitHub Actions a failing detection is an `::error` annotation at its `search:`
+/// line; `--quiet` prints only what did not pass.
+#[test]
+fn github_annotations_and_quiet() {
+    let (_tmp, det) = workdir();
+    let empty = _tmp.path().join("no-data");
+    let out = firedrill()
+        .arg("run")
+        .arg(&det)
+        .args(["--offline", "--quiet", "--data"])
+        .arg(&empty)
+        .env("GITHUB_ACTIONS", "true")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let line = std::fs::read_to_string(&det)
+        .unwrap()
+        .lines()
+        .position(|l| l.starts_with("search:"))
+        .unwrap()
+        + 1;
+    let want =
+        format!(",line={line},title=firedrill error%3A Example - Rundll32 Comsvcs MiniDump::");
+    assert!(
+        text.contains("::error file=") && text.contains(&want),
+        "{text}"
+    );
+    // Without GITHUB_ACTIONS, no annotation; --quiet leaves out passing detections.
+    let out = firedrill()
+        .args([
+            "run",
+            "examples",
+            "--data",
+            "examples/attack_data",
+            "--expectations",
+            "examples/expectations",
+            "--offline",
+            "--quiet",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        !text.contains("::error") && !text.contains("PASS "),
+        "{text}"
+    );
+    assert!(text.contains("4 detections: 4 passed"), "{text}");
+}

@@ -64,7 +64,7 @@ pub fn run(a: RunArgs) -> Result<u8, String> {
         }
         None => None,
     };
-    let bar = if std::io::stderr().is_terminal() && planned.len() > 20 {
+    let bar = if !a.quiet && std::io::stderr().is_terminal() && planned.len() > 20 {
         let b = indicatif::ProgressBar::new(0);
         b.set_style(
             indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} datasets {per_sec}")
@@ -100,12 +100,22 @@ pub fn run(a: RunArgs) -> Result<u8, String> {
     match a.format {
         Format::Table => print!(
             "{}",
-            report::table::render(
+            report::table::render_with(
                 &r,
-                std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+                &report::table::TableOptions {
+                    color: std::io::stdout().is_terminal()
+                        && std::env::var_os("NO_COLOR").is_none(),
+                    quiet: a.quiet,
+                }
             )
         ),
         Format::Json => println!("{}", report::json(&r)),
+    }
+    // In a GitHub Actions job, each failing detection is an annotation on its file.
+    if std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true") {
+        for line in report::annotations::github(&planned, &r) {
+            println!("{line}");
+        }
     }
     if let Some(path) = &a.summary_yml {
         let mode = report::summary_yml::mode(&a.targets.paths);

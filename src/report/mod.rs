@@ -1,5 +1,6 @@
 //! Reports of a run: a table for people, JSON for scripts, JUnit XML for CI systems.
 
+pub mod annotations;
 pub mod junit;
 pub mod model;
 pub mod summary_yml;

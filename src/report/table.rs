@@ -5,8 +5,29 @@ use crate::report::{Mode, RunReport};
 use crate::verdict::Status;
 use std::fmt::Write;
 
+/// How the table is drawn.
+#[derive(Clone, Copy, Default)]
+pub struct TableOptions {
+    /// ANSI colours in the status column.
+    pub color: bool,
+    /// Only the detections that did not pass (and the summary).
+    pub quiet: bool,
+}
+
 /// Renders the table. `color` adds ANSI colours to the status column.
 pub fn render(r: &RunReport, color: bool) -> String {
+    render_with(
+        r,
+        &TableOptions {
+            color,
+            quiet: false,
+        },
+    )
+}
+
+/// Renders the table with `o`; past ten detections a line names the slowest.
+pub fn render_with(r: &RunReport, o: &TableOptions) -> String {
+    let color = o.color;
     let mut out = String::new();
     let width = r
         .detections
@@ -20,7 +41,11 @@ pub fn render(r: &RunReport, color: bool) -> String {
         "{:<6} {:<width$} {:>7} {:>5}  REASON",
         "STATUS", "DETECTION", "RESULTS", "RISK"
     );
-    for d in &r.detections {
+    for d in r
+        .detections
+        .iter()
+        .filter(|d| !o.quiet || d.status != Status::Pass)
+    {
         let name: String = d.name.chars().take(width).collect();
         let reason_text = d.reason.to_string();
         let reason = first_line(&reason_text);
@@ -52,6 +77,7 @@ pub fn render(r: &RunReport, color: bool) -> String {
             );
         }
     }
+    slowest(&mut out, r);
     let s = &r.summary;
     let (pass, fail) = match r.mode {
         Mode::Tests => ("passed", "failed"),
@@ -108,6 +134,35 @@ fn rows(out: &mut String, d: &crate::report::DetectionReport) {
             let _ = writeln!(out, "       row {}: {}", i + 1, parts.join("  "));
         }
     }
+}
+
+/// The three detections that took longest (the sum of their tests' times), when the
+/// run has more than ten.
+fn slowest(out: &mut String, r: &RunReport) {
+    if r.detections.len() <= 10 {
+        return;
+    }
+    let mut times: Vec<(f64, &str)> = r
+        .detections
+        .iter()
+        .map(|d| {
+            (
+                d.tests.iter().map(|t| t.duration_ms).sum::<f64>(),
+                d.name.as_str(),
+            )
+        })
+        .filter(|(t, _)| *t > 0.0)
+        .collect();
+    times.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal));
+    if times.is_empty() {
+        return;
+    }
+    let parts: Vec<String> = times
+        .iter()
+        .take(3)
+        .map(|(t, n)| format!("{n} ({:.2}s)", t / 1000.0))
+        .collect();
+    let _ = write!(out, "\nslowest: {}\n", parts.join(", "));
 }
 
 fn first_line(s: &str) -> &str {
