@@ -11,6 +11,12 @@
 //! message_contains: comsvcs.dll
 //! known_failure: "needs the Splunk_TA_windows 4688 user mapping"
 //! ```
+//! A negative test: the detection must return nothing on a test's (benign) data —
+//! ```yaml
+//! detection: Dump LSASS via comsvcs DLL
+//! test: Benign Baseline                   # a test of the detection over benign data
+//! must_not_fire: true
+//! ```
 //! A file may hold one such mapping or a list of them.
 
 use serde::Deserialize;
@@ -37,6 +43,9 @@ pub struct Expectation {
     /// Marks a known failure, with its reason.
     #[serde(default)]
     pub known_failure: Option<String>,
+    /// A negative test: the detection passes only when it returns no results.
+    #[serde(default)]
+    pub must_not_fire: bool,
     /// The file it came from.
     #[serde(skip)]
     pub file: PathBuf,

@@ -443,6 +443,25 @@ pub fn judge_test(
     risk: &[RiskEvent],
     expect: &[&Expectation],
 ) -> Judgement {
+    if let Some(e) = expect.iter().find(|e| e.must_not_fire) {
+        return if rows.is_empty() {
+            Judgement {
+                status: Status::Pass,
+                reason: "no results, as it must not fire on this data".into(),
+                outcome: None,
+            }
+        } else {
+            Judgement {
+                status: Status::Fail,
+                reason: format!(
+                    "{} results on data it must not fire on ({})",
+                    rows.len(),
+                    e.file.display()
+                ),
+                outcome: None,
+            }
+        };
+    }
     let raw = apply(rule, det, test, rows, risk, expect);
     match expect.iter().find_map(|e| e.known_failure.as_ref()) {
         None => raw,

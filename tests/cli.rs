@@ -1426,3 +1426,62 @@ fn github_annotations_and_quiet() {
     );
     assert!(text.contains("4 detections: 4 passed"), "{text}");
 }
+
+/// A negative test: an expectation with `must_not_fire` passes only when the
+/// detection returns nothing on that test's (benign) data.
+#[test]
+fn must_not_fire_is_a_negative_test() {
+    let tmp = tempfile::tempdir().unwrap();
+    let det = tmp.path().join("renamed.yml");
+    let benign = "- name: Benign Baseline\n  attack_data:\n  - data: https://media.githubusercontent.com/media/splunk/attack_data/master/datasets/attack_techniques/T1003.001/firedrill_example/windows-security.log\n    source: XmlWinEventLog:Security\n    sourcetype: XmlWinEventLog\n";
+    let body = std::fs::read_to_string("examples/detections/endpoint/example_renamed_rundll32.yml")
+        .unwrap();
+    std::fs::write(&det, format!("{}\n{benign}", body.trim_end())).unwrap();
+    let exp = tmp.path().join("expectations");
+    std::fs::create_dir_all(&exp).unwrap();
+    let write_exp = |test: &str| {
+        std::fs::write(
+            exp.join("benign.yml"),
+            format!("detection: Example - Renamed Rundll32\ntest: {test}\nmust_not_fire: true\n"),
+        )
+        .unwrap();
+    };
+    let run = || -> (i32, serde_json::Value) {
+        let out = firedrill()
+            .arg("run")
+            .arg(&det)
+            .args([
+                "--data",
+                "examples/attack_data",
+                "--offline",
+                "--format",
+                "json",
+                "--content",
+                "examples",
+                "--expectations",
+            ])
+            .arg(&exp)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            serde_json::from_slice(&out.stdout).unwrap(),
+        )
+    };
+    write_exp("Benign Baseline");
+    let (code, json) = run();
+    let tests = json["detections"][0]["tests"].as_array().unwrap();
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(tests.len(), 2);
+    assert!(tests.iter().all(|t| t["status"] == "pass"), "{tests:?}");
+    // Marked on the data it does fire on, it fails, saying so.
+    write_exp("True Positive Test");
+    let (code, json) = run();
+    assert_eq!(code, 1);
+    let t = &json["detections"][0]["tests"][0];
+    assert_eq!(t["status"], "fail");
+    assert!(
+        t["reason"].as_str().unwrap().contains("must not fire"),
+        "{t}"
+    );
+}
