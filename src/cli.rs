@@ -24,6 +24,8 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Run an SPL search over event files (or none, for `| makeresults`) and print its rows.
     Search(SearchArgs),
+    /// Combine the JSON reports of `run --shard K/N` runs into one report.
+    Merge(MergeArgs),
     /// Send datasets (or the datasets detections name) to Splunk's HTTP Event Collector.
     Replay(ReplayArgs),
     /// Run a local HEC-compatible server that counts what it receives (dry runs).
@@ -138,6 +140,19 @@ pub struct ExplainArgs {
 }
 
 #[derive(Args)]
+pub struct MergeArgs {
+    /// The shards' JSON reports (`run --format json`).
+    #[arg(value_name = "REPORT.json", required = true)]
+    pub reports: Vec<PathBuf>,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Also write the combined JUnit XML report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+}
+
+#[derive(Args)]
 pub struct SearchArgs {
     /// The search, as typed in Splunk's search bar (macros from --content).
     #[arg(value_name = "SPL")]
@@ -214,6 +229,10 @@ pub struct RunArgs {
     /// Also write a JUnit XML report to FILE.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// Run shard K of N: a stable, cost-balanced split of the detections (for N CI
+    /// runners; together they run each detection once).
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
     /// Print only what did not pass, and the summary (no progress bar).
     #[arg(long, short = 'q')]
     pub quiet: bool,

@@ -20,6 +20,7 @@ pub mod replay_cmd;
 pub mod report;
 pub mod run;
 pub mod select;
+pub mod shard;
 pub mod source;
 pub mod splunk;
 pub mod verdict;

@@ -22,6 +22,7 @@ fn main() -> ExitCode {
         Command::Coverage(a) => commands::coverage(a),
         Command::Explain(a) => commands::explain::explain(a),
         Command::Search(a) => commands::search::search(a),
+        Command::Merge(a) => commands::merge(a),
         Command::Replay(a) => commands::replay::replay(a),
         Command::HecSink(a) => commands::replay::sink(a),
     };

@@ -8,7 +8,7 @@ use firedrill_value::Row;
 use serde::Serialize;
 
 /// One risk event.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct RiskEvent {
     /// The result field that names the entity (`dest`, `user`, ...).
     pub object: String,

@@ -27,7 +27,7 @@ pub struct SplunkClient {
 }
 
 /// What Splunk answered for one test.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize, PartialEq)]
 pub struct SplunkAnswer {
     /// Result rows in Splunk.
     pub results: usize,

@@ -89,7 +89,7 @@ pub fn field_state(row: &Row, name: &str) -> FieldState {
 }
 
 /// What decided a test, typed. Rows are numbered from 1 in the engine's order.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Outcome {
     /// Row `row` was the first with every risk- and threat-object field present.

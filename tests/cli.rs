@@ -1485,3 +1485,81 @@ fn must_not_fire_is_a_negative_test() {
         "{t}"
     );
 }
+
+/// `--shard K/N` splits the detections; `merge` of the shards' reports equals the
+/// unsharded run (same detections, statuses, results, reasons and counts).
+#[test]
+fn shards_merge_into_the_unsharded_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = [
+        "run",
+        "examples",
+        "--data",
+        "examples/attack_data",
+        "--expectations",
+        "examples/expectations",
+        "--offline",
+        "--format",
+        "json",
+    ];
+    let run = |extra: &[&str]| -> serde_json::Value {
+        let out = firedrill().args(base).args(extra).output().unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let whole = run(&[]);
+    let mut files = Vec::new();
+    let mut sizes = Vec::new();
+    for k in 1..=2 {
+        let r = run(&["--shard", &format!("{k}/2")]);
+        sizes.push(r["detections"].as_array().unwrap().len());
+        let f = tmp.path().join(format!("shard{k}.json"));
+        std::fs::write(&f, r.to_string()).unwrap();
+        files.push(f);
+    }
+    assert_eq!(sizes, [2, 2], "balanced");
+    let junit = tmp.path().join("junit.xml");
+    let out = firedrill()
+        .arg("merge")
+        .args(&files)
+        .args(["--format", "json", "--junit"])
+        .arg(&junit)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let merged: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let key = |r: &serde_json::Value| -> Vec<String> {
+        let mut v: Vec<String> = r["detections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                format!(
+                    "{}|{}|{}|{}",
+                    d["name"], d["status"], d["results"], d["reason"]
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(key(&merged), key(&whole));
+    for k in ["total", "pass", "fail", "error", "skip"] {
+        assert_eq!(merged["summary"][k], whole["summary"][k], "{k}");
+    }
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert_eq!(xml.matches("<testcase").count(), 4, "{xml}");
+    firedrill()
+        .args(["run", "examples", "--shard", "3/2"])
+        .assert()
+        .code(2);
+    firedrill()
+        .arg("merge")
+        .arg(tmp.path().join("nope.json"))
+        .assert()
+        .code(2);
+}

@@ -50,6 +50,54 @@ pub fn feed(
     Ok(events)
 }
 
+/// `firedrill merge`: the shards' reports as one (each detection once; a file that could
+/// not be loaded, reported by every shard, once), recounted; the exit code is 1 when a
+/// selected detection failed or errored in any shard.
+pub fn merge(a: crate::cli::MergeArgs) -> Result<u8, String> {
+    use firedrill::report::{self, RunReport};
+    let mut merged: Option<RunReport> = None;
+    let mut seen = std::collections::BTreeSet::new();
+    for path in &a.reports {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let r: RunReport = serde_json::from_str(&text)
+            .map_err(|e| format!("{}: not a firedrill JSON report: {e}", path.display()))?;
+        let m = merged.get_or_insert_with(|| RunReport {
+            mode: r.mode,
+            detections: Vec::new(),
+            summary: report::Summary::default(),
+        });
+        if m.mode != r.mode {
+            return Err(format!(
+                "{}: a report of another kind of run (tests vs --dataset)",
+                path.display()
+            ));
+        }
+        for d in r.detections {
+            if seen.insert((d.file.clone(), d.name.clone())) {
+                m.detections.push(d);
+            }
+        }
+        m.summary.datasets += r.summary.datasets;
+        m.summary.events += r.summary.events;
+        m.summary.duration_ms = m.summary.duration_ms.max(r.summary.duration_ms);
+    }
+    let mut r = merged.ok_or("name at least one report")?;
+    r.summary.count(&r.detections);
+    match a.format {
+        Format::Table => print!("{}", report::table::render(&r, false)),
+        Format::Json => println!("{}", report::json(&r)),
+    }
+    if let Some(path) = &a.junit {
+        let xml = report::junit::render(&r).map_err(|e| format!("JUnit report: {e}"))?;
+        std::fs::write(path, xml).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    let failed = r
+        .detections
+        .iter()
+        .any(|d| d.selected && matches!(d.status, report::Status::Fail | report::Status::Error));
+    Ok(u8::from(failed))
+}
+
 /// Prints a warning on stderr.
 pub fn warn(m: String) {
     eprintln!("firedrill: warning: {m}");

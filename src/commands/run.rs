@@ -13,6 +13,20 @@ pub fn run(a: RunArgs) -> Result<u8, String> {
     if let Some(rev) = &a.changed_since {
         changed_only(&mut loaded, &a, rev)?;
     }
+    if let Some(spec) = &a.shard {
+        let (k, n) = firedrill::shard::parse(spec)?;
+        let shard = firedrill::shard::assign(&loaded.detections, n);
+        let total = loaded.detections.len();
+        let mut i = 0;
+        loaded.detections.retain(|_| {
+            i += 1;
+            shard[i - 1] == k - 1
+        });
+        eprintln!(
+            "firedrill: shard {k}/{n}: {} of {total} detections",
+            loaded.detections.len()
+        );
+    }
     let lookups = Lookups::new(&loaded.content);
     let planned = plan::plan_with(&loaded, &lookups, &plan_options(&a));
     firedrill::select::note_macro_defaults(&planned, &|m| eprintln!("firedrill: note: {m}"));

@@ -4,11 +4,11 @@
 //! parses a reason string.
 
 use crate::rba::RiskEvent;
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
 /// The outcome of a test or a detection. Ordered from best to worst.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     /// The detection fired as documented.
@@ -124,8 +124,16 @@ impl Serialize for Reason {
     }
 }
 
+/// A report read back (`firedrill merge`) keeps each reason as the text it was
+/// written as: every renderer shows the same line.
+impl<'de> Deserialize<'de> for Reason {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(Reason::Verdict)
+    }
+}
+
 /// What happened to one dataset file.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct DatasetReport {
     /// The reference as the detection names it (URL or path).
     pub reference: String,
@@ -150,7 +158,7 @@ pub struct DatasetReport {
 }
 
 /// The result of one test of a detection.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct TestReport {
     /// Test name.
     pub name: String,
@@ -174,7 +182,7 @@ pub struct TestReport {
     pub outcome: Option<crate::verdict::Outcome>,
     /// Its first result rows (`--show-results N`), every field (multivalue as arrays,
     /// `_time` in ISO 8601).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rows: Vec<serde_json::Map<String, serde_json::Value>>,
 }
 
@@ -221,7 +229,7 @@ pub fn iso_time(v: &firedrill_value::Value) -> String {
 }
 
 /// The result of one detection (its worst test decides its status).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct DetectionReport {
     /// Detection name.
     pub name: String,
@@ -246,7 +254,7 @@ pub struct DetectionReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub selection_reason: Option<String>,
     /// Standard macros taken from firedrill's built-in definitions.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub macro_defaults: Vec<String>,
     /// Per test.
     pub tests: Vec<TestReport>,
@@ -335,7 +343,7 @@ impl DetectionReport {
 }
 
 /// What a run was over.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// Each detection's own test datasets.
@@ -346,7 +354,7 @@ pub enum Mode {
 }
 
 /// Counts by status, plus totals.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Summary {
     /// Detections run.
     pub total: usize,
@@ -386,7 +394,7 @@ impl Summary {
 }
 
 /// Everything a run produced.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RunReport {
     /// What the run was over.
     pub mode: Mode,
