@@ -233,6 +233,11 @@ pub struct RunArgs {
     /// runners; together they run each detection once).
     #[arg(long, value_name = "K/N")]
     pub shard: Option<String>,
+    /// Write what each passing test produced (result count, risk events, message) into
+    /// its expectation file under --expectations DIR (default ./expectations), for
+    /// review; a detection marked known_failure is left alone and reported.
+    #[arg(long)]
+    pub bless: bool,
     /// Print only what did not pass, and the summary (no progress bar).
     #[arg(long, short = 'q')]
     pub quiet: bool,

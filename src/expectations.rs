@@ -19,32 +19,32 @@
 //! ```
 //! A file may hold one such mapping or a list of them.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// What one expectation entry pins.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Expectation {
     /// Detection name or id.
     pub detection: String,
     /// Only for this test name (all tests when absent).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub test: Option<String>,
     /// Expected row count.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<Count>,
     /// Risk events that must be raised.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub risk: Vec<ExpectedRisk>,
     /// Every risk message must contain this text.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_contains: Option<String>,
     /// Marks a known failure, with its reason.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub known_failure: Option<String>,
     /// A negative test: the detection passes only when it returns no results.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub must_not_fire: bool,
     /// The file it came from.
     #[serde(skip)]
@@ -52,7 +52,7 @@ pub struct Expectation {
 }
 
 /// An exact count or a range.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(untagged)]
 pub enum Count {
     /// Exactly this many.
@@ -60,10 +60,10 @@ pub enum Count {
     /// Within bounds.
     Range {
         /// At least.
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         min: Option<usize>,
         /// At most.
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         max: Option<usize>,
     },
 }
@@ -79,20 +79,20 @@ impl Count {
 }
 
 /// A risk event that must be raised (each given part must match).
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ExpectedRisk {
     /// The risk-object field.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
     /// The entity value (case-insensitive).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// The score.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub score: Option<f64>,
     /// The entity type.
-    #[serde(default, rename = "type")]
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
 }
 

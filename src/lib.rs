@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod bless;
 pub mod changes;
 pub mod coverage;
 pub mod expectations;

@@ -1563,3 +1563,60 @@ fn shards_merge_into_the_unsharded_run() {
         .assert()
         .code(2);
 }
+
+/// `--bless` pins what the passing tests produced; a second run holds to it; a
+/// known_failure mark is never overwritten.
+#[test]
+fn bless_writes_expectations_the_next_run_holds_to() {
+    let tmp = tempfile::tempdir().unwrap();
+    let exp = tmp.path().join("expectations");
+    std::fs::create_dir_all(&exp).unwrap();
+    std::fs::copy(
+        "examples/expectations/example_renamed_rundll32.yml",
+        exp.join("example_renamed_rundll32.yml"),
+    )
+    .unwrap();
+    std::fs::write(exp.join("marked.yml"), "detection: Example Page - Comsvcs MiniDump from Process Auditing\nknown_failure: under review\n").unwrap();
+    let run = |extra: &[&str]| {
+        firedrill()
+            .args([
+                "run",
+                "examples",
+                "--data",
+                "examples/attack_data",
+                "--offline",
+                "--expectations",
+            ])
+            .arg(&exp)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["--bless"]);
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(err.contains("not blessed: Example Page - Comsvcs MiniDump from Process Auditing is marked known_failure"), "{err}");
+    assert!(err.contains("blessed Example - Renamed Rundll32"), "{err}");
+    // The existing file was updated in place; new ones were written for the others.
+    let renamed = std::fs::read_to_string(exp.join("example_renamed_rundll32.yml")).unwrap();
+    assert!(
+        renamed.contains("results: 1") && renamed.contains("score: 35"),
+        "{renamed}"
+    );
+    let new = std::fs::read_to_string(exp.join("example_rundll32_comsvcs_minidump.yml")).unwrap();
+    assert!(
+        new.contains("results: 2") && new.contains("review"),
+        "{new}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(exp.join("marked.yml"))
+            .unwrap()
+            .matches("known_failure")
+            .count(),
+        1
+    );
+    // The next run holds to what was blessed (the marked one still fails: it passes).
+    std::fs::remove_file(exp.join("marked.yml")).unwrap();
+    let out = run(&["--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["summary"]["pass"], 4, "{json}");
+}

@@ -143,6 +143,25 @@ pub fn run(a: RunArgs) -> Result<u8, String> {
         let xml = report::junit::render(&r).map_err(|e| format!("JUnit report: {e}"))?;
         std::fs::write(path, xml).map_err(|e| format!("{}: {e}", path.display()))?;
     }
+    if a.bless {
+        use firedrill::bless::Blessed;
+        for (name, b) in firedrill::bless::bless(&exp_dir, &r, &exps)? {
+            match b {
+                Blessed::Written(file, tests) => eprintln!(
+                    "firedrill: blessed {name} ({}) -> {}",
+                    tests.join(", "),
+                    file.display()
+                ),
+                Blessed::KnownFailure(file) => eprintln!(
+                    "firedrill: not blessed: {name} is marked known_failure in {}",
+                    file.display()
+                ),
+                Blessed::NothingPassed => {
+                    eprintln!("firedrill: not blessed: {name}: no test passed")
+                }
+            }
+        }
+    }
     if content_errors {
         eprintln!("firedrill: some content files could not be loaded (see above)");
         return Ok(2);
