@@ -426,6 +426,10 @@ impl StatsSpec {
     /// names one to one (then the rename has nothing left to do). Returns whether it
     /// did.
     pub fn fold_rename(&mut self, pairs: &[(String, String)]) -> bool {
+        // A wildcard aggregation's output names are known only at run time.
+        if self.aggs.iter().any(CAgg::is_glob) {
+            return false;
+        }
         let names: Vec<&String> = self
             .by_out
             .iter()

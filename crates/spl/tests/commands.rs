@@ -378,3 +378,15 @@ fn chart_and_timechart_split_into_columns() {
         assert!(unsupported(bad).contains("span"), "{bad}");
     }
 }
+
+#[test]
+fn head_expressions_with_quotes_and_renames_after_wildcard_stats() {
+    // A quoted value at the end of a `head` expression (it used to loop forever).
+    assert_eq!(q("* | head user!=\"bob\"").len(), 1);
+    assert_eq!(q("* | head user!=\"x\" limit=2").len(), 2);
+    // A rename after a wildcard aggregation is applied, not folded away.
+    let rows = q("* | stats values(*) AS * by host | rename user AS account");
+    assert!(rows
+        .iter()
+        .all(|r| r.contains_key("account") && !r.contains_key("user")));
+}

@@ -17,6 +17,10 @@ struct Spec {
     precision: Option<usize>,
 }
 
+/// The largest width or precision honoured (a value from the data could ask for more
+/// memory than there is; Rust formats at most this much precision).
+const MAX_WIDTH: usize = u16::MAX as usize;
+
 /// Formats `vals` by `fmt`.
 pub fn printf(fmt: &str, vals: &[Value]) -> String {
     let mut out = String::new();
@@ -56,11 +60,11 @@ pub fn printf(fmt: &str, vals: &[Value]) -> String {
             if w < 0 {
                 s.left = true;
             }
-            s.width = w.unsigned_abs() as usize;
+            s.width = (w.unsigned_abs() as usize).min(MAX_WIDTH);
         }
         if chars.peek() == Some(&'.') {
             chars.next();
-            s.precision = Some(number(&mut chars).unwrap_or(0).max(0) as usize);
+            s.precision = Some((number(&mut chars).unwrap_or(0).max(0) as usize).min(MAX_WIDTH));
         }
         // Length modifiers change nothing for doubles.
         while matches!(chars.peek(), Some('l' | 'h' | 'L' | 'q' | 'j' | 'z' | 't')) {
@@ -186,10 +190,8 @@ fn integer(n: f64, s: &Spec, radix: u32, upper: bool) -> String {
         16 => format!("{mag:x}"),
         _ => mag.to_string(),
     };
-    if let Some(p) = s.precision {
-        while digits.len() < p {
-            digits.insert(0, '0');
-        }
+    if let Some(p) = s.precision.filter(|p| *p > digits.len()) {
+        digits = "0".repeat(p - digits.len()) + &digits;
     }
     if s.group && radix == 10 {
         digits = group(&digits);
@@ -345,5 +347,8 @@ mod tests {
             "   ab|ab   |ab"
         );
         assert_eq!(p("100%%", &[]), "100%");
+        // A width or precision from the data is capped, not allocated.
+        assert_eq!(p("%*d", &[n(1e18), n(1.0)]).len(), super::MAX_WIDTH);
+        assert!(p("%.*f", &[n(1e18), n(1.0)]).len() <= super::MAX_WIDTH + 2);
     }
 }

@@ -110,7 +110,8 @@ fn head_options_start(c: &Cursor<'_>) -> usize {
     while i < c.end {
         match bytes[i] {
             b'"' => {
-                i = crate::cursor::skip_quoted(bytes, i, c.end);
+                // `skip_quoted` stops on the closing quote.
+                i = crate::cursor::skip_quoted(bytes, i, c.end) + 1;
                 continue;
             }
             b'(' => depth += 1,
