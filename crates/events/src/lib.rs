@@ -59,7 +59,7 @@ pub use ta::AddOn;
 pub use table::TableError;
 pub use xmlwin::MAX_EVENT_BYTES;
 
-use firedrill_value::{Event, Row, Want};
+use firedrill_value::{Event, FieldsMut, Row, Want};
 use std::fmt;
 
 /// Splunk metadata to give the events (from the test or the dataset's metadata).
@@ -226,10 +226,45 @@ pub fn expand_want(want: &mut Want) {
     AddOn::get().expand(want);
 }
 
+/// [`expand_want`] with a user's add-ons too: what their settings read, and what the
+/// built-in fields those inputs need read, until nothing more is added.
+pub fn expand_want_with(want: &mut Want, knowledge: Option<&dyn SearchTime>) {
+    loop {
+        let before = want.len();
+        if let Some(k) = knowledge {
+            k.expand(want);
+        }
+        AddOn::get().expand(want);
+        if want.len() == before || want.all {
+            return;
+        }
+    }
+}
+
+/// Search-time knowledge a user brings (their `props.conf` / `transforms.conf`,
+/// compiled by `firedrill-addons`), applied to each event after the built-in add-on
+/// fields, on both reading paths.
+pub trait SearchTime: Send + Sync + fmt::Debug {
+    /// Adds to `want` what computing its fields reads (one step; the caller repeats).
+    fn expand(&self, want: &mut Want);
+    /// Computes on `ev` the fields `want` names (every field when `want.all`).
+    fn apply(&self, ev: &mut dyn FieldsMut, want: &Want);
+}
+
 /// Every field of one event, add-on fields included, from its `_raw` (for the few
 /// events a detection needs whole). `format` is the stream's
 /// ([`StreamEnd::format`]); EVTX events' `_raw` is their XML.
 pub fn reparse(raw: &str, format: Format, meta: &SourceMeta) -> Result<Row, String> {
+    reparse_with(raw, format, meta, None)
+}
+
+/// [`reparse`] with a user's add-ons applied too.
+pub fn reparse_with(
+    raw: &str,
+    format: Format,
+    meta: &SourceMeta,
+    knowledge: Option<&dyn SearchTime>,
+) -> Result<Row, String> {
     let names = out::Names::everything();
     let mut ev = out::Ev::default();
     let mut o = out::EvOut::new(&mut ev, names);
@@ -239,6 +274,9 @@ pub fn reparse(raw: &str, format: Format, meta: &SourceMeta) -> Result<Row, Stri
         f => stream::parse_into(f, raw.as_bytes(), 0, meta, &mut o)?,
     }
     AddOn::get().apply(&mut ev);
+    if let Some(k) = knowledge {
+        k.apply(&mut ev, &Want::everything());
+    }
     Ok(ev.take_row(names))
 }
 

@@ -271,6 +271,25 @@ impl FieldsMut for Ev {
     fn set(&mut self, f: &FieldRef, v: Value) {
         self.set_sym(f.sym, v);
     }
+    fn remove(&mut self, f: &FieldRef) {
+        if let Some(p) = self.pos(f.sym) {
+            self.slot[f.sym.index()] = 0;
+            self.known.swap_remove(p);
+            if let Some((moved, _)) = self.known.get(p) {
+                self.slot[moved.index()] = p as u32 + 1;
+            }
+        }
+        self.other.retain(|o| *o.0 != *f.name);
+    }
+    fn set_named(&mut self, name: &str, v: Value) {
+        match Sym::lookup(name) {
+            Some(s) => self.set_sym(s, v),
+            None => {
+                self.other.retain(|o| o.0 != name);
+                self.other.push((name.to_string(), v, true));
+            }
+        }
+    }
 }
 
 /// A reader's output into an [`Ev`]: the fields `names` keeps.

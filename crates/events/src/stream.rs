@@ -14,6 +14,7 @@ use crate::out::{meta_refs, Ev, EvOut, Names, Out};
 use crate::source::{self, Input, Piece};
 use crate::ta::{AddOn, Plan};
 use crate::xmlwin::XmlSplit;
+use crate::SearchTime;
 use crate::{
     by_sourcetype, json_reader, lines, sniff, xmlwin, Format, ReadError, Skipped, SourceMeta,
 };
@@ -43,6 +44,8 @@ pub struct ReadOptions {
     /// the others are counted but not parsed (when every search reading the file
     /// needs one of a few EventCodes). Events without an `EventID` are kept.
     pub event_codes: Option<Arc<std::collections::HashSet<String>>>,
+    /// A user's add-ons, applied after the built-in add-on fields.
+    pub knowledge: Option<Arc<dyn SearchTime>>,
 }
 
 impl Default for ReadOptions {
@@ -51,6 +54,7 @@ impl Default for ReadOptions {
             want: Arc::new(Want::everything()),
             batch_bytes: DEFAULT_BATCH_BYTES,
             event_codes: None,
+            knowledge: None,
         }
     }
 }
@@ -153,6 +157,8 @@ enum Mode {
     Records {
         names: Names,
         plan: Plan,
+        /// What the user's add-ons compute: the wanted fields and their inputs.
+        need: Want,
         /// Read to compute add-on fields but not wanted: removed after.
         drop: Vec<Sym>,
     },
@@ -164,6 +170,7 @@ struct Ctx {
     mode: Mode,
     event_codes: Option<Arc<std::collections::HashSet<String>>>,
     batch: u64,
+    knowledge: Option<Arc<dyn SearchTime>>,
     /// The reader the sourcetype names, if it names one.
     by_st: Option<Format>,
 }
@@ -325,13 +332,13 @@ fn open_input(
     Ok(s)
 }
 
-fn mode_for(want: &Want) -> Mode {
+fn mode_for(want: &Want, knowledge: Option<&dyn SearchTime>) -> Mode {
     if want.all {
         return Mode::Rows;
     }
     let ta = AddOn::get();
     let mut need = want.clone();
-    ta.expand(&mut need);
+    crate::expand_want_with(&mut need, knowledge);
     let m = meta_refs();
     let always = [m.time.sym, m.host.sym, m.source.sym, m.sourcetype.sym];
     let drop = need
@@ -343,6 +350,7 @@ fn mode_for(want: &Want) -> Mode {
     Mode::Records {
         names: Names::of_want(&need),
         plan: ta.plan(&need),
+        need,
         drop,
     }
 }
@@ -365,10 +373,18 @@ fn parse_one(
         }
     }
     match &ctx.mode {
-        Mode::Records { names, plan, drop } => {
+        Mode::Records {
+            names,
+            plan,
+            need,
+            drop,
+        } => {
             let mut o = EvOut::new(ev, names);
             parse_into(format, bytes, kind, &ctx.meta, &mut o)?;
             AddOn::get().apply_plan(plan, ev);
+            if let Some(k) = &ctx.knowledge {
+                k.apply(ev, need);
+            }
             Ok(Evt::Rec(ev.take_record(drop)))
         }
         Mode::Rows => {
@@ -376,6 +392,9 @@ fn parse_one(
             let mut o = EvOut::new(ev, names);
             parse_into(format, bytes, kind, &ctx.meta, &mut o)?;
             AddOn::get().apply(ev);
+            if let Some(k) = &ctx.knowledge {
+                k.apply(ev, &Want::everything());
+            }
             Ok(Evt::Row(ev.take_row(names)))
         }
     }
@@ -423,9 +442,10 @@ impl Stream {
             name,
             ctx: Ctx {
                 meta: meta.clone(),
-                mode: mode_for(&opts.want),
+                mode: mode_for(&opts.want, opts.knowledge.as_deref()),
                 event_codes: opts.event_codes.clone(),
                 batch: opts.batch_bytes.max(1) as u64,
+                knowledge: opts.knowledge.clone(),
                 by_st: meta.sourcetype.as_deref().and_then(by_sourcetype),
             },
             pieces: None,

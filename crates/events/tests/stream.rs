@@ -80,6 +80,7 @@ fn records(bytes: &[u8], meta: &SourceMeta, want: Want, batch_bytes: usize) -> V
         want: Arc::new(want),
         batch_bytes,
         event_codes: None,
+        knowledge: None,
     };
     let mut s = open_reader(
         Box::new(std::io::Cursor::new(bytes.to_vec())),
@@ -200,6 +201,7 @@ fn small_batches_give_the_same_events_and_skipped_regions() {
                 want: Arc::new(Want::everything()),
                 batch_bytes,
                 event_codes: None,
+                knowledge: None,
             };
             let mut s = open_reader(
                 Box::new(std::io::Cursor::new(bytes.clone())),
@@ -330,6 +332,7 @@ fn files_are_hashed_as_stored_in_the_same_pass() {
         want: Arc::new(Want::of(["EventCode"])),
         batch_bytes: 4096,
         event_codes: None,
+        knowledge: None,
     };
     let mut s = open(&path, &SourceMeta::default(), &opts).unwrap();
     assert!(s.next_batch().unwrap().is_some());
@@ -495,6 +498,7 @@ fn event_codes_skip_other_events_unparsed_but_count_them() {
             want: Arc::new(Want::of(["EventCode", "Image"])),
             batch_bytes: 1 << 20,
             event_codes: codes.map(|c| Arc::new(c.iter().map(|s| s.to_string()).collect())),
+            knowledge: None,
         };
         let mut s = open_reader(
             Box::new(std::io::Cursor::new(bytes.clone())),

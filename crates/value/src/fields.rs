@@ -135,11 +135,33 @@ impl Fields for Row {
 pub trait FieldsMut: Fields {
     /// Sets a field, replacing any earlier value.
     fn set(&mut self, f: &FieldRef, v: Value);
+    /// Removes a field.
+    fn remove(&mut self, f: &FieldRef);
+    /// Sets a field whose name is known only at run time (an extraction's `$1::$2`).
+    /// Kept only where a field without a compiled reference can be: on a row, or on a
+    /// record when some search interned the name.
+    fn set_named(&mut self, name: &str, v: Value) {
+        if let Some(s) = Sym::lookup(name) {
+            self.set(
+                &FieldRef {
+                    sym: s,
+                    name: s.name().into(),
+                },
+                v,
+            );
+        }
+    }
 }
 
 impl FieldsMut for Row {
     fn set(&mut self, f: &FieldRef, v: Value) {
         self.insert(f.name.to_string(), v);
+    }
+    fn remove(&mut self, f: &FieldRef) {
+        std::collections::BTreeMap::remove(self, &*f.name);
+    }
+    fn set_named(&mut self, name: &str, v: Value) {
+        self.insert(name.to_string(), v);
     }
 }
 
@@ -246,6 +268,14 @@ impl Fields for Record {
 impl FieldsMut for Record {
     fn set(&mut self, f: &FieldRef, v: Value) {
         self.set_sym(f.sym, v);
+    }
+    fn remove(&mut self, f: &FieldRef) {
+        self.remove_sym(f.sym);
+    }
+    fn set_named(&mut self, name: &str, v: Value) {
+        if let Some(s) = Sym::lookup(name) {
+            self.set_sym(s, v);
+        }
     }
 }
 

@@ -10,7 +10,7 @@ pub(crate) mod hash;
 pub mod lookup;
 pub(crate) mod pivot;
 pub(crate) mod printf;
-pub(crate) mod re;
+pub mod re;
 pub(crate) mod reshape;
 pub(crate) mod rows;
 pub(crate) mod series;

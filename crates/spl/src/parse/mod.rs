@@ -15,6 +15,17 @@ pub fn parse(text: &str) -> Result<Pipeline, ParseError> {
     parse_range(text, 0, text.len())
 }
 
+/// Parses `text` as one eval expression, all of it (a calculated field's
+/// `EVAL-x = <expression>` in `props.conf`).
+pub fn parse_eval_expr(text: &str) -> Result<crate::ast::Expr, ParseError> {
+    let mut c = Cursor::new(text, 0, text.len());
+    let e = expr::parse_expr(&mut c, false)?;
+    if !c.at_end() {
+        return Err(c.error("unexpected text after the expression"));
+    }
+    Ok(e)
+}
+
 /// Parses the search in `text[start..end]` (used for subsearches too).
 pub fn parse_range(text: &str, start: usize, end: usize) -> Result<Pipeline, ParseError> {
     parse_pipeline(text, start, end, true)
