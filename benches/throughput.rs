@@ -107,6 +107,7 @@ fn main() {
         datasets: &datasets,
         hook: None,
         show_rows: 0,
+        knowledge: None,
     };
     let started = Instant::now();
     let r = run::run(&sysmon, &opts);

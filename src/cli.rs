@@ -30,6 +30,33 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Run a local HEC-compatible server that counts what it receives (dry runs).
     HecSink(SinkArgs),
+    /// Work with Splunk add-ons (props.conf / transforms.conf) brought with --addons.
+    #[command(subcommand)]
+    Addons(AddonsCommand),
+}
+
+#[derive(Subcommand)]
+pub enum AddonsCommand {
+    /// List every stanza and setting firedrill cannot apply, with file and line
+    /// (exit 0: everything applies; 1: something does not; 2: a file is broken).
+    Check(AddonsCheckArgs),
+}
+
+#[derive(Args)]
+pub struct AddonsCheckArgs {
+    /// Splunk apps, or directories of apps (a copy of etc/apps/).
+    #[arg(value_name = "DIR", required = true)]
+    pub dirs: Vec<PathBuf>,
+}
+
+/// Splunk add-ons to apply at search time, over firedrill's built-in ones.
+#[derive(Args, Clone, Default)]
+pub struct AddonsArgs {
+    /// A Splunk app, or a directory of apps (a copy of etc/apps/), whose
+    /// props.conf/transforms.conf apply over the built-in add-ons (repeatable; also
+    /// FIREDRILL_ADDONS, separated like PATH).
+    #[arg(long = "addons", value_name = "DIR")]
+    pub addons: Vec<PathBuf>,
 }
 
 #[derive(Args)]
@@ -125,6 +152,8 @@ pub struct ExplainArgs {
     /// A detection file, or a detection name or id in --content.
     #[arg(value_name = "DETECTION")]
     pub detection: String,
+    #[command(flatten)]
+    pub addons: AddonsArgs,
     /// The event file to run it over.
     #[arg(long, value_name = "FILE")]
     pub dataset: PathBuf,
@@ -172,6 +201,8 @@ pub struct SearchArgs {
     /// Output: an aligned table, one JSON object per line, or CSV.
     #[arg(long, value_enum, default_value_t = RowsFormat::Table)]
     pub format: RowsFormat,
+    #[command(flatten)]
+    pub addons: AddonsArgs,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -185,6 +216,8 @@ pub enum RowsFormat {
 pub struct CoverageArgs {
     #[command(flatten)]
     pub targets: Targets,
+    #[command(flatten)]
+    pub addons: AddonsArgs,
     /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -221,6 +254,8 @@ pub struct DataArgs {
 pub struct RunArgs {
     #[command(flatten)]
     pub targets: Targets,
+    #[command(flatten)]
+    pub addons: AddonsArgs,
     #[command(flatten)]
     pub data: DataArgs,
     /// Output format on stdout.

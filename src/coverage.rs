@@ -38,6 +38,9 @@ pub struct DetectionCoverage {
     pub datamodels: Vec<String>,
     /// Data sources it declares.
     pub data_source: Vec<String>,
+    /// Each test sourcetype and what gives its fields: `built-in (<reader>)` or the
+    /// user's add-on file (`--addons`), or nothing.
+    pub fields_from: BTreeMap<String, Option<String>>,
 }
 
 /// Counts for one group (a type, a data model, a data source).
@@ -91,6 +94,9 @@ pub struct Summary {
     pub percent_windows_fully_covered: f64,
     /// Why tested detections' data is not covered (first cause), largest first.
     pub data_causes: Vec<(String, usize)>,
+    /// Tested active detections by what gives their sourcetypes' fields (a
+    /// detection counts once per source of fields).
+    pub fields_from: BTreeMap<String, usize>,
 }
 
 /// The whole coverage report.
@@ -166,10 +172,14 @@ fn sourcetypes(d: &firedrill_content::Detection) -> Vec<String> {
 
 /// The data side: why a detection's data would not reach it as Splunk's add-ons and
 /// data models give it, if so.
-fn data_gap(sts: &[String], dms: &[String]) -> Option<String> {
+fn data_gap(
+    sts: &[String],
+    dms: &[String],
+    from: &BTreeMap<String, Option<String>>,
+) -> Option<String> {
     if let Some(st) = sts
         .iter()
-        .find(|st| firedrill_events::sourcetype_support(st).is_none())
+        .find(|st| from.get(*st).is_some_and(Option::is_none))
     {
         return Some(format!(
             "sourcetype `{st}` has no reader with its add-on's fields"
@@ -186,9 +196,23 @@ fn data_gap(sts: &[String], dms: &[String]) -> Option<String> {
         .map(|dm| format!("data model `{dm}` is not mapped from {}", sts.join(", ")))
 }
 
+/// What gives a sourcetype's fields: a user's add-on file first (it applies over
+/// the built-ins), else firedrill's built-in reader for it.
+fn fields_from(st: &str, addons: Option<&firedrill_addons::AddOns>) -> Option<String> {
+    if let Some(f) = addons.and_then(|a| a.feeds(st)) {
+        return Some(f.display().to_string());
+    }
+    firedrill_events::sourcetype_support(st).map(|(reader, _)| format!("built-in ({reader})"))
+}
+
 /// Computes coverage for planned detections: "supported" is exactly "compiles" —
 /// the engine's own answer, not a separate check.
 pub fn coverage(planned: &[Planned]) -> Coverage {
+    coverage_with(planned, None)
+}
+
+/// [`coverage`] with a user's add-ons giving fields to the sourcetypes they name.
+pub fn coverage_with(planned: &[Planned], addons: Option<&firedrill_addons::AddOns>) -> Coverage {
     let mut detections = Vec::new();
     for p in planned {
         let d = &p.detection;
@@ -200,9 +224,13 @@ pub fn coverage(planned: &[Planned]) -> Coverage {
             Err(Prepared::NotSelected(e)) => (p.pipeline.is_some(), Some(e.clone())),
         };
         let sts = sourcetypes(d);
+        let from: BTreeMap<String, Option<String>> = sts
+            .iter()
+            .map(|st| (st.clone(), fields_from(st, addons)))
+            .collect();
         let tested = d.tests.iter().any(|t| !t.attack_data.is_empty());
         let data_unsupported = if tested {
-            data_gap(&sts, &dms)
+            data_gap(&sts, &dms, &from)
         } else {
             Some("no test data".into())
         };
@@ -220,6 +248,7 @@ pub fn coverage(planned: &[Planned]) -> Coverage {
             unsupported: unsupported.map(|u| u.lines().next().unwrap_or("").to_string()),
             datamodels: dms,
             data_source: d.data_source.clone(),
+            fields_from: from,
         });
     }
     let mut s = Summary::default();
@@ -251,6 +280,19 @@ pub fn coverage(planned: &[Planned]) -> Coverage {
             }
             if let Some(u) = &d.data_unsupported {
                 *data_causes.entry(u.clone()).or_insert(0) += 1;
+            }
+            let mut from: Vec<String> = d
+                .fields_from
+                .values()
+                .map(|f| {
+                    f.clone()
+                        .unwrap_or_else(|| "nothing (no reader with the add-on's fields)".into())
+                })
+                .collect();
+            from.sort();
+            from.dedup();
+            for f in from {
+                *s.fields_from.entry(f).or_insert(0) += 1;
             }
         }
     }
@@ -314,6 +356,13 @@ pub fn render(c: &Coverage) -> String {
         "\nwhy tested detections are not supported (first cause, largest first):"
     );
     for (k, n) in &s.causes {
+        let _ = writeln!(out, "  {n:>5}  {k}");
+    }
+    let _ = writeln!(
+        out,
+        "\nwhere tested detections' fields come from (data models: built-in data/cim.yml):"
+    );
+    for (k, n) in &s.fields_from {
         let _ = writeln!(out, "  {n:>5}  {k}");
     }
     let _ = writeln!(

@@ -25,6 +25,7 @@ fn main() -> ExitCode {
         Command::Merge(a) => commands::merge(a),
         Command::Replay(a) => commands::replay::replay(a),
         Command::HecSink(a) => commands::replay::sink(a),
+        Command::Addons(cli::AddonsCommand::Check(a)) => commands::addons::check(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

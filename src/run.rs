@@ -39,6 +39,8 @@ pub struct RunOptions<'a> {
     pub hook: Option<&'a dyn TestHook>,
     /// `--show-results N`: keep each test's first N result rows in its report.
     pub show_rows: usize,
+    /// The user's add-ons (`--addons`), applied to every event after the built-ins.
+    pub knowledge: Option<Arc<dyn firedrill_events::SearchTime>>,
 }
 
 /// A stage run beside the built-in engine for each test: it sees every event the
@@ -133,6 +135,7 @@ const INDEXED: [&str; 5] = ["_time", "host", "source", "sourcetype", "index"];
 struct Whole<'a> {
     format: firedrill_events::Format,
     meta: &'a firedrill_events::SourceMeta,
+    knowledge: Option<&'a dyn firedrill_events::SearchTime>,
 }
 
 /// Runs `planned` detections.
@@ -473,7 +476,7 @@ fn test_report(name: &str, status: Status, reason: Reason) -> TestReport {
 fn open_all(keys: &[DatasetKey], opts: &RunOptions<'_>) -> Vec<Result<Opened, String>> {
     keys.par_iter()
         .map(|k| {
-            if opts.datasets.is_empty() {
+            let opened = if opts.datasets.is_empty() {
                 source::open(opts.fetcher, k)
             } else {
                 source::open_file(
@@ -481,7 +484,11 @@ fn open_all(keys: &[DatasetKey], opts: &RunOptions<'_>) -> Vec<Result<Opened, St
                     k.source.clone(),
                     k.sourcetype.clone(),
                 )
-            }
+            };
+            opened.map(|o| source::Opened {
+                knowledge: opts.knowledge.clone(),
+                ..o
+            })
         })
         .collect()
 }
@@ -625,7 +632,7 @@ fn read_dataset<'p>(
             }
         }
     }
-    firedrill_events::expand_want(&mut want);
+    firedrill_events::expand_want_with(&mut want, opts.knowledge.as_deref());
     let mut report = opened.report();
     let mut reading = match opened.read_codes(Arc::new(want), codes.map(Arc::new)) {
         Ok(r) => r,
@@ -642,6 +649,7 @@ fn read_dataset<'p>(
     let whole = Whole {
         format: reading.format(),
         meta: &opened.meta,
+        knowledge: opened.knowledge.as_deref(),
     };
     loop {
         let batch = match reading.next_batch() {
@@ -887,7 +895,7 @@ fn reread(ev: &dyn Fields, whole: &Whole<'_>) -> Result<Row, String> {
         .get_str("_raw")
         .map(|v| v.to_string())
         .ok_or("the event's _raw was not kept")?;
-    let mut row = firedrill_events::reparse(&raw, whole.format, whole.meta)?;
+    let mut row = firedrill_events::reparse_with(&raw, whole.format, whole.meta, whole.knowledge)?;
     // Keep what the reader gave the event (its metadata may come from the test).
     for k in ["_time", "host", "source", "sourcetype"] {
         if let Some(v) = ev.get_str(k) {

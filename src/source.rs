@@ -31,6 +31,8 @@ pub struct Opened {
     pub located: Located,
     /// The metadata its events get.
     pub meta: SourceMeta,
+    /// The user's add-ons its events get (`--addons`).
+    pub knowledge: Option<Arc<dyn firedrill_events::SearchTime>>,
 }
 
 /// Locates a test's dataset through the fetcher.
@@ -67,7 +69,12 @@ fn with_meta(key: DatasetKey, located: Located) -> Opened {
             .or_else(|| from_yaml.and_then(|m| m.sourcetype.clone())),
         host: None,
     };
-    Opened { key, located, meta }
+    Opened {
+        key,
+        located,
+        meta,
+        knowledge: None,
+    }
 }
 
 impl Opened {
@@ -101,6 +108,7 @@ impl Opened {
         let path = &self.located.path;
         let opts = ReadOptions {
             event_codes: codes,
+            knowledge: self.knowledge.clone(),
             ..ReadOptions::with_want(want)
         };
         let stream = firedrill_events::open(path, &self.meta, &opts)

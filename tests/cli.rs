@@ -1620,3 +1620,213 @@ fn bless_writes_expectations_the_next_run_holds_to() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["summary"]["pass"], 4, "{json}");
 }
+
+/// A user's own add-on (`--addons DIR`): a sourcetype firedrill has never heard of
+/// gets its fields from a props.conf/transforms.conf written in the test, and a
+/// detection over it fires — no rebuild. Without the add-on it does not.
+#[test]
+fn a_users_addon_gives_a_new_sourcetype_its_fields() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let app = dir.join("apps/TA-acme-web");
+    std::fs::create_dir_all(app.join("default")).unwrap();
+    std::fs::create_dir_all(app.join("local")).unwrap();
+    std::fs::write(
+        app.join("default/props.conf"),
+        "# Acme web server access logs\n\
+         [acme:web]\n\
+         EXTRACT-access = ^(?<src_ip>\\S+) \\S+ (?<user>\\S+) \\[[^\\]]+\\] \"(?<method>\\w+) (?<uri>\\S+) [^\"]*\" (?<status>\\d{3})\n\
+         REPORT-agent = acme_agent\n\
+         FIELDALIAS-src = src_ip AS src\n\
+         EVAL-outcome = case(status>=500, \"error\", status>=400, \"denied\", true(), \"ok\")\n\
+         EVAL-vendor_product = \"Acme Web\"\n\
+         KV_MODE = none\n",
+    )
+    .unwrap();
+    std::fs::write(
+        app.join("default/transforms.conf"),
+        "[acme_agent]\nREGEX = \"(?<http_user_agent>[^\"]+)\"$\n",
+    )
+    .unwrap();
+    // local/ outranks default/: denied is what a 401 or 403 is, here.
+    std::fs::write(
+        app.join("local/props.conf"),
+        "[acme:web]\nEVAL-outcome = case(status==401 OR status==403, \"denied\", status>=500, \"error\", true(), \"ok\")\n",
+    )
+    .unwrap();
+    let cache = dir.join("attack_data");
+    let data = cache.join("datasets/firedrill/acme/access.log");
+    std::fs::create_dir_all(data.parent().unwrap()).unwrap();
+    std::fs::write(
+        &data,
+        concat!(
+            "10.0.0.5 - alice [05/Mar/2024:10:00:00 +0000] \"GET /admin HTTP/1.1\" 403 512 \"curl/8.1\"\n",
+            "10.0.0.5 - alice [05/Mar/2024:10:00:01 +0000] \"GET /admin/users HTTP/1.1\" 401 512 \"curl/8.1\"\n",
+            "10.0.0.6 - bob [05/Mar/2024:10:00:02 +0000] \"GET /index.html HTTP/1.1\" 200 1024 \"Mozilla/5.0\"\n",
+            "10.0.0.7 - carol [05/Mar/2024:10:00:03 +0000] \"GET /admin HTTP/1.1\" 404 0 \"curl/8.1\"\n",
+        ),
+    )
+    .unwrap();
+    let det = dir.join("acme_admin_denied.yml");
+    std::fs::write(
+        &det,
+        r#"name: Acme Admin Access Denied Repeatedly
+id: 6f0c7a4e-2b1d-4c3e-9f8a-7d6e5c4b3a21
+version: 1
+date: '2024-03-05'
+author: firedrill tests
+status: production
+type: TTP
+description: A client denied the admin pages twice or more.
+search: 'sourcetype="acme:web" outcome=denied uri="/admin*" | stats count values(http_user_agent) as agent values(vendor_product) as vendor_product by src | where count >= 2'
+how_to_implement: the TA-acme-web add-on
+known_false_positives: none
+references: []
+tags:
+  analytic_story: [Acme]
+  asset_type: Web Server
+  confidence: 80
+  impact: 50
+  message: Admin pages denied to $src$
+  mitre_attack_id: [T1190]
+  observable:
+  - name: src
+    type: IP Address
+    role: [Attacker]
+  product: [Splunk Enterprise]
+  security_domain: network
+tests:
+- name: True Positive Test
+  attack_data:
+  - data: https://media.githubusercontent.com/media/splunk/attack_data/master/datasets/firedrill/acme/access.log
+    sourcetype: acme:web
+    source: /var/log/acme/access.log
+"#,
+    )
+    .unwrap();
+    let run = |extra: &[&str]| {
+        let out = firedrill()
+            .arg("run")
+            .arg(&det)
+            .arg("--data")
+            .arg(&cache)
+            .args(["--offline", "--format", "json", "--show-results", "3"])
+            .args(extra)
+            .output()
+            .unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        (
+            out.status.code(),
+            json,
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let apps = dir.join("apps");
+    let (code, json, stderr) = run(&["--addons", apps.to_str().unwrap()]);
+    let d = &json["detections"][0];
+    assert_eq!(d["status"], "pass", "{d}\n{stderr}");
+    assert_eq!(code, Some(0));
+    let t = &d["tests"][0];
+    assert_eq!(t["results"], 1, "{t}");
+    assert_eq!(t["rows"][0]["src"], "10.0.0.5", "{t}");
+    assert_eq!(t["rows"][0]["agent"], "curl/8.1", "{t}");
+    assert_eq!(t["rows"][0]["vendor_product"], "Acme Web", "{t}");
+    // KV_MODE is not applied: said on stderr, pointing at `addons check`.
+    assert!(stderr.contains("1 setting not applied"), "{stderr}");
+    assert!(stderr.contains("firedrill addons check"), "{stderr}");
+    // The same through FIREDRILL_ADDONS.
+    let out = firedrill()
+        .arg("run")
+        .arg(&det)
+        .arg("--data")
+        .arg(&cache)
+        .args(["--offline", "--format", "json"])
+        .env("FIREDRILL_ADDONS", &apps)
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["detections"][0]["status"], "pass", "{json}");
+    // Without the add-on the fields are not there, and the detection does not fire.
+    let (code, json, _) = run(&[]);
+    assert_eq!(json["detections"][0]["status"], "fail", "{json}");
+    assert_eq!(code, Some(1));
+    // `addons check` lists what is not applied, with file and line.
+    let out = firedrill()
+        .args(["addons", "check"])
+        .arg(&apps)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("TA-acme-web/default/props.conf:8: [acme:web] KV_MODE: "),
+        "{text}"
+    );
+    assert!(
+        text.contains("3 files, 1 stanza applied, 1 setting not applied"),
+        "{text}"
+    );
+    // `search` and `coverage` take the add-on too.
+    let out = firedrill()
+        .args([
+            "search",
+            "sourcetype=acme:web | stats count by outcome",
+            "--sourcetype",
+            "acme:web",
+            "--format",
+            "csv",
+        ])
+        .arg(&data)
+        .arg("--addons")
+        .arg(&app)
+        .output()
+        .unwrap();
+    let csv = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        csv,
+        "outcome,count\ndenied,2\nok,2\n",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = firedrill()
+        .args(["coverage", "--format", "json"])
+        .arg(&det)
+        .arg("--addons")
+        .arg(&app)
+        .output()
+        .unwrap();
+    let cov: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let from = cov["detections"][0]["fields_from"]["acme:web"]
+        .as_str()
+        .unwrap();
+    assert!(from.ends_with("TA-acme-web/local/props.conf"), "{from}");
+    assert_eq!(cov["detections"][0]["data_covered"], true);
+    // A broken add-on stops the run with file and line.
+    std::fs::write(
+        app.join("local/props.conf"),
+        "[acme:web]\nEXTRACT-x = (?<x>[\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = {
+        let out = firedrill()
+            .arg("run")
+            .arg(&det)
+            .arg("--data")
+            .arg(&cache)
+            .args(["--offline", "--addons"])
+            .arg(&apps)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            (),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("TA-acme-web/local/props.conf:2: EXTRACT-x: "),
+        "{stderr}"
+    );
+}

@@ -69,6 +69,7 @@ fn run_on(
         datasets: &[],
         hook: None,
         show_rows: 0,
+        knowledge: None,
     };
     let mut r = firedrill::run::run(std::slice::from_ref(&p), &opts);
     let d = r.detections.pop().unwrap();
@@ -523,6 +524,7 @@ fn projection_keeps_results() {
             datasets: &keys,
             hook: None,
             show_rows: 0,
+            knowledge: None,
         };
         firedrill::run::run(planned, &opts)
     };

@@ -55,7 +55,8 @@ pub fn explain(a: ExplainArgs) -> Result<u8, String> {
         firedrill_spl::compile_plain(pipeline, &lookups).map_err(|e| e.render(&p.expanded))?;
     program.restrict_output(&firedrill_spl::FieldSet::All);
     let test_meta = p.detection.tests.iter().flat_map(|t| &t.attack_data).next();
-    let opened = source::open_file(
+    let addons = super::addons::load(&a.addons, false)?;
+    let mut opened = source::open_file(
         &a.dataset,
         a.source
             .clone()
@@ -64,6 +65,7 @@ pub fn explain(a: ExplainArgs) -> Result<u8, String> {
             .clone()
             .or_else(|| test_meta.and_then(|m| m.sourcetype.clone())),
     )?;
+    opened.knowledge = super::addons::knowledge(&addons);
     let mut state = program.start_traced(Trace::new(&program, pipeline));
     let events = super::feed(&program, &mut state, &opened, &p.expanded)?;
     let (rows, trace) = state.finish_traced();

@@ -1,6 +1,7 @@
 //! The commands, one module each; what they share: loading content, the dataset
 //! fetcher, the HEC token, warnings on stderr.
 
+pub mod addons;
 pub mod explain;
 pub mod replay;
 pub mod run;
@@ -194,7 +195,8 @@ pub fn coverage(a: CoverageArgs) -> Result<u8, String> {
     let (loaded, content_errors) = load(&a.targets.paths, a.targets.content.as_deref())?;
     let lookups = Lookups::new(&loaded.content);
     let planned = plan::plan(&loaded, &lookups);
-    let c = firedrill::coverage::coverage(&planned);
+    let addons = addons::load(&a.addons, false)?;
+    let c = firedrill::coverage::coverage_with(&planned, addons.as_deref());
     match a.format {
         Format::Table => print!("{}", firedrill::coverage::render(&c)),
         Format::Json => println!(

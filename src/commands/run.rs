@@ -9,6 +9,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 pub fn run(a: RunArgs) -> Result<u8, String> {
+    let addons = super::addons::load(&a.addons, a.quiet)?;
     let (mut loaded, content_errors) = load(&a.targets.paths, a.targets.content.as_deref())?;
     if let Some(rev) = &a.changed_since {
         changed_only(&mut loaded, &a, rev)?;
@@ -100,6 +101,7 @@ pub fn run(a: RunArgs) -> Result<u8, String> {
         datasets: &datasets,
         hook,
         show_rows: a.show_results.unwrap_or(0),
+        knowledge: super::addons::knowledge(&addons),
     };
     let mut r = run::run(&planned, &opts);
     bar.finish_and_clear();

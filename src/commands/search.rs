@@ -55,9 +55,11 @@ pub fn search(a: SearchArgs) -> Result<u8, String> {
     let pipeline = firedrill_spl::parse(&expanded).map_err(|e| e.render())?;
     let lookups = Lookups::new(&contents);
     let program = firedrill_spl::compile(&pipeline, &lookups).map_err(|e| e.render(&expanded))?;
+    let addons = super::addons::load(&a.addons, false)?;
     let mut state = program.start();
     for file in &a.files {
-        let opened = source::open_file(file, a.source.clone(), a.sourcetype.clone())?;
+        let mut opened = source::open_file(file, a.source.clone(), a.sourcetype.clone())?;
+        opened.knowledge = super::addons::knowledge(&addons);
         super::feed(&program, &mut state, &opened, &expanded)?;
     }
     let rows = state.finish().map_err(|e| e.render(&expanded))?;

@@ -1,0 +1,285 @@
+//! Applying compiled stanzas to one event: the stanzas that match its sourcetype,
+//! host and source; for each key the value of the highest-ranked stanza (source over
+//! host over sourcetype over `[default]`); then the settings in Splunk's search-time
+//! order. The settings for a (sourcetype, source, host) are worked out once and kept.
+
+use crate::compile::{Action, Compiled, Stanza, Target};
+use firedrill_value::{FieldRef, Fields, FieldsMut, Value, Want};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, OnceLock, RwLock};
+
+/// At most this many (sourcetype, source, host) keys keep their settings.
+const MAX_CACHED: usize = 4096;
+
+/// The settings for one kind of event, in the order they run.
+type Plan = Arc<Vec<(usize, usize)>>;
+
+pub(crate) struct Applier {
+    pub(crate) stanzas: Vec<Stanza>,
+    by_sourcetype: HashMap<String, Vec<usize>>,
+    defaults: Vec<usize>,
+    hosts: Vec<usize>,
+    sources: Vec<usize>,
+    cache: RwLock<HashMap<(String, String, String), Plan>>,
+}
+
+struct Meta {
+    sourcetype: FieldRef,
+    source: FieldRef,
+    host: FieldRef,
+}
+
+fn meta() -> &'static Meta {
+    static M: OnceLock<Meta> = OnceLock::new();
+    M.get_or_init(|| Meta {
+        sourcetype: FieldRef::new("sourcetype"),
+        source: FieldRef::new("source"),
+        host: FieldRef::new("host"),
+    })
+}
+
+fn text<'a>(ev: &'a dyn Fields, f: &FieldRef) -> &'a str {
+    match ev.get(f) {
+        Some(Value::Str(s)) => s,
+        Some(Value::Multi(vs)) => match vs.first() {
+            Some(Value::Str(s)) => s,
+            _ => "",
+        },
+        _ => "",
+    }
+}
+
+impl Applier {
+    pub(crate) fn new(stanzas: Vec<Stanza>) -> Applier {
+        let mut a = Applier {
+            stanzas,
+            by_sourcetype: HashMap::new(),
+            defaults: Vec::new(),
+            hosts: Vec::new(),
+            sources: Vec::new(),
+            cache: RwLock::new(HashMap::new()),
+        };
+        for (i, s) in a.stanzas.iter().enumerate() {
+            match &s.target {
+                Target::Default => a.defaults.push(i),
+                Target::Sourcetype(st) => a.by_sourcetype.entry(st.clone()).or_default().push(i),
+                Target::Host(_) => a.hosts.push(i),
+                Target::Source(_) => a.sources.push(i),
+            }
+        }
+        a
+    }
+
+    /// The stanzas for `sourcetype` by name (lower-case), if any.
+    pub(crate) fn for_sourcetype(&self, st: &str) -> Option<&[usize]> {
+        self.by_sourcetype
+            .get(&st.to_ascii_lowercase())
+            .map(Vec::as_slice)
+    }
+
+    fn plan(&self, ev: &dyn Fields) -> Option<Plan> {
+        let m = meta();
+        let st = text(ev, &m.sourcetype);
+        let source = if self.sources.is_empty() {
+            ""
+        } else {
+            text(ev, &m.source)
+        };
+        let host = if self.hosts.is_empty() {
+            ""
+        } else {
+            text(ev, &m.host)
+        };
+        let key = (
+            st.to_ascii_lowercase(),
+            source.to_string(),
+            host.to_string(),
+        );
+        if let Some(p) = self.cache.read().ok()?.get(&key) {
+            return Some(p.clone());
+        }
+        let mut hit: Vec<usize> = self.defaults.clone();
+        hit.extend(self.for_sourcetype(&key.0).unwrap_or(&[]));
+        hit.extend(
+            self.hosts.iter().copied().filter(
+                |&i| matches!(&self.stanzas[i].target, Target::Host(g) if g.is_match(host)),
+            ),
+        );
+        hit.extend(self.sources.iter().copied().filter(
+            |&i| matches!(&self.stanzas[i].target, Target::Source(g) if g.is_match(source)),
+        ));
+        // Each key from its highest-ranked stanza (ties: the name sorting first).
+        let mut win: BTreeMap<&str, (u8, &str, usize, usize)> = BTreeMap::new();
+        for &i in &hit {
+            let s = &self.stanzas[i];
+            let rank = s.target.rank();
+            for (j, c) in s.settings.iter().enumerate() {
+                let better = match win.get(c.key.as_str()) {
+                    None => true,
+                    Some(&(r, name, _, _)) => rank > r || (rank == r && s.name.as_str() < name),
+                };
+                if better {
+                    win.insert(&c.key, (rank, &s.name, i, j));
+                }
+            }
+        }
+        let mut plan: Vec<(usize, usize)> = win.values().map(|&(_, _, i, j)| (i, j)).collect();
+        plan.sort_by(|a, b| {
+            let (x, y) = (self.setting(*a), self.setting(*b));
+            (x.phase, &x.key).cmp(&(y.phase, &y.key))
+        });
+        let plan = Arc::new(plan);
+        if let Ok(mut c) = self.cache.write() {
+            if c.len() < MAX_CACHED {
+                c.insert(key, plan.clone());
+            }
+        }
+        Some(plan)
+    }
+
+    fn setting(&self, (i, j): (usize, usize)) -> &Compiled {
+        &self.stanzas[i].settings[j]
+    }
+
+    pub(crate) fn apply(&self, ev: &mut dyn FieldsMut, want: &Want) {
+        let Some(plan) = self.plan(ev) else { return };
+        if plan.is_empty() {
+            return;
+        }
+        let keep = |name: &str| want.all || want.wants(name);
+        // Fields this layer extracted on this event: a later extraction keeps the
+        // first value unless its transform says MV_ADD.
+        let mut ours: Vec<String> = Vec::new();
+        let mut found: Vec<(String, String)> = Vec::new();
+        let mut evals: Vec<(&FieldRef, Option<Value>)> = Vec::new();
+        let mut rename = None;
+        for &at in plan.iter() {
+            let c = self.setting(at);
+            match &c.action {
+                Action::Extract { source, extractor } => {
+                    found.clear();
+                    let Some(v) = ev.get(source) else { continue };
+                    extractor.run(&v.to_string(), &mut found);
+                    for (k, v) in found.drain(..) {
+                        if v.is_empty() || !keep(&k) || ours.contains(&k) {
+                            continue;
+                        }
+                        ev.set_named(&k, Value::Str(v));
+                        ours.push(k);
+                    }
+                }
+                Action::Report(ts) => {
+                    for t in ts {
+                        found.clear();
+                        let Some(v) = ev.get(&t.source) else { continue };
+                        t.extractor.run(&v.to_string(), &mut found);
+                        for (k, v) in found.drain(..) {
+                            let k = if t.clean_keys {
+                                crate::extract::clean_key(&k)
+                            } else {
+                                k
+                            };
+                            if k.is_empty() || (v.is_empty() && !t.keep_empty) || !keep(&k) {
+                                continue;
+                            }
+                            if ours.contains(&k) {
+                                if t.mv_add {
+                                    let old = ev.get_str(&k).cloned().unwrap_or(Value::Null);
+                                    ev.set_named(&k, Value::multi(vec![old, Value::Str(v)]));
+                                }
+                                continue;
+                            }
+                            ev.set_named(&k, Value::Str(v));
+                            ours.push(k);
+                        }
+                    }
+                }
+                Action::Alias(list) => {
+                    for a in list {
+                        if !keep(&a.dst.name) {
+                            continue;
+                        }
+                        match ev.get(&a.src).cloned() {
+                            Some(v) if !(a.keep_existing && ev.get(&a.dst).is_some()) => {
+                                ev.set(&a.dst, v)
+                            }
+                            Some(_) => {}
+                            // Since Splunk 7.2.4 an alias whose original is missing
+                            // removes the alias field (ASNEW leaves it).
+                            None if !a.keep_existing => ev.remove(&a.dst),
+                            None => {}
+                        }
+                    }
+                }
+                Action::Eval(field, e) => {
+                    if keep(&field.name) {
+                        let v = e.value(&*ev).ok().filter(|v| !matches!(v, Value::Null));
+                        evals.push((field, v));
+                    }
+                }
+                Action::Rename(st) => rename = Some(st),
+            }
+        }
+        for (f, v) in evals {
+            match v {
+                Some(v) => ev.set(f, v),
+                None => ev.remove(f),
+            }
+        }
+        if let Some(st) = rename {
+            ev.set(&meta().sourcetype, Value::str(st.as_str()));
+        }
+    }
+
+    /// Adds what the settings that produce wanted fields read.
+    pub(crate) fn expand(&self, want: &mut Want) {
+        let mut add: Vec<&str> = Vec::new();
+        for s in &self.stanzas {
+            for c in &s.settings {
+                let (outs, ins): (Option<Vec<&str>>, Vec<&str>) = match &c.action {
+                    Action::Extract { source, extractor } => {
+                        (extractor.outputs(), vec![&source.name])
+                    }
+                    Action::Report(ts) => {
+                        for t in ts {
+                            let hit = match t.extractor.outputs() {
+                                None => true,
+                                Some(o) => o.iter().any(|f| want.wants(f)),
+                            };
+                            if hit {
+                                add.push(&t.source.name);
+                            }
+                        }
+                        continue;
+                    }
+                    Action::Alias(list) => {
+                        for a in list {
+                            if want.wants(&a.dst.name) {
+                                add.push(&a.src.name);
+                            }
+                        }
+                        continue;
+                    }
+                    Action::Eval(f, e) => {
+                        let mut ins = Vec::new();
+                        e.fields(&mut ins);
+                        (Some(vec![&f.name]), ins)
+                    }
+                    Action::Rename(_) => continue,
+                };
+                let hit = match outs {
+                    None => true,
+                    Some(o) => o.iter().any(|f| want.wants(f)),
+                };
+                if hit {
+                    add.extend(ins);
+                }
+            }
+        }
+        for f in add {
+            if want.get(f).is_none() {
+                want.add(f);
+            }
+        }
+    }
+}

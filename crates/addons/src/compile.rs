@@ -1,0 +1,540 @@
+//! Layered stanzas to compiled settings: every regular expression, transform and
+//! calculated field compiled once; what cannot be applied listed as a [`Finding`]
+//! with its file and line; what is broken an [`AddonError`].
+
+use crate::error::{AddonError, ErrorKind};
+use crate::extract::{self, Extractor, Names};
+use crate::layer::{Layered, Merged, Placed};
+use crate::settings::{self, Handling, Phase};
+use firedrill_spl::exec::re::Re;
+use firedrill_spl::expr::CExpr;
+use firedrill_value::FieldRef;
+use regex::Regex;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// A setting firedrill does not apply, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    /// The file.
+    pub file: PathBuf,
+    /// 1-based line.
+    pub line: usize,
+    /// The stanza.
+    pub stanza: String,
+    /// The key (empty when the whole stanza is not applied).
+    pub key: String,
+    /// Why.
+    pub why: String,
+}
+
+/// Which events a `props.conf` stanza is for.
+#[derive(Clone, Debug)]
+pub enum Target {
+    /// `[default]`: every event, below everything else.
+    Default,
+    /// `[<sourcetype>]`, compared ignoring case.
+    Sourcetype(String),
+    /// `[host::<glob>]`.
+    Host(Regex),
+    /// `[source::<glob>]`.
+    Source(Regex),
+}
+
+impl Target {
+    /// Splunk's precedence: source over host over sourcetype over default.
+    pub fn rank(&self) -> u8 {
+        match self {
+            Target::Default => 0,
+            Target::Sourcetype(_) => 1,
+            Target::Host(_) => 2,
+            Target::Source(_) => 3,
+        }
+    }
+}
+
+/// A field alias: `src AS dst` (or `ASNEW`, which keeps an existing `dst`).
+#[derive(Clone, Debug)]
+pub struct Alias {
+    /// The original field.
+    pub src: FieldRef,
+    /// The alias.
+    pub dst: FieldRef,
+    /// `ASNEW`.
+    pub keep_existing: bool,
+}
+
+/// A compiled transform (what a `REPORT-` names).
+#[derive(Debug)]
+pub struct Transform {
+    /// Its stanza name.
+    pub name: String,
+    /// The field it reads (`SOURCE_KEY`, `_raw` by default).
+    pub source: FieldRef,
+    /// The extraction.
+    pub extractor: Extractor,
+    /// `MV_ADD`: a field already extracted gains the new value instead of keeping
+    /// the first.
+    pub mv_add: bool,
+    /// `CLEAN_KEYS` (true by default).
+    pub clean_keys: bool,
+    /// `KEEP_EMPTY_VALS` (false by default).
+    pub keep_empty: bool,
+}
+
+/// What a compiled setting does.
+#[derive(Clone, Debug)]
+pub enum Action {
+    /// `EXTRACT-`: the first match of a pattern in a field.
+    Extract {
+        /// The field read (`_raw`, or `<regex> in <field>`).
+        source: FieldRef,
+        /// The pattern and its names.
+        extractor: Arc<Extractor>,
+    },
+    /// `REPORT-`: transforms, in the order listed.
+    Report(Vec<Arc<Transform>>),
+    /// `FIELDALIAS-`.
+    Alias(Vec<Alias>),
+    /// `EVAL-<field>`.
+    Eval(FieldRef, CExpr),
+    /// `rename`.
+    Rename(String),
+}
+
+/// One applied setting.
+#[derive(Clone, Debug)]
+pub struct Compiled {
+    /// The key (`EXTRACT-user`); with the phase, the order settings run in.
+    pub key: String,
+    /// The phase.
+    pub phase: Phase,
+    /// What it does.
+    pub action: Action,
+    /// Where it was written.
+    pub file: PathBuf,
+    /// 1-based line.
+    pub line: usize,
+}
+
+/// A compiled `props.conf` stanza.
+#[derive(Clone, Debug)]
+pub struct Stanza {
+    /// Its name.
+    pub name: String,
+    /// The events it is for.
+    pub target: Target,
+    /// Its applied settings, by key.
+    pub settings: Vec<Compiled>,
+    /// The file whose header wins.
+    pub file: PathBuf,
+}
+
+/// Everything compiled.
+pub struct Output {
+    /// The stanzas with something applied.
+    pub stanzas: Vec<Stanza>,
+    /// What is not applied.
+    pub findings: Vec<Finding>,
+}
+
+/// Compiles layered files.
+pub fn compile(l: &Layered) -> Result<Output, AddonError> {
+    let mut findings = Vec::new();
+    let mut transforms: BTreeMap<String, Arc<Transform>> = BTreeMap::new();
+    let mut stanzas = Vec::new();
+    for (name, m) in &l.props {
+        let target = target(name, m)?;
+        let Some(target) = target else {
+            findings.push(Finding {
+                file: m.file.clone(),
+                line: m.line,
+                stanza: name.clone(),
+                key: String::new(),
+                why: "`rule::` and `delayedrule::` stanzas (source type classification) are index-time: not applied".into(),
+            });
+            continue;
+        };
+        let mut settings = Vec::new();
+        for (key, p) in &m.settings {
+            let why = match settings::handling(settings::PROPS, key) {
+                Some(Handling::Applied(phase)) => {
+                    let action = action(phase, key, p, l, &mut transforms, &mut findings)?;
+                    if let Some(action) = action {
+                        settings.push(Compiled {
+                            key: key.clone(),
+                            phase,
+                            action,
+                            file: p.file.clone(),
+                            line: p.line,
+                        });
+                    }
+                    continue;
+                }
+                Some(Handling::Metadata) => continue,
+                Some(Handling::NotApplied(why)) => why.to_string(),
+                None => "not a props.conf setting firedrill knows".into(),
+            };
+            findings.push(Finding {
+                file: p.file.clone(),
+                line: p.line,
+                stanza: name.clone(),
+                key: key.clone(),
+                why,
+            });
+        }
+        if !settings.is_empty() {
+            settings.sort_by(|a, b| (a.phase, &a.key).cmp(&(b.phase, &b.key)));
+            stanzas.push(Stanza {
+                name: name.clone(),
+                target,
+                settings,
+                file: m.file.clone(),
+            });
+        }
+    }
+    Ok(Output { stanzas, findings })
+}
+
+fn target(name: &str, m: &Merged) -> Result<Option<Target>, AddonError> {
+    let bad = |msg: String| AddonError::new(ErrorKind::Syntax, &m.file, m.line, msg);
+    Ok(Some(if name == "default" {
+        Target::Default
+    } else if let Some(g) = name.strip_prefix("source::") {
+        Target::Source(glob(g).map_err(bad)?)
+    } else if let Some(g) = name.strip_prefix("host::") {
+        Target::Host(glob(g).map_err(bad)?)
+    } else if name.starts_with("rule::") || name.starts_with("delayedrule::") {
+        return Ok(None);
+    } else {
+        Target::Sourcetype(name.to_ascii_lowercase())
+    }))
+}
+
+/// A `source::`/`host::` pattern: `...` matches anything, `*` anything but a path
+/// separator; `(?i)` at the start ignores case.
+pub fn glob(pattern: &str) -> Result<Regex, String> {
+    let (ci, p) = match pattern.strip_prefix("(?i)") {
+        Some(rest) => (true, rest),
+        None => (false, pattern),
+    };
+    let mut re = String::from(if ci { "(?is)^" } else { "(?s)^" });
+    let mut rest = p;
+    while let Some(c) = rest.chars().next() {
+        if let Some(r) = rest.strip_prefix("...") {
+            re.push_str(".*");
+            rest = r;
+            continue;
+        }
+        match c {
+            '*' => re.push_str(r"[^/\\]*"),
+            c => re.push_str(&regex::escape(&c.to_string())),
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    re.push('$');
+    Regex::new(&re).map_err(|e| format!("stanza pattern {pattern:?}: {e}"))
+}
+
+fn action(
+    phase: Phase,
+    key: &str,
+    p: &Placed,
+    l: &Layered,
+    transforms: &mut BTreeMap<String, Arc<Transform>>,
+    findings: &mut Vec<Finding>,
+) -> Result<Option<Action>, AddonError> {
+    let err = |kind, msg: String| AddonError::new(kind, &p.file, p.line, format!("{key}: {msg}"));
+    let suffix = || key.split_once('-').map(|x| x.1).unwrap_or_default();
+    Ok(Some(match phase {
+        Phase::Extract => {
+            let (pattern, source) = split_in(&p.value);
+            let re = Re::compile(pattern).map_err(|m| err(ErrorKind::Regex, m))?;
+            let names = extract::group_names(&re);
+            if matches!(&names, Names::Groups { fixed, pairs } if fixed.is_empty() && pairs.is_empty())
+            {
+                return Err(err(
+                    ErrorKind::Regex,
+                    "the pattern has no named group, so it extracts nothing".into(),
+                ));
+            }
+            Action::Extract {
+                source: FieldRef::new(source),
+                extractor: Arc::new(Extractor::Regex {
+                    re,
+                    names,
+                    repeat: false,
+                }),
+            }
+        }
+        Phase::Report => {
+            let mut list = Vec::new();
+            for name in p.value.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                if let Some(t) = transforms.get(name) {
+                    list.push(t.clone());
+                    continue;
+                }
+                let Some(m) = l.transforms.get(name) else {
+                    return Err(err(
+                        ErrorKind::Reference,
+                        format!("no transforms.conf stanza [{name}]"),
+                    ));
+                };
+                match transform(name, m, findings)? {
+                    Some(t) => {
+                        let t = Arc::new(t);
+                        transforms.insert(name.to_string(), t.clone());
+                        list.push(t);
+                    }
+                    None => findings.push(Finding {
+                        file: p.file.clone(),
+                        line: p.line,
+                        stanza: String::new(),
+                        key: key.to_string(),
+                        why: format!("transform [{name}] is not applied (see its own finding)"),
+                    }),
+                }
+            }
+            if list.is_empty() {
+                return Ok(None);
+            }
+            Action::Report(list)
+        }
+        Phase::Alias => Action::Alias(aliases(&p.value).map_err(|m| err(ErrorKind::Value, m))?),
+        Phase::Eval => {
+            let field = suffix();
+            let e = firedrill_spl::parse::parse_eval_expr(&p.value)
+                .map_err(|e| err(ErrorKind::Eval, e.render()))?;
+            match firedrill_spl::expr::compile(&e) {
+                Ok(c) => Action::Eval(FieldRef::new(field), c),
+                Err(u) => {
+                    findings.push(Finding {
+                        file: p.file.clone(),
+                        line: p.line,
+                        stanza: String::new(),
+                        key: key.to_string(),
+                        why: firedrill_spl::span::render_caret(&p.value, u.span, &u.what),
+                    });
+                    return Ok(None);
+                }
+            }
+        }
+        Phase::Rename => {
+            if p.value.is_empty() {
+                return Err(err(ErrorKind::Value, "an empty sourcetype".into()));
+            }
+            Action::Rename(p.value.clone())
+        }
+    }))
+}
+
+/// `<regex> in <field>` or `<regex>` (reading `_raw`).
+fn split_in(v: &str) -> (&str, &str) {
+    if let Some(at) = v.rfind(" in ") {
+        let field = v[at + 4..].trim();
+        if !field.is_empty()
+            && field
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | ':' | '-'))
+        {
+            return (v[..at].trim_end(), field);
+        }
+    }
+    (v, "_raw")
+}
+
+/// `a AS b c ASNEW d`, names optionally double-quoted.
+fn aliases(v: &str) -> Result<Vec<Alias>, String> {
+    let words = words(v);
+    if words.is_empty() || !words.len().is_multiple_of(3) {
+        return Err("expected `<field> AS <alias>` (or ASNEW), repeated".into());
+    }
+    words
+        .chunks(3)
+        .map(|w| {
+            let keep_existing = if w[1].eq_ignore_ascii_case("as") {
+                false
+            } else if w[1].eq_ignore_ascii_case("asnew") {
+                true
+            } else {
+                return Err(format!(
+                    "expected AS or ASNEW after `{}`, found `{}`",
+                    w[0], w[1]
+                ));
+            };
+            Ok(Alias {
+                src: FieldRef::new(&w[0]),
+                dst: FieldRef::new(&w[2]),
+                keep_existing,
+            })
+        })
+        .collect()
+}
+
+fn words(v: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut q = false;
+    for c in v.chars() {
+        match c {
+            '"' => q = !q,
+            c if c.is_whitespace() && !q => {
+                if !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                }
+            }
+            c => cur.push(c),
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+fn boolean(v: &Placed, key: &str) -> Result<bool, AddonError> {
+    match v.value.to_ascii_lowercase().as_str() {
+        "true" | "t" | "1" | "yes" | "y" => Ok(true),
+        "false" | "f" | "0" | "no" | "n" => Ok(false),
+        other => Err(AddonError::new(
+            ErrorKind::Value,
+            &v.file,
+            v.line,
+            format!("{key}: `{other}` is not a Boolean (true or false)"),
+        )),
+    }
+}
+
+fn transform(
+    name: &str,
+    m: &Merged,
+    findings: &mut Vec<Finding>,
+) -> Result<Option<Transform>, AddonError> {
+    let get = |k: &str| m.settings.get(k);
+    let mut applies = true;
+    for (key, p) in &m.settings {
+        let why = match settings::handling(settings::TRANSFORMS, key) {
+            Some(Handling::Applied(_)) | Some(Handling::Metadata) => continue,
+            Some(Handling::NotApplied(why)) => why.to_string(),
+            None => "not a search-time transforms.conf setting firedrill knows (a lookup definition is used by LOOKUP-, which is not applied yet)".into(),
+        };
+        if matches!(key.as_str(), "DEST_KEY" | "WRITE_META" | "INGEST_EVAL") {
+            applies = false;
+        }
+        findings.push(Finding {
+            file: p.file.clone(),
+            line: p.line,
+            stanza: name.to_string(),
+            key: key.clone(),
+            why,
+        });
+    }
+    if !applies {
+        return Ok(None);
+    }
+    let source = match get("SOURCE_KEY") {
+        None => "_raw".to_string(),
+        Some(p) => {
+            let v = p.value.strip_prefix("field:").unwrap_or(&p.value);
+            if v.contains(':') {
+                findings.push(Finding {
+                    file: p.file.clone(),
+                    line: p.line,
+                    stanza: name.to_string(),
+                    key: "SOURCE_KEY".into(),
+                    why: format!("`{v}` is an index-time key: not applied at search time"),
+                });
+                return Ok(None);
+            }
+            v.to_string()
+        }
+    };
+    let flag = |k: &str, default: bool| get(k).map_or(Ok(default), |p| boolean(p, k));
+    let extractor = match (get("REGEX"), get("DELIMS")) {
+        (Some(r), _) => {
+            let re = Re::compile(&r.value).map_err(|msg| {
+                AddonError::new(ErrorKind::Regex, &r.file, r.line, format!("REGEX: {msg}"))
+            })?;
+            let names = match get("FORMAT") {
+                Some(f) => Names::Format(extract::parse_format(&f.value).map_err(|msg| {
+                    AddonError::new(ErrorKind::Value, &f.file, f.line, format!("FORMAT: {msg}"))
+                })?),
+                None => extract::group_names(&re),
+            };
+            Extractor::Regex {
+                re,
+                names,
+                repeat: true,
+            }
+        }
+        (None, Some(d)) => {
+            let (pair, kv) = extract::parse_delims(&d.value).map_err(|msg| {
+                AddonError::new(ErrorKind::Value, &d.file, d.line, format!("DELIMS: {msg}"))
+            })?;
+            let fields = get("FIELDS")
+                .map(|f| extract::parse_fields(&f.value))
+                .unwrap_or_default();
+            if kv.is_empty() && fields.is_empty() {
+                return Err(AddonError::new(
+                    ErrorKind::Value,
+                    &d.file,
+                    d.line,
+                    "DELIMS with one delimiter list needs FIELDS to name the values",
+                ));
+            }
+            Extractor::Delims { pair, kv, fields }
+        }
+        (None, None) => {
+            return Err(AddonError::new(
+                ErrorKind::Value,
+                &m.file,
+                m.line,
+                format!("transform [{name}] has neither REGEX nor DELIMS"),
+            ))
+        }
+    };
+    Ok(Some(Transform {
+        name: name.to_string(),
+        source: FieldRef::new(&source),
+        extractor,
+        mv_add: flag("MV_ADD", false)?,
+        clean_keys: flag("CLEAN_KEYS", true)?,
+        keep_empty: flag("KEEP_EMPTY_VALS", false)?,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        let g = glob("/var/log/.../*.log").unwrap();
+        assert!(g.is_match("/var/log/a/b/x.log"));
+        assert!(!g.is_match("/var/log/a/b/x.txt"));
+        let g = glob("/tmp/*.log").unwrap();
+        assert!(!g.is_match("/tmp/a/x.log"));
+        assert!(glob("(?i)WinEventLog:*")
+            .unwrap()
+            .is_match("wineventlog:Security"));
+    }
+
+    #[test]
+    fn in_field() {
+        assert_eq!(split_in(r"(?<a>\d+) in msg"), (r"(?<a>\d+)", "msg"));
+        assert_eq!(split_in(r"(?<a>\d+)"), (r"(?<a>\d+)", "_raw"));
+        assert_eq!(split_in(r"x in (?<a>y)"), (r"x in (?<a>y)", "_raw"));
+    }
+
+    #[test]
+    fn alias_lists() {
+        let a = aliases(r#"src_ip AS src "dest ip" ASNEW dest"#).unwrap();
+        assert_eq!(
+            (a[1].src.as_str(), a[1].dst.as_str(), a[1].keep_existing),
+            ("dest ip", "dest", true)
+        );
+        assert!(aliases("a AS").is_err());
+        assert!(aliases("a TO b").is_err());
+    }
+}

@@ -1,0 +1,119 @@
+//! Splunk add-ons as data: the search-time settings of `props.conf` and
+//! `transforms.conf` (`EXTRACT-`, `REPORT-` with `REGEX`/`FORMAT`/`DELIMS`/`FIELDS`,
+//! `FIELDALIAS-`, `EVAL-`, `rename`), read from Splunk apps a user brings, layered as
+//! Splunk layers them, compiled once (regular expressions as `rex` reads them,
+//! calculated fields with firedrill's SPL eval engine) and applied to every event
+//! after firedrill's built-in add-on fields. What firedrill cannot apply is listed
+//! with its file and line ([`AddOns::findings`]); what is broken stops loading.
+//!
+//! ```
+//! use firedrill_addons::AddOns;
+//! use firedrill_events::SearchTime;
+//! use firedrill_value::{Fields, Row, Value, Want};
+//!
+//! let app = tempfile::tempdir()?;
+//! std::fs::create_dir(app.path().join("default"))?;
+//! std::fs::write(app.path().join("default/props.conf"),
+//!     "[acme:web]\nEXTRACT-status = status=(?<status>\\d+)\n\
+//!      EVAL-outcome = case(status>=500, \"error\", status>=400, \"denied\", true(), \"ok\")\n")?;
+//! let addons = AddOns::load(&[app.path().to_path_buf()])?;
+//! let mut ev = Row::from([
+//!     ("sourcetype".to_string(), Value::str("acme:web")),
+//!     ("_raw".to_string(), Value::str("GET /admin status=403")),
+//! ]);
+//! addons.apply(&mut ev, &Want::everything());
+//! assert_eq!(ev.get_str("outcome"), Some(&Value::str("denied")));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod apply;
+pub mod compile;
+pub mod conf;
+mod error;
+pub mod extract;
+pub mod layer;
+pub mod settings;
+
+pub use compile::Finding;
+pub use error::{AddonError, ErrorKind};
+
+use firedrill_value::{FieldsMut, Want};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// The environment variable naming add-on directories (separated as `PATH` is).
+pub const ENV: &str = "FIREDRILL_ADDONS";
+
+/// A user's add-ons, compiled.
+pub struct AddOns {
+    applier: apply::Applier,
+    findings: Vec<Finding>,
+    files: Vec<PathBuf>,
+}
+
+impl fmt::Debug for AddOns {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AddOns")
+            .field("files", &self.files)
+            .field("stanzas", &self.applier.stanzas.len())
+            .finish()
+    }
+}
+
+impl AddOns {
+    /// Reads, layers and compiles the apps under `dirs` (each one app, or a
+    /// directory of apps).
+    pub fn load(dirs: &[PathBuf]) -> Result<AddOns, AddonError> {
+        let layered = layer::layer(dirs)?;
+        let out = compile::compile(&layered)?;
+        Ok(AddOns {
+            applier: apply::Applier::new(out.stanzas),
+            findings: out.findings,
+            files: layered.files,
+        })
+    }
+
+    /// The directories `--addons` gave, then those in [`ENV`].
+    pub fn dirs(flags: &[PathBuf]) -> Vec<PathBuf> {
+        let mut out = flags.to_vec();
+        if let Some(v) = std::env::var_os(ENV) {
+            out.extend(std::env::split_paths(&v).filter(|p| !p.as_os_str().is_empty()));
+        }
+        out
+    }
+
+    /// The settings not applied, in file and line order.
+    pub fn findings(&self) -> Vec<&Finding> {
+        let mut f: Vec<&Finding> = self.findings.iter().collect();
+        f.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+        f
+    }
+
+    /// The files read, highest precedence first.
+    pub fn files(&self) -> &[PathBuf] {
+        &self.files
+    }
+
+    /// The number of stanzas with a setting applied.
+    pub fn stanzas(&self) -> usize {
+        self.applier.stanzas.len()
+    }
+
+    /// The file of the `[sourcetype]` stanza that applies to `sourcetype`, when a
+    /// stanza for it applies something (for `firedrill coverage`).
+    pub fn feeds(&self, sourcetype: &str) -> Option<&Path> {
+        let i = *self.applier.for_sourcetype(sourcetype)?.first()?;
+        Some(&self.applier.stanzas[i].file)
+    }
+}
+
+impl firedrill_events::SearchTime for AddOns {
+    fn expand(&self, want: &mut Want) {
+        self.applier.expand(want);
+    }
+    fn apply(&self, ev: &mut dyn FieldsMut, want: &Want) {
+        self.applier.apply(ev, want);
+    }
+}

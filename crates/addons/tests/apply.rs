@@ -1,0 +1,352 @@
+//! Semantics of the add-on layer, one behaviour per test: an app written to a
+//! temporary directory, one event, the fields it gets.
+
+use firedrill_addons::{AddOns, ErrorKind};
+use firedrill_events::SearchTime;
+use firedrill_value::{Fields, Record, Row, Value, Want};
+use std::path::PathBuf;
+
+fn app(props: &str, transforms: &str) -> (tempfile::TempDir, PathBuf) {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path().join("TA-test");
+    std::fs::create_dir_all(d.join("default")).unwrap();
+    std::fs::write(d.join("default/props.conf"), props).unwrap();
+    if !transforms.is_empty() {
+        std::fs::write(d.join("default/transforms.conf"), transforms).unwrap();
+    }
+    (t, d)
+}
+
+fn load(props: &str, transforms: &str) -> (tempfile::TempDir, AddOns) {
+    let (t, d) = app(props, transforms);
+    let a = AddOns::load(&[d]).unwrap_or_else(|e| panic!("{e}"));
+    (t, a)
+}
+
+fn event(st: &str, raw: &str, more: &[(&str, &str)]) -> Row {
+    let mut r = Row::from([
+        ("sourcetype".to_string(), Value::str(st)),
+        ("source".to_string(), Value::str("/var/log/app/web.log")),
+        ("host".to_string(), Value::str("web-01")),
+        ("_raw".to_string(), Value::str(raw)),
+    ]);
+    for (k, v) in more {
+        r.insert(k.to_string(), Value::str(*v));
+    }
+    r
+}
+
+fn get(r: &Row, f: &str) -> Option<String> {
+    r.get_str(f).map(|v| v.to_string())
+}
+
+fn run(props: &str, transforms: &str, ev: Row) -> Row {
+    let (_t, a) = load(props, transforms);
+    let mut ev = ev;
+    a.apply(&mut ev, &Want::everything());
+    ev
+}
+
+#[test]
+fn extract_named_groups_from_raw_or_a_field() {
+    let r = run(
+        "[web]\nEXTRACT-a = user=(?<user>\\w+)\nEXTRACT-b = (?<verb>[A-Z]+) in msg\n",
+        "",
+        event("web", "user=alice user=bob", &[("msg", "GET /")]),
+    );
+    assert_eq!(get(&r, "user").as_deref(), Some("alice"));
+    assert_eq!(get(&r, "verb").as_deref(), Some("GET"));
+}
+
+#[test]
+fn extract_overrides_a_reader_field_but_not_an_earlier_extraction() {
+    let r = run(
+        "[web]\nEXTRACT-a = u1=(?<user>\\w+)\nEXTRACT-b = u2=(?<user>\\w+)\n",
+        "",
+        event("web", "u1=first u2=second", &[("user", "from-reader")]),
+    );
+    assert_eq!(get(&r, "user").as_deref(), Some("first"));
+}
+
+#[test]
+fn stanzas_for_other_sourcetypes_do_not_apply() {
+    let r = run(
+        "[other]\nEXTRACT-a = (?<x>.)\n",
+        "",
+        event("web", "abc", &[]),
+    );
+    assert_eq!(get(&r, "x"), None);
+}
+
+#[test]
+fn sourcetype_stanza_names_ignore_case() {
+    let r = run(
+        "[Acme:Web]\nEXTRACT-a = (?<x>.)\n",
+        "",
+        event("acme:web", "abc", &[]),
+    );
+    assert_eq!(get(&r, "x").as_deref(), Some("a"));
+}
+
+#[test]
+fn source_beats_host_beats_sourcetype_for_the_same_key() {
+    let props = "[web]\nEVAL-who = \"sourcetype\"\nEVAL-st = \"yes\"\n\
+                 [host::web-*]\nEVAL-who = \"host\"\n\
+                 [source::/var/log/.../*.log]\nEVAL-who = \"source\"\n";
+    let r = run(props, "", event("web", "", &[]));
+    assert_eq!(get(&r, "who").as_deref(), Some("source"));
+    assert_eq!(get(&r, "st").as_deref(), Some("yes"));
+    let props = "[web]\nEVAL-who = \"sourcetype\"\n[host::web-*]\nEVAL-who = \"host\"\n";
+    assert_eq!(
+        get(&run(props, "", event("web", "", &[])), "who").as_deref(),
+        Some("host")
+    );
+}
+
+#[test]
+fn default_stanza_applies_below_everything() {
+    let props = "[default]\nEVAL-a = \"default\"\nEVAL-b = \"default\"\n[web]\nEVAL-b = \"web\"\n";
+    let r = run(props, "", event("web", "", &[]));
+    assert_eq!(
+        (get(&r, "a").as_deref(), get(&r, "b").as_deref()),
+        (Some("default"), Some("web"))
+    );
+}
+
+#[test]
+fn report_regex_format_and_key_value_pairs() {
+    let props = "[web]\nREPORT-kv = pairs, action\n";
+    let transforms = "[pairs]\nREGEX = (\\w+)=(\\w+)\nFORMAT = $1::$2\n\
+                      [action]\nREGEX = act=(\\w+)\nFORMAT = action::$1 vendor_product::Acme\n";
+    let r = run(props, transforms, event("web", "a=1 b=2 act=drop", &[]));
+    assert_eq!(get(&r, "a").as_deref(), Some("1"));
+    assert_eq!(get(&r, "b").as_deref(), Some("2"));
+    assert_eq!(get(&r, "action").as_deref(), Some("drop"));
+    assert_eq!(get(&r, "vendor_product").as_deref(), Some("Acme"));
+}
+
+#[test]
+fn report_keeps_the_first_value_unless_mv_add() {
+    let props = "[web]\nREPORT-x = users\n";
+    let t = "[users]\nREGEX = user=(?<user>\\w+)\n";
+    let r = run(props, t, event("web", "user=a user=b", &[]));
+    assert_eq!(get(&r, "user").as_deref(), Some("a"));
+    let t = "[users]\nREGEX = user=(?<user>\\w+)\nMV_ADD = true\n";
+    let r = run(props, t, event("web", "user=a user=b", &[]));
+    assert_eq!(
+        r.get_str("user"),
+        Some(&Value::multi(vec![Value::str("a"), Value::str("b")]))
+    );
+}
+
+#[test]
+fn report_delims_and_clean_keys() {
+    let props = "[web]\nREPORT-x = kv, pos\n";
+    let t = "[kv]\nDELIMS = \"|\", \"=\"\nSOURCE_KEY = msg\n\
+             [pos]\nDELIMS = \",\"\nFIELDS = \"f1\", \"f2\"\n";
+    let r = run(
+        props,
+        t,
+        event("web", "x,y", &[("msg", "user-name=al|0code=7|empty=")]),
+    );
+    assert_eq!(get(&r, "user_name").as_deref(), Some("al"));
+    assert_eq!(get(&r, "code").as_deref(), Some("7"));
+    assert_eq!(get(&r, "empty"), None);
+    assert_eq!(
+        (get(&r, "f1").as_deref(), get(&r, "f2").as_deref()),
+        (Some("x"), Some("y"))
+    );
+}
+
+#[test]
+fn field_alias_as_and_asnew() {
+    let props = "[web]\nFIELDALIAS-a = src_ip AS src\nFIELDALIAS-b = user ASNEW account\n";
+    let r = run(
+        props,
+        "",
+        event(
+            "web",
+            "",
+            &[("src_ip", "10.0.0.1"), ("user", "u"), ("account", "kept")],
+        ),
+    );
+    assert_eq!(get(&r, "src").as_deref(), Some("10.0.0.1"));
+    assert_eq!(get(&r, "account").as_deref(), Some("kept"));
+    // AS with the original missing removes the alias (Splunk 7.2.4 and later).
+    let r = run(props, "", event("web", "", &[("src", "stale")]));
+    assert_eq!(get(&r, "src"), None);
+}
+
+#[test]
+fn calculated_fields_see_the_event_before_any_of_them() {
+    let props = "[web]\nEVAL-x = y*2\nEVAL-y = 100\nEVAL-gone = null()\n";
+    let r = run(
+        props,
+        "",
+        event("web", "", &[("y", "3"), ("gone", "was here")]),
+    );
+    assert_eq!(get(&r, "x").as_deref(), Some("6"));
+    assert_eq!(get(&r, "y").as_deref(), Some("100"));
+    assert_eq!(get(&r, "gone"), None);
+}
+
+#[test]
+fn calculated_fields_read_extractions_and_aliases() {
+    let props = "[web]\nEXTRACT-s = status=(?<status>\\d+)\nFIELDALIAS-c = status AS http_status\n\
+                 EVAL-outcome = case(http_status>=500, \"error\", http_status>=400, \"denied\", true(), \"ok\")\n";
+    let r = run(props, "", event("web", "GET status=503", &[]));
+    assert_eq!(get(&r, "outcome").as_deref(), Some("error"));
+}
+
+#[test]
+fn rename_gives_the_new_sourcetype() {
+    let r = run(
+        "[web]\nrename = acme:web\nEVAL-x = 1\n",
+        "",
+        event("web", "", &[]),
+    );
+    assert_eq!(get(&r, "sourcetype").as_deref(), Some("acme:web"));
+    assert_eq!(get(&r, "x").as_deref(), Some("1"));
+}
+
+#[test]
+fn only_wanted_fields_are_computed_and_expand_adds_their_inputs() {
+    let (_t, a) = load(
+        "[web]\nEXTRACT-s = status=(?<status>\\d+)\nEVAL-bad = status>=400\nEVAL-other = 1\n",
+        "",
+    );
+    let mut want = Want::of(["bad", "sourcetype"]);
+    a.expand(&mut want);
+    a.expand(&mut want);
+    assert!(
+        want.get("status").is_some() && want.get("_raw").is_some(),
+        "{:?}",
+        want.names().collect::<Vec<_>>()
+    );
+    assert!(want.get("other").is_none());
+    let row = event("web", "status=404", &[]);
+    let mut rec = Record::new();
+    for (k, v) in &row {
+        if let Some(s) = want.get(k) {
+            rec.set_sym(s, v.clone());
+        }
+    }
+    a.apply(&mut rec, &want);
+    assert_eq!(
+        rec.get_str("bad").map(|v| v.to_string()).as_deref(),
+        Some("true")
+    );
+    assert!(rec.get_str("other").is_none());
+}
+
+#[test]
+fn settings_not_applied_are_findings_with_their_line() {
+    let (_t, a) = load(
+        "[web]\nKV_MODE = json\nLOOKUP-geo = geo ip OUTPUT city\nTRANSFORMS-route = x\nFROBNICATE = 1\ncategory = Web\nEVAL-h = frobnicate(x)\n",
+        "",
+    );
+    let f: Vec<(usize, &str)> = a
+        .findings()
+        .iter()
+        .map(|f| (f.line, f.key.as_str()))
+        .collect();
+    assert_eq!(
+        f,
+        [
+            (2, "KV_MODE"),
+            (3, "LOOKUP-geo"),
+            (4, "TRANSFORMS-route"),
+            (5, "FROBNICATE"),
+            (7, "EVAL-h")
+        ]
+    );
+    assert!(
+        a.findings()[4].why.contains("frobnicate"),
+        "{}",
+        a.findings()[4].why
+    );
+}
+
+#[test]
+fn index_time_transforms_are_not_applied() {
+    let (_t, a) = load(
+        "[web]\nREPORT-x = route\n",
+        "[route]\nREGEX = .\nDEST_KEY = _MetaData:Index\nFORMAT = other\n",
+    );
+    assert_eq!(a.stanzas(), 0);
+    assert!(a.findings().iter().any(|f| f.key == "DEST_KEY"));
+}
+
+#[test]
+fn broken_settings_stop_loading_with_file_and_line() {
+    for (props, transforms, kind, line, file) in [
+        (
+            "[web]\n\nEXTRACT-a = (?<a>[\n",
+            "",
+            ErrorKind::Regex,
+            3,
+            "props.conf",
+        ),
+        (
+            "[web]\nEXTRACT-a = plain\n",
+            "",
+            ErrorKind::Regex,
+            2,
+            "props.conf",
+        ),
+        (
+            "[web]\nREPORT-a = missing\n",
+            "",
+            ErrorKind::Reference,
+            2,
+            "props.conf",
+        ),
+        (
+            "[web]\nEVAL-a = if(x,\n",
+            "",
+            ErrorKind::Eval,
+            2,
+            "props.conf",
+        ),
+        (
+            "[web]\nFIELDALIAS-a = x TO y\n",
+            "",
+            ErrorKind::Value,
+            2,
+            "props.conf",
+        ),
+        (
+            "[web]\nREPORT-a = t\n",
+            "[t]\nREGEX = (a)\nMV_ADD = maybe\n",
+            ErrorKind::Value,
+            3,
+            "transforms.conf",
+        ),
+        (
+            "[web]\nREPORT-a = t\n",
+            "[t]\nFORMAT = a::$1\n",
+            ErrorKind::Value,
+            1,
+            "transforms.conf",
+        ),
+        ("not a setting\n", "", ErrorKind::Syntax, 1, "props.conf"),
+    ] {
+        let (_t, d) = app(props, transforms);
+        let e = AddOns::load(&[d]).unwrap_err();
+        assert_eq!((e.kind, e.line), (kind, line), "{props:?}: {e}");
+        assert!(e.file.ends_with(format!("default/{file}")), "{e}");
+        assert!(e.to_string().contains(&format!("{file}:{line}: ")), "{e}");
+    }
+}
+
+#[test]
+fn local_overrides_default() {
+    let (t, d) = app("[web]\nEVAL-x = \"default\"\n", "");
+    std::fs::create_dir_all(d.join("local")).unwrap();
+    std::fs::write(d.join("local/props.conf"), "[web]\nEVAL-x = \"local\"\n").unwrap();
+    let a = AddOns::load(&[t.path().to_path_buf()]).unwrap();
+    let mut ev = event("web", "", &[]);
+    a.apply(&mut ev, &Want::everything());
+    assert_eq!(get(&ev, "x").as_deref(), Some("local"));
+    assert!(a.feeds("WEB").unwrap().ends_with("local/props.conf"));
+}

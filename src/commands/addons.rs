@@ -1,0 +1,67 @@
+//! `--addons DIR` for the commands that read events, and `firedrill addons check`.
+
+use crate::cli::{AddonsArgs, AddonsCheckArgs};
+use firedrill_addons::AddOns;
+use std::sync::Arc;
+
+/// The add-ons `--addons` and `FIREDRILL_ADDONS` name, compiled; `None` when neither
+/// names any. A broken file is an error (with file and line); settings firedrill
+/// does not apply are counted on stderr unless `quiet`.
+pub fn load(a: &AddonsArgs, quiet: bool) -> Result<Option<Arc<AddOns>>, String> {
+    let dirs = AddOns::dirs(&a.addons);
+    if dirs.is_empty() {
+        return Ok(None);
+    }
+    let addons = AddOns::load(&dirs).map_err(|e| format!("add-ons: {e}"))?;
+    let n = addons.findings().len();
+    if n > 0 && !quiet {
+        let list: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
+        super::warn(format!(
+            "add-ons: {n} setting{} not applied (listed by `firedrill addons check {}`)",
+            if n == 1 { "" } else { "s" },
+            list.join(" ")
+        ));
+    }
+    Ok(Some(Arc::new(addons)))
+}
+
+/// The add-ons as the event readers take them.
+pub fn knowledge(a: &Option<Arc<AddOns>>) -> Option<Arc<dyn firedrill_events::SearchTime>> {
+    a.clone()
+        .map(|a| a as Arc<dyn firedrill_events::SearchTime>)
+}
+
+/// `firedrill addons check DIR…`: every setting not applied, `file:line: [stanza]
+/// key: why`, then a count; exit 0 when everything applies, 1 when something does
+/// not, 2 when a file is broken.
+pub fn check(a: AddonsCheckArgs) -> Result<u8, String> {
+    let addons = AddOns::load(&a.dirs).map_err(|e| e.to_string())?;
+    let findings = addons.findings();
+    for f in &findings {
+        let place = match (f.stanza.is_empty(), f.key.is_empty()) {
+            (false, false) => format!("[{}] {}", f.stanza, f.key),
+            (false, true) => format!("[{}]", f.stanza),
+            _ => f.key.clone(),
+        };
+        let why = f.why.replace('\n', "\n    ");
+        println!("{}:{}: {place}: {why}", f.file.display(), f.line);
+    }
+    println!(
+        "{} file{}, {} stanza{} applied, {} setting{} not applied",
+        addons.files().len(),
+        plural(addons.files().len()),
+        addons.stanzas(),
+        plural(addons.stanzas()),
+        findings.len(),
+        plural(findings.len()),
+    );
+    Ok(if findings.is_empty() { 0 } else { 1 })
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
