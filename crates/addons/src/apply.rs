@@ -14,7 +14,24 @@ const MAX_CACHED: usize = 4096;
 /// The settings for one kind of event, in the order they run.
 type Plan = Arc<Vec<(usize, usize)>>;
 
+thread_local! {
+    /// The last (applier, sourcetype, source, host) this thread planned, and its plan.
+    static LAST: std::cell::RefCell<Option<Last>> = const { std::cell::RefCell::new(None) };
+}
+
+/// What [`LAST`] keeps.
+struct Last {
+    id: u64,
+    key: (String, String, String),
+    plan: Plan,
+}
+
+/// Tells appliers apart in [`LAST`].
+static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 pub(crate) struct Applier {
+    /// Unique per applier (see [`LAST`]).
+    id: u64,
     pub(crate) stanzas: Vec<Stanza>,
     by_sourcetype: HashMap<String, Vec<usize>>,
     defaults: Vec<usize>,
@@ -49,9 +66,18 @@ fn text<'a>(ev: &'a dyn Fields, f: &FieldRef) -> &'a str {
     }
 }
 
+/// A value as the text an extraction reads, borrowed when it is one string.
+fn as_text(v: &Value) -> std::borrow::Cow<'_, str> {
+    match v {
+        Value::Str(s) => std::borrow::Cow::Borrowed(s),
+        other => std::borrow::Cow::Owned(other.to_string()),
+    }
+}
+
 impl Applier {
     pub(crate) fn new(stanzas: Vec<Stanza>) -> Applier {
         let mut a = Applier {
+            id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             stanzas,
             by_sourcetype: HashMap::new(),
             defaults: Vec::new(),
@@ -90,12 +116,41 @@ impl Applier {
         } else {
             text(ev, &m.host)
         };
+        // Events of one file mostly share all three: the last answer is kept per
+        // thread, so the shared cache (and its lock) is seldom touched.
+        let hit = LAST.with(|last| match &*last.borrow() {
+            Some(l)
+                if l.id == self.id
+                    && l.key.0.eq_ignore_ascii_case(st)
+                    && l.key.1 == source
+                    && l.key.2 == host =>
+            {
+                Some(l.plan.clone())
+            }
+            _ => None,
+        });
+        if hit.is_some() {
+            return hit;
+        }
         let key = (
             st.to_ascii_lowercase(),
             source.to_string(),
             host.to_string(),
         );
-        if let Some(p) = self.cache.read().ok()?.get(&key) {
+        let plan = self.plan_slow(&key)?;
+        LAST.with(|last| {
+            *last.borrow_mut() = Some(Last {
+                id: self.id,
+                key,
+                plan: plan.clone(),
+            })
+        });
+        Some(plan)
+    }
+
+    fn plan_slow(&self, key: &(String, String, String)) -> Option<Plan> {
+        let (source, host) = (key.1.as_str(), key.2.as_str());
+        if let Some(p) = self.cache.read().ok()?.get(key) {
             return Some(p.clone());
         }
         let mut hit: Vec<usize> = self.defaults.clone();
@@ -131,7 +186,7 @@ impl Applier {
         let plan = Arc::new(plan);
         if let Ok(mut c) = self.cache.write() {
             if c.len() < MAX_CACHED {
-                c.insert(key, plan.clone());
+                c.insert(key.clone(), plan.clone());
             }
         }
         Some(plan)
@@ -159,7 +214,7 @@ impl Applier {
                 Action::Extract { source, extractor } => {
                     found.clear();
                     let Some(v) = ev.get(source) else { continue };
-                    extractor.run(&v.to_string(), &mut found);
+                    extractor.run(&as_text(v), &mut found);
                     for (k, v) in found.drain(..) {
                         if v.is_empty() || !keep(&k) || ours.contains(&k) {
                             continue;
@@ -172,7 +227,7 @@ impl Applier {
                     for t in ts {
                         found.clear();
                         let Some(v) = ev.get(&t.source) else { continue };
-                        t.extractor.run(&v.to_string(), &mut found);
+                        t.extractor.run(&as_text(v), &mut found);
                         for (k, v) in found.drain(..) {
                             let k = if t.clean_keys {
                                 crate::extract::clean_key(&k)
