@@ -6,7 +6,7 @@
 use crate::compile::{Action, Compiled, Stanza, Target};
 use firedrill_value::{FieldRef, Fields, FieldsMut, Value, Want};
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 /// At most this many (sourcetype, source, host) keys keep their settings.
 const MAX_CACHED: usize = 4096;
@@ -33,6 +33,7 @@ pub(crate) struct Applier {
     /// Unique per applier (see [`LAST`]).
     id: u64,
     pub(crate) stanzas: Vec<Stanza>,
+    renames: BTreeMap<String, String>,
     by_sourcetype: HashMap<String, Vec<usize>>,
     defaults: Vec<usize>,
     hosts: Vec<usize>,
@@ -42,6 +43,7 @@ pub(crate) struct Applier {
 
 struct Meta {
     sourcetype: FieldRef,
+    original: FieldRef,
     source: FieldRef,
     host: FieldRef,
 }
@@ -50,6 +52,7 @@ fn meta() -> &'static Meta {
     static M: OnceLock<Meta> = OnceLock::new();
     M.get_or_init(|| Meta {
         sourcetype: FieldRef::new("sourcetype"),
+        original: FieldRef::new("_sourcetype"),
         source: FieldRef::new("source"),
         host: FieldRef::new("host"),
     })
@@ -75,10 +78,11 @@ fn as_text(v: &Value) -> std::borrow::Cow<'_, str> {
 }
 
 impl Applier {
-    pub(crate) fn new(stanzas: Vec<Stanza>) -> Applier {
+    pub(crate) fn new(stanzas: Vec<Stanza>, renames: BTreeMap<String, String>) -> Applier {
         let mut a = Applier {
             id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             stanzas,
+            renames,
             by_sourcetype: HashMap::new(),
             defaults: Vec::new(),
             hosts: Vec::new(),
@@ -150,7 +154,12 @@ impl Applier {
 
     fn plan_slow(&self, key: &(String, String, String)) -> Option<Plan> {
         let (source, host) = (key.1.as_str(), key.2.as_str());
-        if let Some(p) = self.cache.read().ok()?.get(key) {
+        if let Some(p) = self
+            .cache
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(key)
+        {
             return Some(p.clone());
         }
         let mut hit: Vec<usize> = self.defaults.clone();
@@ -184,10 +193,9 @@ impl Applier {
             (x.phase, &x.key).cmp(&(y.phase, &y.key))
         });
         let plan = Arc::new(plan);
-        if let Ok(mut c) = self.cache.write() {
-            if c.len() < MAX_CACHED {
-                c.insert(key.clone(), plan.clone());
-            }
+        let mut c = self.cache.write().unwrap_or_else(PoisonError::into_inner);
+        if c.len() < MAX_CACHED {
+            c.insert(key.clone(), plan.clone());
         }
         Some(plan)
     }
@@ -197,6 +205,19 @@ impl Applier {
     }
 
     pub(crate) fn apply(&self, ev: &mut dyn FieldsMut, want: &Want) {
+        // A renamed sourcetype takes the target's settings, not its own; the
+        // original stays in `_sourcetype`.
+        if !self.renames.is_empty() {
+            let m = meta();
+            let st = text(ev, &m.sourcetype);
+            if let Some(to) = self.renames.get(st) {
+                if want.wants("_sourcetype") {
+                    let from = Value::str(st);
+                    ev.set(&m.original, from);
+                }
+                ev.set(&m.sourcetype, Value::str(to.as_str()));
+            }
+        }
         let Some(plan) = self.plan(ev) else { return };
         if plan.is_empty() {
             return;
@@ -207,7 +228,6 @@ impl Applier {
         let mut ours: Vec<String> = Vec::new();
         let mut found: Vec<(String, String)> = Vec::new();
         let mut evals: Vec<(&FieldRef, Option<Value>)> = Vec::new();
-        let mut rename = None;
         for &at in plan.iter() {
             let c = self.setting(at);
             match &c.action {
@@ -272,7 +292,7 @@ impl Applier {
                         evals.push((field, v));
                     }
                 }
-                Action::Rename(st) => rename = Some(st),
+                Action::Rename(_) => {}
             }
         }
         for (f, v) in evals {
@@ -280,9 +300,6 @@ impl Applier {
                 Some(v) => ev.set(f, v),
                 None => ev.remove(f),
             }
-        }
-        if let Some(st) = rename {
-            ev.set(&meta().sourcetype, Value::str(st.as_str()));
         }
     }
 
@@ -299,6 +316,9 @@ impl Applier {
                         for t in ts {
                             let hit = match t.extractor.outputs() {
                                 None => true,
+                                Some(o) if t.clean_keys => {
+                                    o.iter().any(|f| want.wants(&crate::extract::clean_key(f)))
+                                }
                                 Some(o) => o.iter().any(|f| want.wants(f)),
                             };
                             if hit {

@@ -34,7 +34,7 @@ pub struct Finding {
 pub enum Target {
     /// `[default]`: every event, below everything else.
     Default,
-    /// `[<sourcetype>]`, compared ignoring case.
+    /// `[<sourcetype>]`, compared exactly (stanza names are case-sensitive).
     Sourcetype(String),
     /// `[host::<glob>]`.
     Host(Regex),
@@ -135,6 +135,9 @@ pub struct Stanza {
 pub struct Output {
     /// The stanzas with something applied.
     pub stanzas: Vec<Stanza>,
+    /// `rename`: sourcetype to the sourcetype its events take (whose settings then
+    /// apply instead of its own).
+    pub renames: BTreeMap<String, String>,
     /// What is not applied.
     pub findings: Vec<Finding>,
 }
@@ -144,6 +147,7 @@ pub fn compile(l: &Layered) -> Result<Output, AddonError> {
     let mut findings = Vec::new();
     let mut transforms: BTreeMap<String, Arc<Transform>> = BTreeMap::new();
     let mut stanzas = Vec::new();
+    let mut renames = BTreeMap::new();
     for (name, m) in &l.props {
         let target = target(name, m)?;
         let Some(target) = target else {
@@ -161,6 +165,21 @@ pub fn compile(l: &Layered) -> Result<Output, AddonError> {
             let why = match settings::handling(settings::PROPS, key) {
                 Some(Handling::Applied(phase)) => {
                     let action = action(phase, key, p, l, &mut transforms, &mut findings)?;
+                    if let Some(Action::Rename(to)) = action {
+                        match &target {
+                            Target::Sourcetype(st) => {
+                                renames.insert(st.clone(), to);
+                            }
+                            _ => findings.push(Finding {
+                                file: p.file.clone(),
+                                line: p.line,
+                                stanza: name.clone(),
+                                key: key.clone(),
+                                why: "rename applies in [<sourcetype>] stanzas only".into(),
+                            }),
+                        }
+                        continue;
+                    }
                     if let Some(action) = action {
                         settings.push(Compiled {
                             key: key.clone(),
@@ -194,7 +213,11 @@ pub fn compile(l: &Layered) -> Result<Output, AddonError> {
             });
         }
     }
-    Ok(Output { stanzas, findings })
+    Ok(Output {
+        stanzas,
+        renames,
+        findings,
+    })
 }
 
 fn target(name: &str, m: &Merged) -> Result<Option<Target>, AddonError> {
@@ -208,12 +231,12 @@ fn target(name: &str, m: &Merged) -> Result<Option<Target>, AddonError> {
     } else if name.starts_with("rule::") || name.starts_with("delayedrule::") {
         return Ok(None);
     } else {
-        Target::Sourcetype(name.to_ascii_lowercase())
+        Target::Sourcetype(name.to_string())
     }))
 }
 
 /// A `source::`/`host::` pattern: `...` matches anything, `*` anything but a path
-/// separator; `(?i)` at the start ignores case.
+/// separator, `(a|b)` either; `(?i)` at the start ignores case.
 pub fn glob(pattern: &str) -> Result<Regex, String> {
     let (ci, p) = match pattern.strip_prefix("(?i)") {
         Some(rest) => (true, rest),
@@ -229,6 +252,8 @@ pub fn glob(pattern: &str) -> Result<Regex, String> {
         }
         match c {
             '*' => re.push_str(r"[^/\\]*"),
+            // Alternatives, as props.conf allows: `source::/var/log/(a|b).log`.
+            '|' | '(' | ')' => re.push(c),
             c => re.push_str(&regex::escape(&c.to_string())),
         }
         rest = &rest[c.len_utf8()..];
@@ -281,7 +306,14 @@ fn action(
                         format!("no transforms.conf stanza [{name}]"),
                     ));
                 };
-                match transform(name, m, findings)? {
+                // A transforms.conf `[default]` gives every transform its settings.
+                let mut m = m.clone();
+                if let Some(d) = l.transforms.get("default") {
+                    for (k, v) in &d.settings {
+                        m.settings.entry(k.clone()).or_insert_with(|| v.clone());
+                    }
+                }
+                match transform(name, &m, findings)? {
                     Some(t) => {
                         let t = Arc::new(t);
                         transforms.insert(name.to_string(), t.clone());

@@ -154,7 +154,7 @@ pub fn clean_key(k: &str) -> String {
     let s: String = k
         .chars()
         .map(|c| {
-            if c.is_alphanumeric() || c == '_' {
+            if c.is_ascii_alphanumeric() || c == '_' {
                 c
             } else {
                 '_'
@@ -195,12 +195,15 @@ impl Extractor {
     pub fn run(&self, text: &str, out: &mut Vec<(String, String)>) {
         match self {
             Extractor::Regex { re, names, repeat } => {
-                let spans = re.spans(text);
-                let take = if *repeat { spans.len() } else { 1 };
+                let spans = if *repeat {
+                    re.spans(text)
+                } else {
+                    re.first_spans(text).into_iter().collect()
+                };
                 let group = |m: &[Option<(usize, usize)>], i: usize| {
                     m.get(i).copied().flatten().map(|(a, b)| &text[a..b])
                 };
-                for m in spans.iter().take(take) {
+                for m in &spans {
                     match names {
                         Names::Groups { fixed, pairs } => {
                             for n in fixed {

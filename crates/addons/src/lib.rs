@@ -69,7 +69,7 @@ impl AddOns {
         let layered = layer::layer(dirs)?;
         let out = compile::compile(&layered)?;
         Ok(AddOns {
-            applier: apply::Applier::new(out.stanzas),
+            applier: apply::Applier::new(out.stanzas, out.renames),
             findings: out.findings,
             files: layered.files,
         })
@@ -104,8 +104,14 @@ impl AddOns {
     /// The file of the `[sourcetype]` stanza that applies to `sourcetype`, when a
     /// stanza for it applies something (for `firedrill coverage`).
     pub fn feeds(&self, sourcetype: &str) -> Option<&Path> {
-        let i = *self.applier.for_sourcetype(sourcetype)?.first()?;
-        Some(&self.applier.stanzas[i].file)
+        // Coverage knows sourcetypes lower-cased; which stanza would take them.
+        self.applier
+            .stanzas
+            .iter()
+            .find(|s| {
+                matches!(&s.target, compile::Target::Sourcetype(st) if st.eq_ignore_ascii_case(sourcetype))
+            })
+            .map(|s| s.file.as_path())
     }
 }
 

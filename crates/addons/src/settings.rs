@@ -117,7 +117,12 @@ pub const TRANSFORMS: &[(&str, Handling)] = &[
 pub fn handling(table: &[(&str, Handling)], key: &str) -> Option<Handling> {
     table.iter().find_map(|(k, h)| {
         let hit = match k.strip_suffix('-') {
-            Some(_) => key.len() > k.len() && key[..k.len()].eq_ignore_ascii_case(k),
+            Some(_) => {
+                key.len() > k.len()
+                    && key
+                        .get(..k.len())
+                        .is_some_and(|p| p.eq_ignore_ascii_case(k))
+            }
             None => key.eq_ignore_ascii_case(k),
         };
         hit.then_some(*h)
@@ -134,5 +139,8 @@ mod tests {
         assert_eq!(handling(PROPS, "EVAL-"), None);
         assert_eq!(handling(PROPS, "kv_mode"), Some(NotApplied(KV)));
         assert_eq!(handling(PROPS, "FROBNICATE"), None);
+        // A prefix's length may end inside a multi-byte character.
+        assert_eq!(handling(PROPS, "EVALé"), None);
+        assert_eq!(handling(PROPS, "EXTRACTé-x"), None);
     }
 }

@@ -4,6 +4,7 @@
 use firedrill_addons::{AddOns, ErrorKind};
 use firedrill_events::SearchTime;
 use firedrill_value::{Fields, Record, Row, Value, Want};
+
 use std::path::PathBuf;
 
 fn app(props: &str, transforms: &str) -> (tempfile::TempDir, PathBuf) {
@@ -79,13 +80,39 @@ fn stanzas_for_other_sourcetypes_do_not_apply() {
 }
 
 #[test]
-fn sourcetype_stanza_names_ignore_case() {
+fn sourcetype_stanza_names_are_case_sensitive() {
     let r = run(
         "[Acme:Web]\nEXTRACT-a = (?<x>.)\n",
         "",
         event("acme:web", "abc", &[]),
     );
+    assert_eq!(get(&r, "x"), None);
+    let r = run(
+        "[acme:web]\nEXTRACT-a = (?<x>.)\n",
+        "",
+        event("acme:web", "abc", &[]),
+    );
     assert_eq!(get(&r, "x").as_deref(), Some("a"));
+}
+
+#[test]
+fn source_patterns_take_alternatives() {
+    let props = "[source::/var/log/(app|other)/*.log]\nEVAL-hit = 1\n";
+    assert_eq!(
+        get(&run(props, "", event("web", "", &[])), "hit").as_deref(),
+        Some("1")
+    );
+    let props = "[source::/var/log/(x|y)/*.log]\nEVAL-hit = 1\n";
+    assert_eq!(get(&run(props, "", event("web", "", &[])), "hit"), None);
+}
+
+#[test]
+fn transforms_default_stanza_gives_every_transform_its_settings() {
+    let props = "[web]\nREPORT-x = t\n";
+    let t = "[default]\nCLEAN_KEYS = false\n[t]\nREGEX = (\\S+)=(\\S+)\nFORMAT = $1::$2\n";
+    let r = run(props, t, event("web", "user-name=al", &[]));
+    assert_eq!(get(&r, "user-name").as_deref(), Some("al"));
+    assert_eq!(get(&r, "user_name"), None);
 }
 
 #[test]
@@ -199,14 +226,26 @@ fn calculated_fields_read_extractions_and_aliases() {
 }
 
 #[test]
-fn rename_gives_the_new_sourcetype() {
-    let r = run(
-        "[web]\nrename = acme:web\nEVAL-x = 1\n",
-        "",
-        event("web", "", &[]),
-    );
+fn a_renamed_sourcetype_takes_the_targets_settings_not_its_own() {
+    let props = "[web]\nrename = acme:web\nEVAL-old = 1\n[acme:web]\nEVAL-new = 2\n";
+    let r = run(props, "", event("web", "", &[]));
     assert_eq!(get(&r, "sourcetype").as_deref(), Some("acme:web"));
-    assert_eq!(get(&r, "x").as_deref(), Some("1"));
+    assert_eq!(get(&r, "_sourcetype").as_deref(), Some("web"));
+    assert_eq!(
+        (get(&r, "old"), get(&r, "new").as_deref()),
+        (None, Some("2"))
+    );
+}
+
+#[test]
+fn cleaned_names_are_wanted_through_their_transform() {
+    let (_t, a) = load(
+        "[web]\nREPORT-x = t\n",
+        "[t]\nREGEX = ip=(\\S+)\nFORMAT = src-ip::$1\nSOURCE_KEY = msg\n",
+    );
+    let mut want = Want::of(["src_ip"]);
+    a.expand(&mut want);
+    assert!(want.get("msg").is_some());
 }
 
 #[test]
@@ -237,6 +276,50 @@ fn only_wanted_fields_are_computed_and_expand_adds_their_inputs() {
         Some("true")
     );
     assert!(rec.get_str("other").is_none());
+}
+
+/// Through the real readers: a key=value line read by firedrill's line reader, its
+/// reader fields aliased and computed on, with every field kept (`search`) and with
+/// only some (`run`).
+#[test]
+fn reader_fields_feed_aliases_and_calculated_fields_on_both_paths() {
+    use firedrill_events::{expand_want_with, open_reader, ReadOptions, SourceMeta};
+    use std::sync::Arc;
+    let (_t, d) = app(
+        "[kv]\nFIELDALIAS-a = foo AS bar\nEVAL-twice = foo*2\nEVAL-foo = foo+1\n",
+        "",
+    );
+    let a: Arc<dyn SearchTime> = Arc::new(AddOns::load(&[d]).unwrap());
+    let meta = SourceMeta {
+        sourcetype: Some("kv".into()),
+        ..SourceMeta::default()
+    };
+    for want in [Want::everything(), Want::of(["bar", "twice", "foo"])] {
+        let mut want = want;
+        expand_want_with(&mut want, Some(&*a));
+        let opts = ReadOptions {
+            knowledge: Some(a.clone()),
+            ..ReadOptions::with_want(Arc::new(want.clone()))
+        };
+        let text = "2024-03-05T10:00:00Z foo=21 other=x\n";
+        let mut s = open_reader(Box::new(std::io::Cursor::new(text)), "t", &meta, &opts).unwrap();
+        let b = s.next_batch().unwrap().unwrap();
+        let ev: &dyn Fields = match (b.rows.first(), b.records.first()) {
+            (Some(r), _) => r,
+            (None, Some(r)) => r,
+            _ => panic!("no event"),
+        };
+        let f = |n: &str| ev.get_str(n).map(|v| v.to_string());
+        assert_eq!(f("bar").as_deref(), Some("21"), "all: {}", want.all);
+        assert_eq!(f("twice").as_deref(), Some("42"), "all: {}", want.all);
+        assert_eq!(f("foo").as_deref(), Some("22"), "all: {}", want.all);
+        let mut names = Vec::new();
+        ev.for_each(&mut |k, _| names.push(k.to_string()));
+        let n = names.len();
+        names.sort();
+        names.dedup();
+        assert_eq!(n, names.len(), "a field twice: {names:?}");
+    }
 }
 
 #[test]

@@ -175,13 +175,25 @@ impl Ev {
         }
     }
 
-    /// Sets a value, replacing any earlier one.
+    /// Sets a value, replacing any earlier one (also one kept by name only).
     #[inline]
     pub(crate) fn set_sym(&mut self, s: Sym, v: Value) {
+        if !self.other.is_empty() {
+            let name = s.name();
+            self.other.retain(|o| o.0 != name);
+        }
         match self.pos(s) {
             Some(p) => self.known[p].1 = v,
             None => self.add(s, v),
         }
+    }
+
+    /// A field kept by name only, as [`Ev::take_row`] will merge it: the values given
+    /// since the last replacing one (one value, or a multivalue).
+    fn other_value(&self, name: &str) -> Option<&Value> {
+        // Given more than once without replacing: the row gets a multivalue, which a
+        // borrow cannot build; the last value stands for it (rare: repeated keys).
+        self.other.iter().rev().find(|o| o.0 == name).map(|o| &o.1)
     }
 
     fn reset(&mut self) {
@@ -248,12 +260,18 @@ impl Ev {
 impl Fields for Ev {
     #[inline]
     fn get(&self, f: &FieldRef) -> Option<&Value> {
-        self.pos(f.sym).map(|p| &self.known[p].1)
+        match self.pos(f.sym) {
+            Some(p) => Some(&self.known[p].1),
+            // When every field is kept, the reader keeps fields no table names by
+            // name only: a user's add-on may still read them.
+            None if !self.other.is_empty() => self.other_value(&f.name),
+            None => None,
+        }
     }
     fn get_str(&self, name: &str) -> Option<&Value> {
         match Sym::lookup(name).and_then(|s| self.pos(s)) {
             Some(p) => Some(&self.known[p].1),
-            None => self.other.iter().rev().find(|o| o.0 == name).map(|o| &o.1),
+            None => self.other_value(name),
         }
     }
     fn for_each(&self, f: &mut dyn FnMut(&str, &Value)) {

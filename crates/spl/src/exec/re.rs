@@ -90,6 +90,19 @@ impl Re {
         }
     }
 
+    /// The group spans of the first match only.
+    pub fn first_spans(&self, text: &str) -> Option<Vec<Option<(usize, usize)>>> {
+        let span = |m: Option<regex::Match<'_>>| m.map(|m| (m.start(), m.end()));
+        match self {
+            Re::Std(r) => r.captures(text).map(|c| c.iter().map(span).collect()),
+            Re::Fancy(r) => r
+                .captures(text)
+                .ok()
+                .flatten()
+                .map(|c| c.iter().map(|m| m.map(|m| (m.start(), m.end()))).collect()),
+        }
+    }
+
     /// The index of each named group.
     pub fn name_index(&self, name: &str) -> Option<usize> {
         match self {
