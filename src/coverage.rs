@@ -200,7 +200,11 @@ fn data_gap(
 /// the built-ins), else firedrill's built-in reader for it.
 fn fields_from(st: &str, addons: Option<&firedrill_addons::AddOns>) -> Option<String> {
     if let Some(f) = addons.and_then(|a| a.feeds(st)) {
-        return Some(f.display().to_string());
+        return Some(if firedrill_addons::builtin::is_builtin(f) {
+            format!("built-in ({})", f.display())
+        } else {
+            f.display().to_string()
+        });
     }
     firedrill_events::sourcetype_support(st).map(|(reader, _)| format!("built-in ({reader})"))
 }
@@ -208,7 +212,7 @@ fn fields_from(st: &str, addons: Option<&firedrill_addons::AddOns>) -> Option<St
 /// Computes coverage for planned detections: "supported" is exactly "compiles" —
 /// the engine's own answer, not a separate check.
 pub fn coverage(planned: &[Planned]) -> Coverage {
-    coverage_with(planned, None)
+    coverage_with(planned, Some(&firedrill_addons::builtin::get()))
 }
 
 /// [`coverage`] with a user's add-ons giving fields to the sourcetypes they name.

@@ -39,7 +39,8 @@ pub struct RunOptions<'a> {
     pub hook: Option<&'a dyn TestHook>,
     /// `--show-results N`: keep each test's first N result rows in its report.
     pub show_rows: usize,
-    /// The user's add-ons (`--addons`), applied to every event after the built-ins.
+    /// The `.conf` add-ons (`--addons` over the built-in ones); `None`: the built-in
+    /// ones.
     pub knowledge: Option<Arc<dyn firedrill_events::SearchTime>>,
 }
 
@@ -485,9 +486,12 @@ fn open_all(keys: &[DatasetKey], opts: &RunOptions<'_>) -> Vec<Result<Opened, St
                     k.sourcetype.clone(),
                 )
             };
-            opened.map(|o| source::Opened {
-                knowledge: opts.knowledge.clone(),
-                ..o
+            opened.map(|o| match &opts.knowledge {
+                Some(k) => source::Opened {
+                    knowledge: Some(k.clone()),
+                    ..o
+                },
+                None => o,
             })
         })
         .collect()

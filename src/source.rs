@@ -31,7 +31,8 @@ pub struct Opened {
     pub located: Located,
     /// The metadata its events get.
     pub meta: SourceMeta,
-    /// The user's add-ons its events get (`--addons`).
+    /// The `.conf` add-ons its events get: the built-in ones, and the user's
+    /// (`--addons`) over them.
     pub knowledge: Option<Arc<dyn firedrill_events::SearchTime>>,
 }
 
@@ -73,7 +74,7 @@ fn with_meta(key: DatasetKey, located: Located) -> Opened {
         key,
         located,
         meta,
-        knowledge: None,
+        knowledge: Some(firedrill_addons::builtin::get()),
     }
 }
 

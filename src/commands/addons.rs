@@ -4,13 +4,13 @@ use crate::cli::{AddonsArgs, AddonsCheckArgs};
 use firedrill_addons::AddOns;
 use std::sync::Arc;
 
-/// The add-ons `--addons` and `FIREDRILL_ADDONS` name, compiled; `None` when neither
-/// names any. A broken file is an error (with file and line); settings firedrill
+/// The add-ons `--addons` and `FIREDRILL_ADDONS` name, compiled over the built-in
+/// ones (the built-in ones alone when neither names any). A broken file is an error (with file and line); settings firedrill
 /// does not apply are counted on stderr unless `quiet`.
-pub fn load(a: &AddonsArgs, quiet: bool) -> Result<Option<Arc<AddOns>>, String> {
+pub fn load(a: &AddonsArgs, quiet: bool) -> Result<Arc<AddOns>, String> {
     let dirs = AddOns::dirs(&a.addons);
     if dirs.is_empty() {
-        return Ok(None);
+        return Ok(firedrill_addons::builtin::get());
     }
     let addons = AddOns::load(&dirs).map_err(|e| format!("add-ons: {e}"))?;
     let n = addons.findings().len();
@@ -22,13 +22,12 @@ pub fn load(a: &AddonsArgs, quiet: bool) -> Result<Option<Arc<AddOns>>, String> 
             list.join(" ")
         ));
     }
-    Ok(Some(Arc::new(addons)))
+    Ok(Arc::new(addons))
 }
 
 /// The add-ons as the event readers take them.
-pub fn knowledge(a: &Option<Arc<AddOns>>) -> Option<Arc<dyn firedrill_events::SearchTime>> {
-    a.clone()
-        .map(|a| a as Arc<dyn firedrill_events::SearchTime>)
+pub fn knowledge(a: &Arc<AddOns>) -> Option<Arc<dyn firedrill_events::SearchTime>> {
+    Some(a.clone() as Arc<dyn firedrill_events::SearchTime>)
 }
 
 /// `firedrill addons check DIR…`: every setting not applied, `file:line: [stanza]
@@ -46,12 +45,13 @@ pub fn check(a: AddonsCheckArgs) -> Result<u8, String> {
         let why = f.why.replace('\n', "\n    ");
         println!("{}:{}: {place}: {why}", f.file.display(), f.line);
     }
+    let files = addons.user_files().count();
     println!(
         "{} file{}, {} stanza{} applied, {} setting{} not applied",
-        addons.files().len(),
-        plural(addons.files().len()),
-        addons.stanzas(),
-        plural(addons.stanzas()),
+        files,
+        plural(files),
+        addons.user_stanzas(),
+        plural(addons.user_stanzas()),
         findings.len(),
         plural(findings.len()),
     );

@@ -196,7 +196,7 @@ pub fn coverage(a: CoverageArgs) -> Result<u8, String> {
     let lookups = Lookups::new(&loaded.content);
     let planned = plan::plan(&loaded, &lookups);
     let addons = addons::load(&a.addons, false)?;
-    let c = firedrill::coverage::coverage_with(&planned, addons.as_deref());
+    let c = firedrill::coverage::coverage_with(&planned, Some(&addons));
     match a.format {
         Format::Table => print!("{}", firedrill::coverage::render(&c)),
         Format::Json => println!(

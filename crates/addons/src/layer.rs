@@ -76,8 +76,8 @@ pub fn apps(dir: &Path) -> Result<Vec<(String, PathBuf)>, AddonError> {
 }
 
 /// Reads and layers the apps under `dirs` (given order breaks ties between apps of
-/// the same name).
-pub fn layer(dirs: &[PathBuf]) -> Result<Layered, AddonError> {
+/// the same name) over `builtin` files: (path as shown, text), lowest first.
+pub fn layer(builtin: &[(&str, &str)], dirs: &[PathBuf]) -> Result<Layered, AddonError> {
     let mut all = Vec::new();
     for (i, d) in dirs.iter().enumerate() {
         for (name, path) in apps(d)? {
@@ -93,6 +93,16 @@ pub fn layer(dirs: &[PathBuf]) -> Result<Layered, AddonError> {
         }
     }
     let mut out = Layered::default();
+    for (path, text) in builtin {
+        let path = Path::new(path);
+        let into = if path.ends_with("transforms.conf") {
+            &mut out.transforms
+        } else {
+            &mut out.props
+        };
+        merge(into, path, conf::parse(path, text)?);
+        out.files.insert(0, path.to_path_buf());
+    }
     // Applied lowest first, so a higher layer overwrites.
     for dir in files.iter().rev() {
         for (name, into) in [
@@ -159,7 +169,7 @@ mod tests {
             "B/local/props.conf",
             "[st]\nEVAL-x = \"B local\"\n",
         );
-        let l = layer(&[t.path().to_path_buf()]).unwrap();
+        let l = layer(&[], &[t.path().to_path_buf()]).unwrap();
         let st = &l.props["st"].settings;
         assert_eq!(st["EVAL-x"].value, "\"B local\"");
         assert_eq!(st["EVAL-y"].value, "\"B\"");

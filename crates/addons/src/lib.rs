@@ -29,6 +29,7 @@
 #![warn(missing_docs)]
 
 mod apply;
+pub mod builtin;
 pub mod compile;
 pub mod conf;
 mod error;
@@ -64,9 +65,9 @@ impl fmt::Debug for AddOns {
 
 impl AddOns {
     /// Reads, layers and compiles the apps under `dirs` (each one app, or a
-    /// directory of apps).
+    /// directory of apps) over the built-in ones ([`builtin`]).
     pub fn load(dirs: &[PathBuf]) -> Result<AddOns, AddonError> {
-        let layered = layer::layer(dirs)?;
+        let layered = layer::layer(builtin::FILES, dirs)?;
         let out = compile::compile(&layered)?;
         Ok(AddOns {
             applier: apply::Applier::new(out.stanzas, out.renames),
@@ -84,16 +85,32 @@ impl AddOns {
         out
     }
 
-    /// The settings not applied, in file and line order.
+    /// The settings not applied, in file and line order (the built-in files have
+    /// none: a test holds them to that).
     pub fn findings(&self) -> Vec<&Finding> {
         let mut f: Vec<&Finding> = self.findings.iter().collect();
         f.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
         f
     }
 
-    /// The files read, highest precedence first.
+    /// The files read, highest precedence first (built-in ones last, named
+    /// `builtin/…`).
     pub fn files(&self) -> &[PathBuf] {
         &self.files
+    }
+
+    /// The user's files read (not the built-in ones).
+    pub fn user_files(&self) -> impl Iterator<Item = &PathBuf> {
+        self.files.iter().filter(|f| !builtin::is_builtin(f))
+    }
+
+    /// The number of the user's stanzas with a setting applied.
+    pub fn user_stanzas(&self) -> usize {
+        self.applier
+            .stanzas
+            .iter()
+            .filter(|s| !builtin::is_builtin(&s.file))
+            .count()
     }
 
     /// The number of stanzas with a setting applied.

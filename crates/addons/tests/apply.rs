@@ -356,7 +356,7 @@ fn index_time_transforms_are_not_applied() {
         "[web]\nREPORT-x = route\n",
         "[route]\nREGEX = .\nDEST_KEY = _MetaData:Index\nFORMAT = other\n",
     );
-    assert_eq!(a.stanzas(), 0);
+    assert_eq!(a.user_stanzas(), 0);
     assert!(a.findings().iter().any(|f| f.key == "DEST_KEY"));
 }
 

@@ -441,23 +441,6 @@ mod tests {
     }
 
     #[test]
-    fn suricata_http_records_map_to_web() {
-        let eve = r#"{"timestamp":"2023-06-01T10:00:00.000000+0000","event_type":"http","src_ip":"10.0.0.5","src_port":51000,"dest_ip":"192.0.2.10","dest_port":443,"http":{"hostname":"vpn.example","url":"/remote/fgt_lang?lang=/../../x","http_user_agent":"curl/8.0","http_method":"GET","status":200,"length":12}}
-{"timestamp":"2023-06-01T10:00:01.000000+0000","event_type":"dns","src_ip":"10.0.0.5"}"#;
-        let events = read(eve, "suricata");
-        let rows = datamodel_rows("Web", &events).unwrap();
-        assert_eq!(rows.len(), 1, "only http records are Web events");
-        let r = &rows[0];
-        assert_eq!(r["Web.url"], Value::str("/remote/fgt_lang?lang=/../../x"));
-        assert_eq!(r["Web.uri_path"], Value::str("/remote/fgt_lang"));
-        assert_eq!(r["Web.uri_query"], Value::str("lang=/../../x"));
-        assert_eq!(r["Web.url_length"], Value::Num(30.0));
-        assert_eq!(r["Web.status"], Value::str("200"));
-        assert_eq!(r["Web.dest"], Value::str("192.0.2.10"));
-        assert_eq!(r["Web.http_method"], Value::str("GET"));
-    }
-
-    #[test]
     fn table_parses_and_unknown_names_say_what_is_mapped() {
         let m = DataModels::load().unwrap();
         assert!(m.names().len() >= 9);

@@ -1,4 +1,5 @@
-//! Add-on field extraction driven by `data/windows_ta.yml` and `data/network_ta.yml`,
+//! Add-on field extraction driven by `data/windows_ta.yml` (the other built-in
+//! add-ons are `.conf` files in `crates/addons/builtin/`),
 //! compiled once into rules over [`FieldRef`]s and applied over any [`FieldsMut`]
 //! (a streaming [`Record`](firedrill_value::Record) or a full
 //! [`Row`](firedrill_value::Row)), so both paths compute the same values.
@@ -24,13 +25,9 @@ struct Rule {
 }
 
 const WINDOWS_TA: &str = include_str!("../data/windows_ta.yml");
-const NETWORK_TA: &str = include_str!("../data/network_ta.yml");
 
 /// The tables, in the order their rules apply.
-pub(crate) const TABLES: &[(&str, &str)] = &[
-    ("data/windows_ta.yml", WINDOWS_TA),
-    ("data/network_ta.yml", NETWORK_TA),
-];
+pub(crate) const TABLES: &[(&str, &str)] = &[("data/windows_ta.yml", WINDOWS_TA)];
 
 /// The compiled add-on rules.
 pub struct AddOn {

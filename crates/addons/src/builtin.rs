@@ -1,0 +1,33 @@
+//! The built-in apps (`builtin/`), embedded: the lowest layer under a user's.
+
+use crate::AddOns;
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+/// Every built-in file: (path as reports show it, text).
+pub const FILES: &[(&str, &str)] = &[
+    (
+        "builtin/firedrill_nginx/default/props.conf",
+        include_str!("../builtin/firedrill_nginx/default/props.conf"),
+    ),
+    (
+        "builtin/firedrill_suricata/default/props.conf",
+        include_str!("../builtin/firedrill_suricata/default/props.conf"),
+    ),
+];
+
+/// The built-in apps alone, compiled once. Panics naming the file and line if one is
+/// broken (a test loads them, so that is a build defect).
+pub fn get() -> Arc<AddOns> {
+    static B: OnceLock<Arc<AddOns>> = OnceLock::new();
+    B.get_or_init(|| match AddOns::load(&[]) {
+        Ok(a) => Arc::new(a),
+        Err(e) => panic!("built-in add-on: {e}"),
+    })
+    .clone()
+}
+
+/// True for the path of a built-in file.
+pub fn is_builtin(path: &Path) -> bool {
+    FILES.iter().any(|(p, _)| Path::new(p) == path)
+}
