@@ -11,6 +11,14 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../builtin/firedrill_nginx/default/props.conf"),
     ),
     (
+        "builtin/firedrill_paloalto/default/props.conf",
+        include_str!("../builtin/firedrill_paloalto/default/props.conf"),
+    ),
+    (
+        "builtin/firedrill_paloalto/default/transforms.conf",
+        include_str!("../builtin/firedrill_paloalto/default/transforms.conf"),
+    ),
+    (
         "builtin/firedrill_suricata/default/props.conf",
         include_str!("../builtin/firedrill_suricata/default/props.conf"),
     ),

@@ -240,7 +240,7 @@ impl Extractor {
                 }
             }
             Extractor::Delims { pair, kv, fields } => {
-                let parts = text.split(|c| pair.contains(&c));
+                let parts = split_quoted(text, pair);
                 if kv.is_empty() {
                     for (name, v) in fields.iter().zip(parts) {
                         out.push((name.clone(), unquote(v).to_string()));
@@ -257,6 +257,24 @@ impl Extractor {
             }
         }
     }
+}
+
+/// `text` split at any of `delims`, except inside double quotes (a quoted value
+/// may hold a delimiter: a user agent's commas in a CSV log).
+fn split_quoted<'t>(text: &'t str, delims: &[char]) -> Vec<&'t str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut quoted = false;
+    for (i, c) in text.char_indices() {
+        if c == '"' {
+            quoted = !quoted;
+        } else if !quoted && delims.contains(&c) {
+            out.push(&text[start..i]);
+            start = i + c.len_utf8();
+        }
+    }
+    out.push(&text[start..]);
+    out
 }
 
 fn unquote(s: &str) -> &str {
@@ -383,6 +401,8 @@ mod tests {
             fields: parse_fields(r#""x", y"#),
         };
         assert_eq!(run(&e, "1,2,3"), kv(&[("x", "1"), ("y", "2")]));
+        // A quoted value keeps its delimiters.
+        assert_eq!(run(&e, r#""a,b",c"#), kv(&[("x", "a,b"), ("y", "c")]));
         assert!(parse_delims("|").is_err());
         assert!(parse_delims(r#""a"#).is_err());
     }

@@ -90,32 +90,36 @@ fn data_source_examples_get_the_built_in_fields() {
             continue;
         };
         let Some(file) = b.feeds(st) else { continue };
-        let props = builtin::FILES
+        let text = builtin::FILES
             .iter()
             .find(|(p, _)| std::path::Path::new(p) == file)
             .unwrap()
             .1;
-        // Conditional settings are written `if(<when>, <value>, <field itself>)`
-        // (builtin/README.md): an example outside <when> need not get them.
-        let outputs: Vec<&str> = props
-            .lines()
-            .filter_map(|l| {
-                let (k, v) = l.split_once('=')?;
-                let (k, v) = (k.trim(), v.trim());
-                if let Some(f) = k.strip_prefix("EVAL-") {
-                    let conditional = v.starts_with("if(") && v.ends_with(&format!(", {f})"));
-                    return (!conditional).then_some(f);
-                }
-                v.split_whitespace()
-                    .last()
-                    .filter(|_| k.starts_with("FIELDALIAS-"))
-            })
-            .collect();
+        let stanzas = firedrill_addons::conf::parse(file, text).unwrap();
+        let stanza = stanzas.iter().find(|s| s.name == st).unwrap();
         let events = read(&example.replace('\n', " "), st);
         assert_eq!(events.len(), 1, "{}", path.display());
+        let has = |f: &str| events[0].fields.contains_key(f);
+        // Conditional settings are written `if(<when>, <value>, <field itself>)`
+        // (builtin/README.md): an example outside <when> need not get them; an
+        // alias is there when its original is.
+        let mut outputs: Vec<String> = Vec::new();
+        for set in &stanza.settings {
+            let (k, v) = (set.key.as_str(), set.value.as_str());
+            if let Some(f) = k.strip_prefix("EVAL-") {
+                if !(v.starts_with("if(") && v.ends_with(&format!(", {f})"))) {
+                    outputs.push(f.to_string());
+                }
+            } else if k.starts_with("FIELDALIAS-") {
+                let w: Vec<&str> = v.split_whitespace().collect();
+                for t in w.chunks(3).filter(|t| t.len() == 3 && has(t[0])) {
+                    outputs.push(t[2].to_string());
+                }
+            }
+        }
         for f in &outputs {
             assert!(
-                events[0].fields.contains_key(*f),
+                has(f),
                 "{}: {f} not computed by {} from the example event",
                 path.display(),
                 file.display()
@@ -133,4 +137,36 @@ fn data_source_examples_get_the_built_in_fields() {
         checked >= 1,
         "no data source example read through a built-in app"
     );
+}
+
+#[test]
+fn pan_threat_url_records_map_to_web_and_traffic_to_network_traffic() {
+    // Written in PAN-OS's documented field order; the user agent's comma is quoted.
+    let threat = r#"Mar  5 10:00:00 fw-01.example 1,2024/03/05 10:00:00,0011223344,THREAT,url,2561,2024/03/05 10:00:00,10.1.1.5,198.51.100.7,0.0.0.0,0.0.0.0,allow-web,alice,,web-browsing,vsys1,trust,untrust,ethernet1/2,ethernet1/1,fwd,2024/03/05 10:00:00,4242,1,51515,443,0,0,0x400000,tcp,block-url,"evil.example/admin/login.jsp?x=1",(9999),malware,high,client-to-server,77,0x0,10.0.0.0-10.255.255.255,United States,0,text/html,0,,,1,"curl/8.0 (x, y)",,,,,,,0,0,0,0,0,,fw-01,,,,get"#;
+    let rows = datamodel_rows("Web", &read(threat, "pan:threat")).unwrap();
+    assert_eq!(rows.len(), 1);
+    let r = &rows[0];
+    assert_eq!(r["Web.url"], Value::str("evil.example/admin/login.jsp?x=1"));
+    assert_eq!(r["Web.url_length"], Value::Num(32.0));
+    assert_eq!(r["Web.http_method"], Value::str("GET"));
+    assert_eq!(r["Web.http_user_agent"], Value::str("curl/8.0 (x, y)"));
+    assert_eq!(r["Web.src"], Value::str("10.1.1.5"));
+    assert_eq!(r["Web.dest"], Value::str("198.51.100.7"));
+    assert_eq!(r["Web.user"], Value::str("alice"));
+    assert_eq!(r["Web.action"], Value::str("blocked"));
+    assert_eq!(r["Web.status"], Value::str("unknown"));
+    // A threat record of another subtype is not a Web event.
+    let virus = threat.replace("THREAT,url,", "THREAT,virus,");
+    assert!(datamodel_rows("Web", &read(&virus, "pan:threat"))
+        .unwrap()
+        .is_empty());
+    let traffic = r#"<14>1 2024-03-05T10:00:00Z fw-01 - - - - 1,2024/03/05 10:00:00,0011223344,TRAFFIC,end,2561,2024/03/05 10:00:00,10.1.1.5,203.0.113.9,0.0.0.0,0.0.0.0,allow-out,,,tor,vsys1,trust,untrust,ethernet1/2,ethernet1/1,fwd,2024/03/05 10:00:00,4243,1,50000,9001,0,0,0x0,tcp,allow,1000,600,400,10,2024/03/05 09:59:00,60,any,0,78,0x0,10.0.0.0-10.255.255.255,Germany,0,5,5,tcp-fin,0,0,0,0,,fw-01,from-policy"#;
+    let rows = datamodel_rows("Network_Traffic", &read(traffic, "pan:traffic")).unwrap();
+    assert_eq!(rows.len(), 1);
+    let r = &rows[0];
+    assert_eq!(r["All_Traffic.app"], Value::str("tor"));
+    assert_eq!(r["All_Traffic.action"], Value::str("allowed"));
+    assert_eq!(r["All_Traffic.dest_port"], Value::str("9001"));
+    assert_eq!(r["All_Traffic.transport"], Value::str("tcp"));
+    assert_eq!(r["All_Traffic.src_ip"], Value::str("10.1.1.5"));
 }
