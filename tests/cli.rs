@@ -1635,6 +1635,8 @@ fn a_users_addon_gives_a_new_sourcetype_its_fields() {
         app.join("default/props.conf"),
         "# Acme web server access logs\n\
          [acme:web]\n\
+         TIME_PREFIX = \\[\n\
+         TIME_FORMAT = %d/%b/%Y:%H:%M:%S %z\n\
          EXTRACT-access = ^(?<src_ip>\\S+) \\S+ (?<user>\\S+) \\[[^\\]]+\\] \"(?<method>\\w+) (?<uri>\\S+) [^\"]*\" (?<status>\\d{3})\n\
          REPORT-agent = acme_agent\n\
          FIELDALIAS-src = src_ip AS src\n\
@@ -1678,7 +1680,7 @@ author: firedrill tests
 status: production
 type: TTP
 description: A client denied the admin pages twice or more.
-search: 'sourcetype="acme:web" outcome=denied uri="/admin*" | stats count values(http_user_agent) as agent values(vendor_product) as vendor_product by src | where count >= 2'
+search: 'sourcetype="acme:web" outcome=denied uri="/admin*" | stats count min(_time) as firstTime values(http_user_agent) as agent values(vendor_product) as vendor_product by src | where count >= 2'
 how_to_implement: the TA-acme-web add-on
 known_false_positives: none
 references: []
@@ -1732,6 +1734,8 @@ tests:
     assert_eq!(t["rows"][0]["src"], "10.0.0.5", "{t}");
     assert_eq!(t["rows"][0]["agent"], "curl/8.1", "{t}");
     assert_eq!(t["rows"][0]["vendor_product"], "Acme Web", "{t}");
+    // TIME_FORMAT gave the events their time (2024-03-05T10:00:00Z).
+    assert_eq!(t["rows"][0]["firstTime"], "1709632800", "{t}");
     // KV_MODE is not applied: said on stderr, pointing at `addons check`.
     assert!(stderr.contains("1 setting not applied"), "{stderr}");
     assert!(stderr.contains("firedrill addons check"), "{stderr}");
@@ -1760,7 +1764,7 @@ tests:
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(
-        text.contains("TA-acme-web/default/props.conf:8: [acme:web] KV_MODE: "),
+        text.contains("TA-acme-web/default/props.conf:10: [acme:web] KV_MODE: "),
         "{text}"
     );
     assert!(

@@ -42,6 +42,8 @@ pub(crate) struct Applier {
 }
 
 struct Meta {
+    raw: FieldRef,
+    time: FieldRef,
     sourcetype: FieldRef,
     original: FieldRef,
     source: FieldRef,
@@ -51,6 +53,8 @@ struct Meta {
 fn meta() -> &'static Meta {
     static M: OnceLock<Meta> = OnceLock::new();
     M.get_or_init(|| Meta {
+        raw: FieldRef::new("_raw"),
+        time: FieldRef::new("_time"),
         sourcetype: FieldRef::new("sourcetype"),
         original: FieldRef::new("_sourcetype"),
         source: FieldRef::new("source"),
@@ -293,6 +297,30 @@ impl Applier {
                     }
                 }
                 Action::Rename(_) => {}
+                Action::Time {
+                    prefix,
+                    format,
+                    lookahead,
+                } => {
+                    let Some(raw) = ev.get(&meta().raw) else {
+                        continue;
+                    };
+                    let raw = as_text(raw);
+                    let start = match prefix {
+                        Some(re) => match re
+                            .first_spans(&raw)
+                            .and_then(|m| m.first().copied().flatten())
+                        {
+                            Some((_, end)) => end,
+                            None => continue,
+                        },
+                        None => 0,
+                    };
+                    let window: String = raw[start..].chars().take(*lookahead).collect();
+                    if let Some(t) = firedrill_spl::exec::time::strptime_prefix(&window, format) {
+                        ev.set(&meta().time, Value::Num(t));
+                    }
+                }
             }
         }
         for (f, v) in evals {
@@ -341,6 +369,8 @@ impl Applier {
                         (Some(vec![&f.name]), ins)
                     }
                     Action::Rename(_) => continue,
+                    // Every search reads `_time`.
+                    Action::Time { .. } => (None, vec!["_raw"]),
                 };
                 let hit = match outs {
                     None => true,

@@ -101,6 +101,16 @@ pub enum Action {
     Eval(FieldRef, CExpr),
     /// `rename`.
     Rename(String),
+    /// `TIME_FORMAT`: `_time` parsed from `_raw`, after `prefix`'s first match,
+    /// within `lookahead` characters.
+    Time {
+        /// `TIME_PREFIX`.
+        prefix: Option<Re>,
+        /// `TIME_FORMAT`, a strptime format.
+        format: String,
+        /// `MAX_TIMESTAMP_LOOKAHEAD` (128 by default).
+        lookahead: usize,
+    },
 }
 
 /// One applied setting.
@@ -164,7 +174,11 @@ pub fn compile(l: &Layered) -> Result<Output, AddonError> {
         for (key, p) in &m.settings {
             let why = match settings::handling(settings::PROPS, key) {
                 Some(Handling::Applied(phase)) => {
-                    let action = action(phase, key, p, l, &mut transforms, &mut findings)?;
+                    let action = if phase == Phase::Time {
+                        time(name, key, p, m, &mut findings)?
+                    } else {
+                        action(phase, key, p, l, &mut transforms, &mut findings)?
+                    };
                     if let Some(Action::Rename(to)) = action {
                         match &target {
                             Target::Sourcetype(st) => {
@@ -352,12 +366,81 @@ fn action(
                 }
             }
         }
+        Phase::Time => unreachable!("TIME_* settings compile in `time`"),
         Phase::Rename => {
             if p.value.is_empty() {
                 return Err(err(ErrorKind::Value, "an empty sourcetype".into()));
             }
             Action::Rename(p.value.clone())
         }
+    }))
+}
+
+/// `TIME_FORMAT` with the stanza's `TIME_PREFIX` and `MAX_TIMESTAMP_LOOKAHEAD` (which
+/// compile into it); those two without a `TIME_FORMAT` are findings (firedrill does
+/// not guess a timestamp's format).
+fn time(
+    stanza: &str,
+    key: &str,
+    p: &Placed,
+    m: &Merged,
+    findings: &mut Vec<Finding>,
+) -> Result<Option<Action>, AddonError> {
+    let get = |k: &str| {
+        m.settings
+            .iter()
+            .find(|(x, _)| x.eq_ignore_ascii_case(k))
+            .map(|x| x.1)
+    };
+    if !key.eq_ignore_ascii_case("TIME_FORMAT") {
+        if get("TIME_FORMAT").is_none() {
+            findings.push(Finding {
+                file: p.file.clone(),
+                line: p.line,
+                stanza: stanza.to_string(),
+                key: key.to_string(),
+                why: "without a TIME_FORMAT: firedrill does not guess a timestamp's format".into(),
+            });
+        }
+        return Ok(None);
+    }
+    let prefix = match get("TIME_PREFIX") {
+        Some(t) => Some(Re::compile(&t.value).map_err(|msg| {
+            AddonError::new(
+                ErrorKind::Regex,
+                &t.file,
+                t.line,
+                format!("TIME_PREFIX: {msg}"),
+            )
+        })?),
+        None => None,
+    };
+    let lookahead = match get("MAX_TIMESTAMP_LOOKAHEAD") {
+        Some(t) => t.value.trim().parse::<usize>().map_err(|_| {
+            AddonError::new(
+                ErrorKind::Value,
+                &t.file,
+                t.line,
+                format!(
+                    "MAX_TIMESTAMP_LOOKAHEAD: `{}` is not a number of characters",
+                    t.value
+                ),
+            )
+        })?,
+        None => 128,
+    };
+    if p.value.is_empty() {
+        return Err(AddonError::new(
+            ErrorKind::Value,
+            &p.file,
+            p.line,
+            "TIME_FORMAT: empty",
+        ));
+    }
+    Ok(Some(Action::Time {
+        prefix,
+        format: p.value.clone(),
+        lookahead,
     }))
 }
 

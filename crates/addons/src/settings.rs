@@ -5,6 +5,9 @@
 /// The phases of Splunk's search-time sequence that firedrill applies, in order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Phase {
+    /// `TIME_FORMAT` (with `TIME_PREFIX`, `MAX_TIMESTAMP_LOOKAHEAD`): the event's
+    /// `_time` from its text, as Splunk takes it when indexing.
+    Time,
     /// `EXTRACT-<class>`: inline regular expressions, classes in ASCII order.
     Extract,
     /// `REPORT-<class>`: transforms named in `transforms.conf`, classes in ASCII order.
@@ -31,7 +34,8 @@ pub enum Handling {
 
 use Handling::*;
 
-const INDEX_TIME: &str = "an index-time setting: firedrill's readers split events and take timestamps by the data's format";
+const INDEX_TIME: &str =
+    "an index-time setting: firedrill's readers split events by the data's format";
 const KV: &str = "firedrill's readers extract fields by the data's format (XML, JSON, key=value), whatever KV_MODE says";
 
 /// `props.conf`: (key, or prefix when it ends in `-`, how). Keys compare ignoring case.
@@ -58,10 +62,10 @@ pub const PROPS: &[(&str, Handling)] = &[
     ("MUST_NOT_BREAK_BEFORE", NotApplied(INDEX_TIME)),
     ("MAX_EVENTS", NotApplied(INDEX_TIME)),
     ("TRUNCATE", NotApplied(INDEX_TIME)),
-    ("TIME_PREFIX", NotApplied(INDEX_TIME)),
-    ("TIME_FORMAT", NotApplied(INDEX_TIME)),
-    ("MAX_TIMESTAMP_LOOKAHEAD", NotApplied(INDEX_TIME)),
-    ("TZ", NotApplied(INDEX_TIME)),
+    ("TIME_FORMAT", Applied(Phase::Time)),
+    ("TIME_PREFIX", Applied(Phase::Time)),
+    ("MAX_TIMESTAMP_LOOKAHEAD", Applied(Phase::Time)),
+    ("TZ", NotApplied("firedrill reads a time without an offset as UTC")),
     ("DATETIME_CONFIG", NotApplied(INDEX_TIME)),
     ("MAX_DAYS_AGO", NotApplied(INDEX_TIME)),
     ("MAX_DAYS_HENCE", NotApplied(INDEX_TIME)),

@@ -323,6 +323,41 @@ fn reader_fields_feed_aliases_and_calculated_fields_on_both_paths() {
 }
 
 #[test]
+fn time_format_after_time_prefix_gives_time() {
+    let props = "[web]\nTIME_PREFIX = \\[\nTIME_FORMAT = %d/%b/%Y:%H:%M:%S %z\nMAX_TIMESTAMP_LOOKAHEAD = 26\n";
+    let r = run(
+        props,
+        "",
+        event(
+            "web",
+            "1.2.3.4 - - [05/Mar/2024:10:00:00 +0100] \"GET /\"",
+            &[("_time", "0")],
+        ),
+    );
+    assert_eq!(r.get_str("_time"), Some(&Value::Num(1_709_629_200.0)));
+    // No prefix match, or no time where the format says: the time stays.
+    for raw in ["no bracket here", "[not a time]"] {
+        let r = run(props, "", event("web", raw, &[("_time", "7")]));
+        assert_eq!(get(&r, "_time").as_deref(), Some("7"), "{raw}");
+    }
+    // Too short a look-ahead cuts the timestamp.
+    let short = props.replace("26", "10");
+    let r = run(
+        &short,
+        "",
+        event("web", "[05/Mar/2024:10:00:00 +0100]", &[("_time", "7")]),
+    );
+    assert_eq!(get(&r, "_time").as_deref(), Some("7"));
+    // A prefix without a format is not guessed at.
+    let (_t, a) = load("[web]\nTIME_PREFIX = x\n", "");
+    assert!(
+        a.findings()[0].why.contains("without a TIME_FORMAT"),
+        "{:?}",
+        a.findings()
+    );
+}
+
+#[test]
 fn settings_not_applied_are_findings_with_their_line() {
     let (_t, a) = load(
         "[web]\nKV_MODE = json\nLOOKUP-geo = geo ip OUTPUT city\nTRANSFORMS-route = x\nFROBNICATE = 1\ncategory = Web\nEVAL-h = frobnicate(x)\n",

@@ -54,8 +54,11 @@ fn suricata_http_records_map_to_web() {
 
 #[test]
 fn nginx_plus_kv_maps_to_web() {
-    let line = r#"site="www.example.com" server="www.example.com" dest_port="443" dest_ip="192.0.2.1" src="198.51.100.1" status="404" http_referer="-" http_user_agent="curl/8.0" uri_query="id=1" uri_path="/app/login" http_method="POST" category="text/html""#;
-    let rows = datamodel_rows("Web", &read(line, "nginx:plus:kv")).unwrap();
+    let line = r#"site="www.example.com" server="www.example.com" dest_port="443" dest_ip="192.0.2.1" src="198.51.100.1" time_local="05/Mar/2024:10:00:00 -0500" status="404" http_referer="-" http_user_agent="curl/8.0" uri_query="id=1" uri_path="/app/login" http_method="POST" category="text/html""#;
+    let events = read(line, "nginx:plus:kv");
+    // 2024-03-05T15:00:00Z
+    assert_eq!(events[0].fields["_time"], Value::Num(1_709_650_800.0));
+    let rows = datamodel_rows("Web", &events).unwrap();
     assert_eq!(rows.len(), 1);
     let r = &rows[0];
     assert_eq!(r["Web.url"], Value::str("/app/login?id=1"));
@@ -76,7 +79,11 @@ fn nginx_plus_kv_maps_to_web() {
 #[ignore = "needs FIREDRILL_SHARED (../shared beside the repository)"]
 fn data_source_examples_get_the_built_in_fields() {
     let shared = std::env::var("FIREDRILL_SHARED").expect("FIREDRILL_SHARED");
-    let dir = std::path::Path::new(&shared).join("content/security_content_2024-10/data_sources");
+    // A relative path is the workspace's (CI gives `../shared`); tests run in the crate.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let dir = root
+        .join(&shared)
+        .join("content/security_content_2024-10/data_sources");
     let b = builtin::get();
     let mut checked = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
@@ -117,6 +124,14 @@ fn data_source_examples_get_the_built_in_fields() {
                 }
             }
         }
+        if stanza.settings.iter().any(|s| s.key == "TIME_FORMAT") {
+            let t = events[0].fields.get("_time").and_then(Value::as_num);
+            assert!(
+                t.is_some_and(|t| t > 0.0),
+                "{}: no _time from TIME_FORMAT",
+                path.display()
+            );
+        }
         for f in &outputs {
             assert!(
                 has(f),
@@ -143,7 +158,10 @@ fn data_source_examples_get_the_built_in_fields() {
 fn pan_threat_url_records_map_to_web_and_traffic_to_network_traffic() {
     // Written in PAN-OS's documented field order; the user agent's comma is quoted.
     let threat = r#"Mar  5 10:00:00 fw-01.example 1,2024/03/05 10:00:00,0011223344,THREAT,url,2561,2024/03/05 10:00:00,10.1.1.5,198.51.100.7,0.0.0.0,0.0.0.0,allow-web,alice,,web-browsing,vsys1,trust,untrust,ethernet1/2,ethernet1/1,fwd,2024/03/05 10:00:00,4242,1,51515,443,0,0,0x400000,tcp,block-url,"evil.example/admin/login.jsp?x=1",(9999),malware,high,client-to-server,77,0x0,10.0.0.0-10.255.255.255,United States,0,text/html,0,,,1,"curl/8.0 (x, y)",,,,,,,0,0,0,0,0,,fw-01,,,,get"#;
-    let rows = datamodel_rows("Web", &read(threat, "pan:threat")).unwrap();
+    let events = read(threat, "pan:threat");
+    // 2024-03-05T10:00:00Z, the receive time.
+    assert_eq!(events[0].fields["_time"], Value::Num(1_709_632_800.0));
+    let rows = datamodel_rows("Web", &events).unwrap();
     assert_eq!(rows.len(), 1);
     let r = &rows[0];
     assert_eq!(r["Web.url"], Value::str("evil.example/admin/login.jsp?x=1"));

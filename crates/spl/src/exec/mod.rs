@@ -18,7 +18,7 @@ mod stages;
 mod state;
 pub(crate) mod stream;
 pub(crate) mod text;
-pub(crate) mod time;
+pub mod time;
 pub(crate) mod wildcard;
 
 pub use rows::{field_glob, glob_target};

@@ -42,6 +42,18 @@ pub fn strptime(s: &str, fmt: &str) -> Option<f64> {
         .map(|dt| dt.and_utc().timestamp() as f64)
 }
 
+/// Parses a time at the start of `s` with a strftime format, ignoring what follows
+/// (a timestamp inside an event: `TIME_FORMAT`); a time without an offset is UTC.
+pub fn strptime_prefix(s: &str, fmt: &str) -> Option<f64> {
+    let f = chrono_format(fmt);
+    if let Ok((dt, _)) = DateTime::parse_and_remainder(s, &f) {
+        return Some(dt.timestamp_millis() as f64 / 1000.0);
+    }
+    NaiveDateTime::parse_and_remainder(s, &f)
+        .ok()
+        .map(|(dt, _)| dt.and_utc().timestamp_millis() as f64 / 1000.0)
+}
+
 /// `relative_time(t, "-1d@d")`: offsets (`+N`/`-N` with s, m, h, d, w, mon, y) and an
 /// optional snap (`@d`, `@h`, `@w0`...).
 pub fn relative_time(t: f64, spec: &str) -> Option<f64> {
