@@ -124,25 +124,7 @@ fn inside(dir: &Path, name: &Path) -> Option<PathBuf> {
     (real.starts_with(std::fs::canonicalize(dir).ok()?) && real.is_file()).then_some(real)
 }
 
-/// Reads a lookup CSV (header row, then values); errors name the file and line.
-pub fn read_csv(path: &std::path::Path) -> Result<LookupTable, String> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_path(path)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    let fields: Vec<String> = rdr
-        .headers()
-        .map_err(|e| format!("{}: {e}", path.display()))?
-        .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
-        .collect();
-    let mut rows = Vec::new();
-    for (i, rec) in rdr.records().enumerate() {
-        let rec = rec.map_err(|e| format!("{}: line {}: {e}", path.display(), i + 2))?;
-        rows.push(rec.iter().map(str::to_string).collect());
-    }
-    Ok(LookupTable::new(fields, rows))
-}
+pub use firedrill_spl::exec::lookup::read_csv;
 
 #[cfg(test)]
 mod tests {

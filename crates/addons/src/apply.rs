@@ -73,6 +73,17 @@ fn text<'a>(ev: &'a dyn Fields, f: &FieldRef) -> &'a str {
     }
 }
 
+/// Assigns the calculated fields computed so far (all from the event as it was
+/// before any of them).
+fn flush(ev: &mut dyn FieldsMut, evals: &mut Vec<(&FieldRef, Option<Value>)>) {
+    for (f, v) in evals.drain(..) {
+        match v {
+            Some(v) => ev.set(f, v),
+            None => ev.remove(f),
+        }
+    }
+}
+
 /// A value as the text an extraction reads, borrowed when it is one string.
 fn as_text(v: &Value) -> std::borrow::Cow<'_, str> {
     match v {
@@ -297,6 +308,27 @@ impl Applier {
                     }
                 }
                 Action::Rename(_) => {}
+                Action::Lookup(lk) => {
+                    flush(ev, &mut evals);
+                    if !lk.outputs.iter().any(|(_, f)| keep(f)) {
+                        continue;
+                    }
+                    let found = firedrill_spl::exec::lookup::lookup_one(
+                        &*ev,
+                        &lk.table,
+                        &lk.spec,
+                        &lk.outputs,
+                    );
+                    for (f, v) in found {
+                        if !keep(&f) {
+                            continue;
+                        }
+                        match v {
+                            Some(v) => ev.set_named(&f, v),
+                            None => ev.remove(&FieldRef::new(&f)),
+                        }
+                    }
+                }
                 Action::Time {
                     prefix,
                     format,
@@ -323,12 +355,7 @@ impl Applier {
                 }
             }
         }
-        for (f, v) in evals {
-            match v {
-                Some(v) => ev.set(f, v),
-                None => ev.remove(f),
-            }
-        }
+        flush(ev, &mut evals);
     }
 
     /// Adds what the settings that produce wanted fields read.
@@ -369,6 +396,10 @@ impl Applier {
                         (Some(vec![&f.name]), ins)
                     }
                     Action::Rename(_) => continue,
+                    Action::Lookup(lk) => (
+                        Some(lk.outputs.iter().map(|(_, f)| f.as_str()).collect()),
+                        lk.spec.inputs.iter().map(|(_, f)| f.as_str()).collect(),
+                    ),
                     // Every search reads `_time`.
                     Action::Time { .. } => (None, vec!["_raw"]),
                 };

@@ -6,12 +6,13 @@ use crate::error::{AddonError, ErrorKind};
 use crate::extract::{self, Extractor, Names};
 use crate::layer::{Layered, Merged, Placed};
 use crate::settings::{self, Handling, Phase};
+use firedrill_spl::exec::lookup::{LookupSpec, LookupTable};
 use firedrill_spl::exec::re::Re;
 use firedrill_spl::expr::CExpr;
 use firedrill_value::FieldRef;
 use regex::Regex;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// A setting firedrill does not apply, and why.
@@ -83,6 +84,17 @@ pub struct Transform {
     pub keep_empty: bool,
 }
 
+/// A compiled automatic lookup.
+#[derive(Debug)]
+pub struct Lookup {
+    /// The table, with its definition's matching rules.
+    pub table: LookupTable,
+    /// Which columns match which fields, and what is written.
+    pub spec: LookupSpec,
+    /// (column, event field) written.
+    pub outputs: Vec<(usize, String)>,
+}
+
 /// What a compiled setting does.
 #[derive(Clone, Debug)]
 pub enum Action {
@@ -101,6 +113,8 @@ pub enum Action {
     Eval(FieldRef, CExpr),
     /// `rename`.
     Rename(String),
+    /// `LOOKUP-`: a CSV lookup.
+    Lookup(Arc<Lookup>),
     /// `TIME_FORMAT`: `_time` parsed from `_raw`, after `prefix`'s first match,
     /// within `lookahead` characters.
     Time {
@@ -367,6 +381,10 @@ fn action(
             }
         }
         Phase::Time => unreachable!("TIME_* settings compile in `time`"),
+        Phase::Lookup => match lookup(key, p, l, findings)? {
+            Some(x) => Action::Lookup(Arc::new(x)),
+            None => return Ok(None),
+        },
         Phase::Rename => {
             if p.value.is_empty() {
                 return Err(err(ErrorKind::Value, "an empty sourcetype".into()));
@@ -442,6 +460,192 @@ fn time(
         format: p.value.clone(),
         lookahead,
     }))
+}
+
+/// The largest lookup file read.
+pub const MAX_LOOKUP_BYTES: u64 = 256 << 20;
+
+/// `LOOKUP-<class> = <name> <column> [AS <field>]… [OUTPUT|OUTPUTNEW <column> [AS
+/// <field>]…]` over the transforms.conf stanza `[<name>]`, whose `filename` is a CSV in
+/// the `lookups/` directory of the app that defines it.
+fn lookup(
+    key: &str,
+    p: &Placed,
+    l: &Layered,
+    findings: &mut Vec<Finding>,
+) -> Result<Option<Lookup>, AddonError> {
+    let err = |kind, msg: String| AddonError::new(kind, &p.file, p.line, format!("{key}: {msg}"));
+    let not = |findings: &mut Vec<Finding>, why: String| {
+        findings.push(Finding {
+            file: p.file.clone(),
+            line: p.line,
+            stanza: String::new(),
+            key: key.to_string(),
+            why,
+        });
+        Ok(None)
+    };
+    let words: Vec<String> = words(&p.value)
+        .into_iter()
+        .map(|w| w.trim_end_matches(',').to_string())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let Some((name, rest)) = words.split_first() else {
+        return Err(err(ErrorKind::Value, "no lookup named".into()));
+    };
+    let mut inputs = Vec::new();
+    let mut outputs = Vec::new();
+    let mut output_new = None;
+    let mut i = 0;
+    while i < rest.len() {
+        let w = &rest[i];
+        if output_new.is_none()
+            && (w.eq_ignore_ascii_case("OUTPUT") || w.eq_ignore_ascii_case("OUTPUTNEW"))
+        {
+            output_new = Some(w.eq_ignore_ascii_case("OUTPUTNEW"));
+            i += 1;
+            continue;
+        }
+        let (col, field) = match rest.get(i + 1) {
+            Some(a) if a.eq_ignore_ascii_case("AS") => {
+                let f = rest
+                    .get(i + 2)
+                    .ok_or_else(|| err(ErrorKind::Value, format!("`{w} AS` needs a field name")))?;
+                i += 3;
+                (w.clone(), f.clone())
+            }
+            _ => {
+                i += 1;
+                (w.clone(), w.clone())
+            }
+        };
+        if output_new.is_some() {
+            outputs.push((col, field));
+        } else {
+            inputs.push((col, field));
+        }
+    }
+    if inputs.is_empty() {
+        return Err(err(
+            ErrorKind::Value,
+            format!("lookup `{name}` names no field to match on"),
+        ));
+    }
+    let Some(def) = l.transforms.get(name.as_str()) else {
+        return Err(err(
+            ErrorKind::Reference,
+            format!("no transforms.conf stanza [{name}]"),
+        ));
+    };
+    for (k, set) in &def.settings {
+        if let Some(Handling::NotApplied(why)) = settings::handling(settings::TRANSFORMS, k) {
+            findings.push(Finding {
+                file: set.file.clone(),
+                line: set.line,
+                stanza: name.clone(),
+                key: k.clone(),
+                why: why.to_string(),
+            });
+            if !k.starts_with("time") && !k.ends_with("offset_secs") {
+                return not(findings, format!("lookup [{name}] is not a CSV lookup"));
+            }
+        }
+    }
+    let Some(file) = def.settings.get("filename") else {
+        return not(findings, format!("lookup [{name}] has no `filename`"));
+    };
+    // The app that defines the lookup: <app>/{default,local}/transforms.conf.
+    let app = file
+        .file
+        .parent()
+        .and_then(Path::parent)
+        .unwrap_or(Path::new("."));
+    let dir = app.join("lookups");
+    let Some(path) = inside(&dir, Path::new(&file.value)) else {
+        return not(
+            findings,
+            format!("lookup file `{}` is not in {}", file.value, dir.display()),
+        );
+    };
+    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    if size > MAX_LOOKUP_BYTES {
+        return not(
+            findings,
+            format!(
+                "{}: {size} bytes, over the {MAX_LOOKUP_BYTES}-byte limit",
+                path.display()
+            ),
+        );
+    }
+    let mut table = firedrill_spl::exec::lookup::read_csv(&path)
+        .map_err(|m| AddonError::new(ErrorKind::Value, &path, 0, m))?;
+    table.name = name.clone();
+    let flag = |k: &str, default: bool| def.settings.get(k).map_or(Ok(default), |p| boolean(p, k));
+    table.case_sensitive = flag("case_sensitive_match", true)?;
+    let number = |k: &str, default: usize| -> Result<usize, AddonError> {
+        match def.settings.get(k) {
+            None => Ok(default),
+            Some(v) => v.value.trim().parse().map_err(|_| {
+                AddonError::new(
+                    ErrorKind::Value,
+                    &v.file,
+                    v.line,
+                    format!("{k}: `{}` is not a number", v.value),
+                )
+            }),
+        }
+    };
+    table.min_matches = number("min_matches", 0)?;
+    table.max_matches = number("max_matches", 1000)?;
+    table.default_match = def.settings.get("default_match").map(|v| v.value.clone());
+    if let Some(mt) = def.settings.get("match_type") {
+        for m in mt.value.split(',').map(str::trim).filter(|m| !m.is_empty()) {
+            let inner = |f: &str| {
+                m.strip_prefix(f)
+                    .and_then(|r| r.trim_start().strip_prefix('('))
+                    .and_then(|r| r.strip_suffix(')'))
+                    .map(|c| c.trim().to_string())
+            };
+            if let Some(c) = inner("WILDCARD") {
+                table.wildcard.push(c);
+            } else if let Some(c) = inner("CIDR") {
+                table.cidr.push(c);
+            } else {
+                return Err(AddonError::new(
+                    ErrorKind::Value,
+                    &mt.file,
+                    mt.line,
+                    format!("match_type: `{m}` is neither WILDCARD(<column>) nor CIDR(<column>)"),
+                ));
+            }
+        }
+    }
+    let spec = LookupSpec {
+        table: name.clone(),
+        inputs,
+        outputs,
+        output_new: output_new.unwrap_or(false),
+    };
+    let outputs = firedrill_spl::exec::lookup::output_columns(&table, &spec)
+        .map_err(|m| err(ErrorKind::Reference, m))?;
+    Ok(Some(Lookup {
+        table,
+        spec,
+        outputs,
+    }))
+}
+
+/// `dir/name` when it is a file inside `dir` after following symbolic links and `..`.
+fn inside(dir: &Path, name: &Path) -> Option<PathBuf> {
+    if name.is_absolute()
+        || name
+            .components()
+            .any(|c| c == std::path::Component::ParentDir)
+    {
+        return None;
+    }
+    let real = std::fs::canonicalize(dir.join(name)).ok()?;
+    (real.starts_with(std::fs::canonicalize(dir).ok()?) && real.is_file()).then_some(real)
 }
 
 /// `<regex> in <field>` or `<regex>` (reading `_raw`).

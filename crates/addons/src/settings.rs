@@ -17,7 +17,10 @@ pub enum Phase {
     /// `EVAL-<field>`: calculated fields, all computed from the same event (Splunk
     /// evaluates them as if in parallel).
     Eval,
-    /// `rename`: the sourcetype's new name, given after the fields are computed.
+    /// `LOOKUP-<class>`: automatic CSV lookups, classes in ASCII order, after the
+    /// calculated fields.
+    Lookup,
+    /// `rename`: the sourcetype's new name (handled before the others).
     Rename,
 }
 
@@ -45,7 +48,7 @@ pub const PROPS: &[(&str, Handling)] = &[
     ("FIELDALIAS-", Applied(Phase::Alias)),
     ("EVAL-", Applied(Phase::Eval)),
     ("rename", Applied(Phase::Rename)),
-    ("LOOKUP-", NotApplied("automatic lookups are not applied yet")),
+    ("LOOKUP-", Applied(Phase::Lookup)),
     ("KV_MODE", NotApplied(KV)),
     ("AUTO_KV_JSON", NotApplied(KV)),
     ("KV_TRIM_SPACES", NotApplied(KV)),
@@ -115,6 +118,44 @@ pub const TRANSFORMS: &[(&str, Handling)] = &[
     ("DEFAULT_VALUE", NotApplied("an index-time setting")),
     ("LOOKAHEAD", NotApplied("an index-time setting")),
     ("INGEST_EVAL", NotApplied("an index-time setting")),
+    ("filename", Applied(Phase::Lookup)),
+    ("case_sensitive_match", Applied(Phase::Lookup)),
+    ("match_type", Applied(Phase::Lookup)),
+    ("min_matches", Applied(Phase::Lookup)),
+    ("max_matches", Applied(Phase::Lookup)),
+    ("default_match", Applied(Phase::Lookup)),
+    (
+        "external_cmd",
+        NotApplied("an external (scripted) lookup: not run"),
+    ),
+    ("external_type", NotApplied("an external lookup: not run")),
+    (
+        "fields_list",
+        NotApplied("an external or KV store lookup: not run"),
+    ),
+    (
+        "collection",
+        NotApplied("a KV store lookup: not available offline"),
+    ),
+    (
+        "time_field",
+        NotApplied("a time-based lookup: matched without its time"),
+    ),
+    (
+        "time_format",
+        NotApplied("a time-based lookup: matched without its time"),
+    ),
+    (
+        "max_offset_secs",
+        NotApplied("a time-based lookup: matched without its time"),
+    ),
+    (
+        "min_offset_secs",
+        NotApplied("a time-based lookup: matched without its time"),
+    ),
+    ("batch_index_query", Metadata),
+    ("allow_caching", Metadata),
+    ("replicate", Metadata),
 ];
 
 /// The row for `key` in `table`.

@@ -357,10 +357,88 @@ fn time_format_after_time_prefix_gives_time() {
     );
 }
 
+fn with_lookup(props: &str, transforms: &str, csv: &str) -> (tempfile::TempDir, AddOns) {
+    let (t, d) = app(props, transforms);
+    std::fs::create_dir_all(d.join("lookups")).unwrap();
+    std::fs::write(d.join("lookups/users.csv"), csv).unwrap();
+    let a = AddOns::load(&[d]).unwrap_or_else(|e| panic!("{e}"));
+    (t, a)
+}
+
+#[test]
+fn automatic_lookups_after_calculated_fields() {
+    let csv = "user,department,risk\nalice,finance,high\nbob,it,low\n";
+    let t = "[user_info]\nfilename = users.csv\ncase_sensitive_match = false\n";
+    let props = "[web]\nEVAL-account = lower(acct)\nLOOKUP-u = user_info user AS account OUTPUT department AS dept risk\n";
+    let (_t, a) = with_lookup(props, t, csv);
+    assert!(a.findings().is_empty(), "{:?}", a.findings());
+    let mut ev = event("web", "", &[("acct", "ALICE"), ("risk", "stale")]);
+    a.apply(&mut ev, &Want::everything());
+    assert_eq!(get(&ev, "dept").as_deref(), Some("finance"));
+    assert_eq!(get(&ev, "risk").as_deref(), Some("high"));
+    // No match: OUTPUT removes what it would write.
+    let mut ev = event("web", "", &[("acct", "carol"), ("risk", "stale")]);
+    a.apply(&mut ev, &Want::everything());
+    assert_eq!((get(&ev, "dept"), get(&ev, "risk")), (None, None));
+    // OUTPUTNEW keeps a field the event has.
+    let props = "[web]\nLOOKUP-u = user_info user OUTPUTNEW risk\n";
+    let (_t, a) = with_lookup(props, t, csv);
+    let mut ev = event("web", "", &[("user", "bob"), ("risk", "kept")]);
+    a.apply(&mut ev, &Want::everything());
+    assert_eq!(get(&ev, "risk").as_deref(), Some("kept"));
+    // Without OUTPUT: every other column.
+    let props = "[web]\nLOOKUP-u = user_info user\n";
+    let (_t, a) = with_lookup(props, t, csv);
+    let mut ev = event("web", "", &[("user", "bob")]);
+    a.apply(&mut ev, &Want::everything());
+    assert_eq!(
+        (
+            get(&ev, "department").as_deref(),
+            get(&ev, "risk").as_deref()
+        ),
+        (Some("it"), Some("low"))
+    );
+}
+
+#[test]
+fn lookup_files_stay_inside_the_apps_lookups_directory() {
+    for name in ["../default/props.conf", "/etc/passwd", "missing.csv"] {
+        let t = format!("[user_info]\nfilename = {name}\n");
+        let (_t, a) = with_lookup("[web]\nLOOKUP-u = user_info user\n", &t, "user\n");
+        assert_eq!(a.user_stanzas(), 0, "{name}");
+        assert!(
+            a.findings()[0].why.contains("is not in"),
+            "{name}: {:?}",
+            a.findings()
+        );
+    }
+    let (_t, a) = with_lookup(
+        "[web]\nLOOKUP-u = kv user\n",
+        "[kv]\nexternal_type = kvstore\ncollection = c\nfields_list = user\n",
+        "user\n",
+    );
+    assert!(
+        a.findings().iter().any(|f| f.why.contains("KV store")),
+        "{:?}",
+        a.findings()
+    );
+    // An unknown column is an error with the line.
+    let (t, d) = app(
+        "[web]\n\nLOOKUP-u = user_info nope\n",
+        "[user_info]\nfilename = users.csv\n",
+    );
+    std::fs::create_dir_all(d.join("lookups")).unwrap();
+    std::fs::write(d.join("lookups/users.csv"), "user,x\n").unwrap();
+    let e = AddOns::load(&[d]).unwrap_err();
+    assert_eq!(e.line, 3, "{e}");
+    assert!(e.message.contains("no column `nope`"), "{e}");
+    drop(t);
+}
+
 #[test]
 fn settings_not_applied_are_findings_with_their_line() {
     let (_t, a) = load(
-        "[web]\nKV_MODE = json\nLOOKUP-geo = geo ip OUTPUT city\nTRANSFORMS-route = x\nFROBNICATE = 1\ncategory = Web\nEVAL-h = frobnicate(x)\n",
+        "[web]\nKV_MODE = json\nSEDCMD-geo = s/a/b/\nTRANSFORMS-route = x\nFROBNICATE = 1\ncategory = Web\nEVAL-h = frobnicate(x)\n",
         "",
     );
     let f: Vec<(usize, &str)> = a
@@ -372,7 +450,7 @@ fn settings_not_applied_are_findings_with_their_line() {
         f,
         [
             (2, "KV_MODE"),
-            (3, "LOOKUP-geo"),
+            (3, "SEDCMD-geo"),
             (4, "TRANSFORMS-route"),
             (5, "FROBNICATE"),
             (7, "EVAL-h")

@@ -5,7 +5,7 @@
 use super::cidr::Cidr;
 use super::wildcard::Wildcard;
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
-use firedrill_value::{Row, Value};
+use firedrill_value::{Fields, Row, Value};
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -230,12 +230,12 @@ impl LookupTable {
     }
 
     /// Indexes of the table rows matching `row` on the spec's inputs.
-    fn matches(&self, spec: &LookupSpec, row: &Row) -> Option<Vec<usize>> {
+    fn matches(&self, spec: &LookupSpec, row: &dyn Fields) -> Option<Vec<usize>> {
         let mut cols = Vec::new();
         for (col, field) in &spec.inputs {
             let ci = self.column(col)?;
             let values: Vec<String> = row
-                .get(field)?
+                .get_str(field)?
                 .values()
                 .iter()
                 .map(|v| v.to_string())
@@ -261,55 +261,107 @@ impl LookupTable {
     }
 }
 
-/// Applies `lookup` to every row.
-pub fn lookup(rows: &mut [Row], table: &LookupTable, spec: &LookupSpec) -> Result<(), String> {
+/// The outputs of `lookup` for one event: (event field, its new value, or `None` to
+/// remove it); a field `OUTPUTNEW` leaves alone is not listed. `outputs` comes from
+/// [`output_columns`].
+pub fn lookup_one(
+    ev: &dyn Fields,
+    table: &LookupTable,
+    spec: &LookupSpec,
+    outputs: &[(usize, String)],
+) -> Vec<(String, Option<Value>)> {
+    let hits = table.matches(spec, ev).unwrap_or_default();
+    let mut out = Vec::new();
+    for (ci, field) in outputs {
+        if spec.output_new && ev.get_str(field).is_some_and(|v| !v.is_null()) {
+            continue;
+        }
+        let mut vals: Vec<Value> = hits
+            .iter()
+            .filter_map(|&h| table.rows[h].get(*ci))
+            .filter(|s| !s.is_empty())
+            .map(|s| Value::str(s.as_str()))
+            .collect();
+        if hits.len() < table.min_matches {
+            if let Some(d) = &table.default_match {
+                vals.push(Value::str(d.as_str()));
+            }
+        }
+        let v = Value::multi(vals);
+        if v.is_null() {
+            if !spec.output_new {
+                out.push((field.clone(), None));
+            }
+        } else {
+            out.push((field.clone(), Some(v)));
+        }
+    }
+    out
+}
+
+/// The (column, event field) pairs `spec` writes: its OUTPUT list, or every column
+/// it does not match on; an unknown column is an error.
+pub fn output_columns(
+    table: &LookupTable,
+    spec: &LookupSpec,
+) -> Result<Vec<(usize, String)>, String> {
     for (col, _) in &spec.inputs {
         if table.column(col).is_none() {
             return Err(format!("lookup `{}` has no column `{col}`", table.name));
         }
     }
-    let outputs: Vec<(usize, String)> = if spec.outputs.is_empty() {
-        table
+    if spec.outputs.is_empty() {
+        return Ok(table
             .fields
             .iter()
             .enumerate()
             .filter(|(_, f)| !spec.inputs.iter().any(|(c, _)| c == *f))
             .map(|(i, f)| (i, f.clone()))
-            .collect()
-    } else {
-        let mut v = Vec::new();
-        for (col, field) in &spec.outputs {
-            let ci = table
+            .collect());
+    }
+    spec.outputs
+        .iter()
+        .map(|(col, field)| {
+            table
                 .column(col)
-                .ok_or_else(|| format!("lookup `{}` has no column `{col}`", table.name))?;
-            v.push((ci, field.clone()));
-        }
-        v
-    };
+                .map(|ci| (ci, field.clone()))
+                .ok_or_else(|| format!("lookup `{}` has no column `{col}`", table.name))
+        })
+        .collect()
+}
+
+/// Reads a lookup CSV (header row, then values); errors name the file and line.
+pub fn read_csv(path: &std::path::Path) -> Result<LookupTable, String> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let fields: Vec<String> = rdr
+        .headers()
+        .map_err(|e| format!("{}: {e}", path.display()))?
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
+        .collect();
+    let mut rows = Vec::new();
+    for (i, rec) in rdr.records().enumerate() {
+        let rec = rec.map_err(|e| format!("{}: line {}: {e}", path.display(), i + 2))?;
+        rows.push(rec.iter().map(str::to_string).collect());
+    }
+    Ok(LookupTable::new(fields, rows))
+}
+
+/// Applies `lookup` to every row.
+pub fn lookup(rows: &mut [Row], table: &LookupTable, spec: &LookupSpec) -> Result<(), String> {
+    let outputs = output_columns(table, spec)?;
     for row in rows.iter_mut() {
-        let hits = table.matches(spec, row).unwrap_or_default();
-        for (ci, field) in &outputs {
-            if spec.output_new && row.get(field).is_some_and(|v| !v.is_null()) {
-                continue;
-            }
-            let mut vals: Vec<Value> = hits
-                .iter()
-                .filter_map(|&h| table.rows[h].get(*ci))
-                .filter(|s| !s.is_empty())
-                .map(|s| Value::str(s.as_str()))
-                .collect();
-            if hits.len() < table.min_matches {
-                if let Some(d) = &table.default_match {
-                    vals.push(Value::str(d.as_str()));
+        for (field, v) in lookup_one(&*row, table, spec, &outputs) {
+            match v {
+                Some(v) => {
+                    row.insert(field, v);
                 }
-            }
-            let v = Value::multi(vals);
-            if v.is_null() {
-                if !spec.output_new {
-                    row.remove(field);
+                None => {
+                    row.remove(&field);
                 }
-            } else {
-                row.insert(field.clone(), v);
             }
         }
     }
