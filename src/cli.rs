@@ -170,9 +170,14 @@ pub struct ExplainArgs {
 
 #[derive(Args)]
 pub struct MergeArgs {
-    /// The shards' JSON reports (`run --format json`).
-    #[arg(value_name = "REPORT.json", required = true)]
+    /// The shards' JSON reports (`run --format json`), and their summary.yml files
+    /// (`run --summary-yml`) when --summary-yml is given.
+    #[arg(value_name = "REPORT.json|SUMMARY.yml", required = true)]
     pub reports: Vec<PathBuf>,
+    /// Also write the combined contentctl summary.yml to FILE (from the shards'
+    /// summary.yml files among the inputs).
+    #[arg(long, value_name = "FILE")]
+    pub summary_yml: Option<PathBuf>,
     /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,

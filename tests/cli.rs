@@ -1506,23 +1506,34 @@ fn shards_merge_into_the_unsharded_run() {
         let out = firedrill().args(base).args(extra).output().unwrap();
         serde_json::from_slice(&out.stdout).unwrap()
     };
-    let whole = run(&[]);
+    let whole_yml = tmp.path().join("whole.yml");
+    let whole = run(&["--summary-yml", whole_yml.to_str().unwrap()]);
     let mut files = Vec::new();
     let mut sizes = Vec::new();
     for k in 1..=2 {
-        let r = run(&["--shard", &format!("{k}/2")]);
+        let yml = tmp.path().join(format!("shard{k}.yml"));
+        let r = run(&[
+            "--shard",
+            &format!("{k}/2"),
+            "--summary-yml",
+            yml.to_str().unwrap(),
+        ]);
         sizes.push(r["detections"].as_array().unwrap().len());
         let f = tmp.path().join(format!("shard{k}.json"));
         std::fs::write(&f, r.to_string()).unwrap();
         files.push(f);
+        files.push(yml);
     }
     assert_eq!(sizes, [2, 2], "balanced");
     let junit = tmp.path().join("junit.xml");
+    let merged_yml = tmp.path().join("test_results/summary.yml");
     let out = firedrill()
         .arg("merge")
         .args(&files)
         .args(["--format", "json", "--junit"])
         .arg(&junit)
+        .arg("--summary-yml")
+        .arg(&merged_yml)
         .output()
         .unwrap();
     assert_eq!(
@@ -1553,6 +1564,43 @@ fn shards_merge_into_the_unsharded_run() {
     }
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert_eq!(xml.matches("<testcase").count(), 4, "{xml}");
+    // The merged summary.yml is the unsharded run's (but for the seconds taken).
+    let yml = |p: &Path| -> serde_yaml_ng::Value {
+        serde_yaml_ng::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+    };
+    let (m, w) = (yml(&merged_yml), yml(&whole_yml));
+    assert_eq!(m["summary"], w["summary"]);
+    assert_eq!(m["percent_complete"], w["percent_complete"]);
+    let names = |v: &serde_yaml_ng::Value, list: &str| -> Vec<String> {
+        v[list]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                format!(
+                    "{:?}|{:?}|{:?}",
+                    e["name"],
+                    e["status"],
+                    e["tests"].as_sequence().map(|t| t.len())
+                )
+            })
+            .collect()
+    };
+    for list in [
+        "tested_detections",
+        "skipped_detections",
+        "untested_detections",
+    ] {
+        assert_eq!(names(&m, list), names(&w, list), "{list}");
+    }
+    // summary.yml inputs without --summary-yml, and the reverse, are usage errors.
+    firedrill().arg("merge").args(&files).assert().code(2);
+    firedrill()
+        .arg("merge")
+        .arg(&files[0])
+        .args(["--summary-yml", "x.yml"])
+        .assert()
+        .code(2);
     firedrill()
         .args(["run", "examples", "--shard", "3/2"])
         .assert()

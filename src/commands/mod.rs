@@ -58,8 +58,17 @@ pub fn merge(a: crate::cli::MergeArgs) -> Result<u8, String> {
     use firedrill::report::{self, RunReport};
     let mut merged: Option<RunReport> = None;
     let mut seen = std::collections::BTreeSet::new();
+    let is_yml = |p: &Path| {
+        p.extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("yml") || e.eq_ignore_ascii_case("yaml"))
+    };
+    let mut summaries = Vec::new();
     for path in &a.reports {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        if is_yml(path) {
+            summaries.push((path.display().to_string(), text));
+            continue;
+        }
         let r: RunReport = serde_json::from_str(&text)
             .map_err(|e| format!("{}: not a firedrill JSON report: {e}", path.display()))?;
         let m = merged.get_or_insert_with(|| RunReport {
@@ -91,6 +100,25 @@ pub fn merge(a: crate::cli::MergeArgs) -> Result<u8, String> {
     if let Some(path) = &a.junit {
         let xml = report::junit::render(&r).map_err(|e| format!("JUnit report: {e}"))?;
         std::fs::write(path, xml).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    match (&a.summary_yml, summaries.is_empty()) {
+        (Some(path), false) => {
+            let yml = report::summary_yml::merge(&summaries)?;
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            }
+            std::fs::write(path, yml).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+        (Some(_), true) => {
+            return Err(
+                "--summary-yml: name each shard's summary.yml (written by run --summary-yml) among the inputs"
+                    .into(),
+            )
+        }
+        (None, false) => {
+            return Err("summary.yml inputs need --summary-yml FILE to write them to".into())
+        }
+        (None, true) => {}
     }
     let failed = r
         .detections

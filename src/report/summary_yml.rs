@@ -25,10 +25,10 @@
 use crate::plan::{Planned, Prepared};
 use crate::report::{DetectionReport, Reason, RunReport, TestReport};
 use crate::verdict::Status;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 struct File {
     summary: Summary,
     tested_detections: Vec<Entry>,
@@ -37,7 +37,7 @@ struct File {
     percent_complete: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 struct Summary {
     mode: String,
     enable_integration_testing: bool,
@@ -55,7 +55,7 @@ struct Summary {
     success_rate: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 struct Entry {
     name: String,
     #[serde(rename = "type")]
@@ -72,14 +72,14 @@ struct Entry {
 }
 
 /// A number as contentctl writes it: `0` for a test never run, seconds otherwise.
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 #[serde(untagged)]
 enum Seconds {
     Int(u8),
     Float(f64),
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 #[serde(untagged)]
 enum TestEntry {
     /// A test with a result.
@@ -88,7 +88,7 @@ enum TestEntry {
     NotRun(NotRunEntry),
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 #[allow(non_snake_case)]
 struct ResultEntry {
     name: String,
@@ -103,7 +103,7 @@ struct ResultEntry {
     runDuration: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 struct NotRunEntry {
     name: String,
     test_type: String,
@@ -345,6 +345,32 @@ pub fn render(planned: &[Planned], r: &RunReport, mode: &str) -> Result<String, 
             _ => tested.push(entry),
         }
     }
+    let counts = Counts {
+        production,
+        experimental,
+        deprecated,
+        manual,
+    };
+    let file = finish(mode, tested, skipped_d, untested, counts);
+    serde_yaml_ng::to_string(&file).map_err(|e| e.to_string())
+}
+
+/// Detections of each status among the tested and skipped ones.
+struct Counts {
+    production: usize,
+    experimental: usize,
+    deprecated: usize,
+    manual: usize,
+}
+
+/// The file from its three lists: sorted as contentctl sorts them, totals counted.
+fn finish(
+    mode: &str,
+    mut tested: Vec<Entry>,
+    mut skipped_d: Vec<Entry>,
+    mut untested: Vec<Entry>,
+    c: Counts,
+) -> File {
     // Failures first, then by name; skipped ones with tests before those without.
     tested.sort_by(|a, b| a.success.cmp(&b.success).then(a.name.cmp(&b.name)));
     skipped_d.sort_by(|a, b| {
@@ -357,7 +383,7 @@ pub fn render(planned: &[Planned], r: &RunReport, mode: &str) -> Result<String, 
     let total_pass = tested.iter().filter(|t| t.status == "pass").count();
     let total_fail = tested.iter().filter(|t| t.status == "fail").count();
     let total_tested = total_pass + total_fail;
-    let file = File {
+    File {
         summary: Summary {
             mode: mode.to_string(),
             enable_integration_testing: false,
@@ -368,17 +394,60 @@ pub fn render(planned: &[Planned], r: &RunReport, mode: &str) -> Result<String, 
             total_fail,
             total_skipped: skipped_d.len(),
             total_untested: untested.len(),
-            total_production: production,
-            total_experimental: experimental,
-            total_deprecated: deprecated,
-            total_manual: manual,
+            total_production: c.production,
+            total_experimental: c.experimental,
+            total_deprecated: c.deprecated,
+            total_manual: c.manual,
             success_rate: percent(total_pass, total_tested),
         },
         percent_complete: percent(tested.len(), untested.len()),
         tested_detections: tested,
         skipped_detections: skipped_d,
         untested_detections: untested,
+    }
+}
+
+/// The summary.yml files of `run --shard K/N` runs as one: each detection once (by
+/// file and name), the totals counted again as [`render`] counts them. `files` are
+/// (name for errors, text).
+pub fn merge(files: &[(String, String)]) -> Result<String, String> {
+    let mut seen = std::collections::BTreeSet::new();
+    let (mut tested, mut skipped_d, mut untested) = (Vec::new(), Vec::new(), Vec::new());
+    let mut mode = "selected";
+    for (name, text) in files {
+        let f: File = serde_yaml_ng::from_str(text)
+            .map_err(|e| format!("{name}: not a summary.yml of firedrill or contentctl: {e}"))?;
+        if f.summary.mode == "all" {
+            mode = "all";
+        }
+        for (list, into) in [
+            (f.tested_detections, &mut tested),
+            (f.skipped_detections, &mut skipped_d),
+            (f.untested_detections, &mut untested),
+        ] {
+            for e in list {
+                if seen.insert((e.file_path.clone(), e.name.clone())) {
+                    into.push(e);
+                }
+            }
+        }
+    }
+    let mut c = Counts {
+        production: 0,
+        experimental: 0,
+        deprecated: 0,
+        manual: 0,
     };
+    for e in tested.iter().chain(&skipped_d) {
+        match e.production_status.as_str() {
+            "production" => c.production += 1,
+            "experimental" => c.experimental += 1,
+            "deprecated" => c.deprecated += 1,
+            _ => {}
+        }
+        c.manual += e.manual_test.is_some() as usize;
+    }
+    let file = finish(mode, tested, skipped_d, untested, c);
     serde_yaml_ng::to_string(&file).map_err(|e| e.to_string())
 }
 
