@@ -80,6 +80,41 @@ fn pinned(d: &DetectionReport, test: &crate::report::TestReport) -> Expectation 
     }
 }
 
+/// The entries of `file` that stay when the `blessed` tests of a detection (whose
+/// entries `mine` picks, whose tests are `tests`) are written anew: other detections'
+/// entries, entries of its tests not blessed now, and an entry for every test (no
+/// `test:`) narrowed to the tests not blessed now, so a failing test keeps what it
+/// was held to.
+fn kept(
+    existing: &[Expectation],
+    file: &Path,
+    mine: impl Fn(&Expectation) -> bool,
+    tests: &[&str],
+    blessed: &[String],
+) -> Vec<Expectation> {
+    let unblessed: Vec<&str> = tests
+        .iter()
+        .copied()
+        .filter(|t| !blessed.iter().any(|b| b == t))
+        .collect();
+    let mut out = Vec::new();
+    for e in existing.iter().filter(|e| e.file == file) {
+        if !mine(e) {
+            out.push(e.clone());
+            continue;
+        }
+        match &e.test {
+            Some(t) if !blessed.contains(t) => out.push(e.clone()),
+            Some(_) => {}
+            None => out.extend(unblessed.iter().map(|t| Expectation {
+                test: Some(t.to_string()),
+                ..e.clone()
+            })),
+        }
+    }
+    out
+}
+
 /// Blesses every detection of `r` into `dir`, given the expectations already there.
 pub fn bless(
     dir: &Path,
@@ -110,16 +145,8 @@ pub fn bless(
             .map(|e| e.file.clone())
             .unwrap_or_else(|| dir.join(format!("{}.yml", slug(&d.name))));
         let blessed: Vec<String> = passing.iter().map(|t| t.name.clone()).collect();
-        // Keep the file's other entries: other detections', and tests not blessed now.
-        let mut entries: Vec<Expectation> = existing
-            .iter()
-            .filter(|e| e.file == file)
-            .filter(|e| {
-                !of(e, d)
-                    || e.test.as_ref().is_some_and(|t| !blessed.contains(t)) && d.tests.len() > 1
-            })
-            .cloned()
-            .collect();
+        let tests: Vec<&str> = d.tests.iter().map(|t| t.name.as_str()).collect();
+        let mut entries = kept(existing, &file, |e| of(e, d), &tests, &blessed);
         entries.extend(passing.iter().map(|t| pinned(d, t)));
         let yaml = serde_yaml_ng::to_string(&entries).map_err(|e| e.to_string())?;
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -135,4 +162,36 @@ pub fn bless(
         out.push((d.name.clone(), Blessed::Written(file, blessed)));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_entry_for_every_test_stays_for_the_tests_not_blessed() {
+        let file = PathBuf::from("e.yml");
+        let all = Expectation {
+            detection: "D".into(),
+            results: Some(Count::Exact(3)),
+            file: file.clone(),
+            ..Expectation::default()
+        };
+        let other = Expectation {
+            detection: "Other".into(),
+            file: file.clone(),
+            ..Expectation::default()
+        };
+        let kept = kept(
+            &[all, other],
+            &file,
+            |e| e.detection == "D",
+            &["t1", "t2"],
+            &["t1".to_string()],
+        );
+        assert_eq!(kept.len(), 2);
+        assert_eq!(kept[0].test.as_deref(), Some("t2"));
+        assert_eq!(kept[0].results, Some(Count::Exact(3)));
+        assert_eq!(kept[1].detection, "Other");
+    }
 }

@@ -8,7 +8,9 @@
 //!   changed file;
 //! - a lookup its search names (`lookup`, `inputlookup`, `outputlookup`) has a changed
 //!   definition (`lookups/NAME.yml`) or a changed file (its CSV);
-//! - a local dataset file one of its tests reads changed.
+//! - a local dataset file one of its tests reads changed (read from the data
+//!   directory, as the run reads it);
+//! - a macro or lookup it names was deleted (its file, named after it, is gone).
 //!
 //! Each selected detection carries the reasons, for the run to print.
 
@@ -26,7 +28,22 @@ pub struct Selected {
     pub why: Vec<String>,
 }
 
+#[cfg(unix)]
+fn path_of(bytes: &[u8]) -> PathBuf {
+    use std::os::unix::ffi::OsStrExt;
+    PathBuf::from(std::ffi::OsStr::from_bytes(bytes))
+}
+
+#[cfg(not(unix))]
+fn path_of(bytes: &[u8]) -> PathBuf {
+    PathBuf::from(String::from_utf8_lossy(bytes).into_owned())
+}
+
 fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
+    Ok(String::from_utf8_lossy(&git_bytes(dir, args)?).to_string())
+}
+
+fn git_bytes(dir: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
     let out = Command::new("git")
         .arg("-C")
         .arg(dir)
@@ -41,7 +58,7 @@ fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
             String::from_utf8_lossy(&out.stderr).trim()
         ));
     }
-    Ok(String::from_utf8_lossy(&out.stdout).to_string())
+    Ok(out.stdout)
 }
 
 /// The files changed in the repository holding `dir` since `rev` (working tree
@@ -52,12 +69,13 @@ pub fn changed_files(dir: &Path, rev: &str) -> Result<Vec<PathBuf>, String> {
     }
     let top = PathBuf::from(git(dir, &["rev-parse", "--show-toplevel"])?.trim());
     let mut files = BTreeSet::new();
-    for line in git(&top, &["diff", "--name-only", rev, "--"])?
-        .lines()
-        .chain(git(&top, &["ls-files", "--others", "--exclude-standard"])?.lines())
-    {
-        if !line.trim().is_empty() {
-            files.insert(top.join(line.trim()));
+    // NUL-separated: names with spaces, quotes or non-ASCII characters come as they are.
+    for out in [
+        git_bytes(&top, &["diff", "--name-only", "-z", rev, "--"])?,
+        git_bytes(&top, &["ls-files", "-z", "--others", "--exclude-standard"])?,
+    ] {
+        for name in out.split(|&b| b == 0).filter(|n| !n.is_empty()) {
+            files.insert(top.join(path_of(name)));
         }
     }
     Ok(files.into_iter().collect())
@@ -68,8 +86,30 @@ fn same(a: &Path, b: &Path) -> bool {
     a == b || canon(a) == canon(b)
 }
 
-/// The detections of `loaded` that `changed` touches, in load order.
-pub fn select(loaded: &Loaded, changed: &[PathBuf]) -> Vec<Selected> {
+/// Macro or lookup files the change deleted: (name, file), the name being the file's
+/// stem (security_content names each file after its macro or lookup).
+fn deleted_in(changed: &[PathBuf], dir: &str, exts: &[&str]) -> Vec<(String, String)> {
+    changed
+        .iter()
+        .filter(|f| !f.exists())
+        .filter(|f| {
+            f.parent()
+                .and_then(|p| p.file_name())
+                .is_some_and(|n| n == dir)
+                && f.extension()
+                    .and_then(|e| e.to_str())
+                    .is_some_and(|e| exts.contains(&e))
+        })
+        .filter_map(|f| {
+            let stem = f.file_stem()?.to_str()?.to_string();
+            Some((stem, f.display().to_string()))
+        })
+        .collect()
+}
+
+/// The detections of `loaded` that `changed` touches, in load order. A relative
+/// local dataset reference is read from `data_dir`, as the run reads it.
+pub fn select(loaded: &Loaded, changed: &[PathBuf], data_dir: &Path) -> Vec<Selected> {
     let changed_macros: Vec<(String, String)> = loaded
         .macros
         .iter()
@@ -99,15 +139,34 @@ pub fn select(loaded: &Loaded, changed: &[PathBuf]) -> Vec<Selected> {
         })
         .map(|l| l.name.clone())
         .collect();
+    let gone = Deleted {
+        macros: deleted_in(changed, "macros", &["yml", "yaml"]),
+        lookups: deleted_in(changed, "lookups", &["yml", "yaml", "csv"]),
+    };
+    let data_dir = std::path::absolute(data_dir).unwrap_or_else(|_| data_dir.to_path_buf());
     loaded
         .detections
         .iter()
         .enumerate()
         .filter_map(|(index, d)| {
-            let why = reasons(d, loaded, changed, &changed_macros, &changed_lookups);
+            let why = reasons(
+                d,
+                loaded,
+                changed,
+                &changed_macros,
+                &changed_lookups,
+                &gone,
+                &data_dir,
+            );
             (!why.is_empty()).then_some(Selected { index, why })
         })
         .collect()
+}
+
+/// What the change deleted: (name, file) of macros and of lookups.
+struct Deleted {
+    macros: Vec<(String, String)>,
+    lookups: Vec<(String, String)>,
 }
 
 fn reasons(
@@ -116,6 +175,8 @@ fn reasons(
     changed: &[PathBuf],
     macros: &[(String, String)],
     lookups: &[String],
+    gone: &Deleted,
+    data_dir: &Path,
 ) -> Vec<String> {
     let mut why = Vec::new();
     if changed.iter().any(|c| same(c, &d.file)) {
@@ -140,13 +201,31 @@ fn reasons(
             ));
         }
     }
+    // A deleted macro no longer expands: its name is still in the search.
+    for (name, file) in &gone.macros {
+        if d.search.contains(&format!("`{name}`")) || d.search.contains(&format!("`{name}(")) {
+            why.push(format!(
+                "it uses macro `{name}`, whose file {file} was deleted"
+            ));
+        }
+    }
+    for (name, file) in &gone.lookups {
+        if names_lookup(text, name) {
+            why.push(format!(
+                "it uses lookup `{name}`, whose file {file} was deleted"
+            ));
+        }
+    }
     for t in &d.tests {
         for a in &t.attack_data {
-            let local = Path::new(&a.data);
-            if local.is_absolute() || a.data.contains("://") {
-                continue;
-            }
-            let path = d.file.parent().map(|p| p.join(local)).unwrap_or_default();
+            let local = match a.data.strip_prefix("file://") {
+                Some(p) => Path::new(p),
+                None if a.data.contains("://") => continue,
+                None => Path::new(&a.data),
+            };
+            // As the fetcher reads it: inside the data directory (an absolute path
+            // stays as it is).
+            let path = data_dir.join(local);
             if changed.iter().any(|c| same(c, &path)) {
                 why.push(format!("its dataset {} changed", a.data));
             }

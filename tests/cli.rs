@@ -1366,6 +1366,57 @@ fn changed_since_selects_what_a_change_touches() {
     );
     // Since the first commit: all three changes.
     assert!(selected("HEAD~1").contains("3 of 4 detections touched"));
+    git(repo, &["commit", "-q", "-am", "lookup and detection"]);
+    // A deleted macro file: the detection that used it is selected (it no longer
+    // expands); a file with a non-ASCII name is seen as it is.
+    std::fs::remove_file(repo.join("macros/outer.yml")).unwrap();
+    let text = selected("HEAD");
+    assert!(text.contains("1 of 4 detections touched"), "{text}");
+    assert!(
+        text.contains("Uses A Macro: it uses macro `outer`, whose file"),
+        "{text}"
+    );
+    git(repo, &["checkout", "-q", "--", "macros/outer.yml"]);
+    let accented = repo.join("detections/détection_copiée.yml");
+    std::fs::write(
+        &accented,
+        macro_det
+            .replace("name: Uses A Macro", "name: Copied")
+            .replace("e598", "e597"),
+    )
+    .unwrap();
+    let text = selected("HEAD");
+    assert!(text.contains("Copied: its file changed"), "{text}");
+    std::fs::remove_file(&accented).unwrap();
+    // A local dataset is read from --data, as the run reads it.
+    let data = repo.join("data");
+    std::fs::create_dir_all(data.join("local")).unwrap();
+    std::fs::write(data.join("local/events.log"), "x\n").unwrap();
+    let local_det = macro_det
+        .replace("name: Uses A Macro", "name: Local Data")
+        .replace("e598", "e596");
+    let local_det = local_det.replacen(
+        "https://media.githubusercontent.com/media/splunk/attack_data/master/datasets/attack_techniques/T1003.001/firedrill_example/windows-sysmon.log",
+        "local/events.log",
+        1,
+    );
+    assert!(local_det.contains("data: local/events.log"), "{local_det}");
+    std::fs::write(repo.join("detections/local_data.yml"), &local_det).unwrap();
+    git(repo, &["add", "."]);
+    git(repo, &["commit", "-q", "-m", "local data"]);
+    std::fs::write(data.join("local/events.log"), "y\n").unwrap();
+    let out = firedrill()
+        .arg("run")
+        .arg(repo)
+        .args(["--changed-since", "HEAD", "--offline", "--data"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        text.contains("Local Data: its dataset local/events.log changed"),
+        "{text}"
+    );
     // A bad revision is an error naming it.
     let out = firedrill()
         .arg("run")

@@ -200,7 +200,7 @@ fn changed_only(loaded: &mut plan::Loaded, a: &RunArgs, rev: &str) -> Result<(),
         dir
     };
     let changed = firedrill::changes::changed_files(&dir, rev)?;
-    let selected = firedrill::changes::select(loaded, &changed);
+    let selected = firedrill::changes::select(loaded, &changed, &a.data.data);
     eprintln!(
         "firedrill: {} files changed since {rev}; {} of {} detections touched:",
         changed.len(),
