@@ -568,6 +568,7 @@ fn read_dataset<'p>(
                     source: key.source.clone(),
                     sourcetype: key.sourcetype.clone(),
                     downloaded: false,
+                    read_ms: 0.0,
                     error: Some(e.clone()),
                 });
                 j.fail(Status::Error, Reason::Dataset(e.clone()));
@@ -638,6 +639,7 @@ fn read_dataset<'p>(
     }
     firedrill_events::expand_want_with(&mut want, opts.knowledge.as_deref());
     let mut report = opened.report();
+    let began = Instant::now();
     let mut reading = match opened.read_codes(Arc::new(want), codes.map(Arc::new)) {
         Ok(r) => r,
         Err(e) => {
@@ -740,6 +742,7 @@ fn read_dataset<'p>(
         Ok(end) => {
             report.events = end.events;
             report.skipped = end.skipped;
+            report.read_ms = began.elapsed().as_secs_f64() * 1000.0;
             for &ji in readers {
                 jobs[ji].rep().datasets.push(report.clone());
             }

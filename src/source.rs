@@ -89,6 +89,7 @@ impl Opened {
             source: self.meta.source.clone(),
             sourcetype: self.meta.sourcetype.clone(),
             downloaded: self.located.downloaded,
+            read_ms: 0.0,
             error: None,
         }
     }

@@ -1933,3 +1933,26 @@ tests:
         "{stderr}"
     );
 }
+
+/// Past ten detections the table names the three slowest detections and datasets.
+#[test]
+fn the_table_names_the_slowest_detections_and_datasets() {
+    let (dir, det) = workdir();
+    let text = std::fs::read_to_string(&det).unwrap();
+    for i in 0..11 {
+        let copy = text
+            .replacen("name: ", &format!("name: Copy {i} of "), 1)
+            .replacen("id: ", &format!("id: {i:02}"), 1);
+        std::fs::write(det.with_file_name(format!("copy_{i}.yml")), copy).unwrap();
+    }
+    std::fs::remove_file(&det).unwrap();
+    let out = firedrill()
+        .arg("run")
+        .arg(dir.path().join("content"))
+        .args(["--data", "examples/attack_data", "--offline"])
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains("\nslowest: Copy "), "{table}");
+    assert!(table.contains("\nslowest datasets: windows-"), "{table}");
+}

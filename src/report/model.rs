@@ -152,6 +152,10 @@ pub struct DatasetReport {
     pub sourcetype: Option<String>,
     /// True if this run downloaded it.
     pub downloaded: bool,
+    /// Wall time of the pass over it (shared by every test that reads it), in
+    /// milliseconds.
+    #[serde(default)]
+    pub read_ms: f64,
     /// Why it could not be used, if so.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,

@@ -136,8 +136,8 @@ fn rows(out: &mut String, d: &crate::report::DetectionReport) {
     }
 }
 
-/// The three detections that took longest (the sum of their tests' times), when the
-/// run has more than ten.
+/// The three detections that took longest (the sum of their tests' times), and the
+/// three datasets whose pass took longest, when the run has more than ten detections.
 fn slowest(out: &mut String, r: &RunReport) {
     if r.detections.len() <= 10 {
         return;
@@ -163,6 +163,30 @@ fn slowest(out: &mut String, r: &RunReport) {
         .map(|(t, n)| format!("{n} ({:.2}s)", t / 1000.0))
         .collect();
     let _ = write!(out, "\nslowest: {}\n", parts.join(", "));
+    // Datasets, each once (several tests may read one pass).
+    let mut reads: Vec<(f64, &str)> = Vec::new();
+    for ds in r
+        .detections
+        .iter()
+        .flat_map(|d| &d.tests)
+        .flat_map(|t| &t.datasets)
+    {
+        if ds.read_ms > 0.0 && !reads.iter().any(|(_, n)| *n == ds.reference) {
+            reads.push((ds.read_ms, &ds.reference));
+        }
+    }
+    reads.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal));
+    if !reads.is_empty() {
+        let parts: Vec<String> = reads
+            .iter()
+            .take(3)
+            .map(|(t, n)| {
+                let short = n.rsplit('/').next().unwrap_or(n);
+                format!("{short} ({:.2}s)", t / 1000.0)
+            })
+            .collect();
+        let _ = writeln!(out, "slowest datasets: {}", parts.join(", "));
+    }
 }
 
 fn first_line(s: &str) -> &str {
