@@ -91,9 +91,13 @@ impl SplunkClient {
             Auth::Token(t) => req.header("Authorization", format!("Bearer {t}")),
             Auth::Basic(u, p) => req.basic_auth(u, Some(p)),
         };
-        let resp = req
-            .send()
-            .map_err(|e| format!("Splunk REST at {}: {}", self.base, e.without_url()))?;
+        let resp = req.send().map_err(|e| {
+            format!(
+                "Splunk REST at {}: {}",
+                self.base,
+                firedrill_replay::client::explain(&e.without_url())
+            )
+        })?;
         let status = resp.status().as_u16();
         let text = resp.text().unwrap_or_default();
         Ok((

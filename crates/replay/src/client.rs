@@ -427,13 +427,40 @@ fn jitter(n: u64) -> u64 {
     (nanos ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15)) % 1000
 }
 
-fn healthy(client: &reqwest::blocking::Client, base: &str) -> bool {
+/// Whether HEC at `base` answers its health check; if not, why (the TLS or
+/// connection error with its causes, or the status).
+fn healthy(client: &reqwest::blocking::Client, base: &str) -> Result<(), String> {
     let url = format!("{}/services/collector/health", base.trim_end_matches('/'));
-    client
-        .get(url)
-        .send()
-        .map(|r| r.status().is_success())
-        .unwrap_or(false)
+    match client.get(url).send() {
+        Ok(r) if r.status().is_success() => Ok(()),
+        Ok(r) => Err(format!("{base}: health check answered {}", r.status())),
+        Err(e) => Err(format!("{base}: {}", explain(&e.without_url()))),
+    }
+}
+
+/// A request error with its chain of causes, and what to do when it is about TLS.
+pub fn explain(e: &reqwest::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        let part = c.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        cause = c.source();
+    }
+    let lower = text.to_ascii_lowercase();
+    if lower.contains("certificate") || lower.contains("unknownissuer") {
+        text.push_str(
+            " (give the certificate of the CA that signed the server's with --ca FILE, or --insecure to skip verification)",
+        );
+    } else if lower.contains("corrupt message") || lower.contains("invalidcontenttype") {
+        text.push_str(" (the server does not speak TLS: try http://)");
+    } else if lower.contains("handshake eof") {
+        text.push_str(" (the server closed the connection during the TLS handshake: if it does not speak TLS, try http://)");
+    }
+    text
 }
 
 /// Replays `events` into HEC.
@@ -461,17 +488,21 @@ pub fn replay(
     for u in &opts.urls {
         crate::refuse_credentials("--hec", u).map_err(HecError::Client)?;
     }
+    let mut why = Vec::new();
     let endpoints: Vec<String> = opts
         .urls
         .iter()
-        .filter(|u| healthy(&client, u))
+        .filter(|u| match healthy(&client, u) {
+            Ok(()) => true,
+            Err(e) => {
+                why.push(e);
+                false
+            }
+        })
         .cloned()
         .collect();
     if endpoints.is_empty() {
-        return Err(HecError::NoHealthyEndpoint(format!(
-            "checked {}",
-            opts.urls.join(", ")
-        )));
+        return Err(HecError::NoHealthyEndpoint(why.join("; ")));
     }
     let channel = channel_id();
     let failures: Vec<AtomicUsize> = endpoints.iter().map(|_| AtomicUsize::new(0)).collect();

@@ -263,6 +263,17 @@ fn an_unhealthy_indexer_gets_no_work() {
     )
     .unwrap_err();
     assert!(matches!(none, HecError::NoHealthyEndpoint(_)));
+    // Why each endpoint was dropped is said: its status, or the connection's error.
+    let text = none.to_string();
+    assert!(text.contains(bad.url()) && text.contains("503"), "{text}");
+    let tls = bad.url().replace("http://", "https://");
+    let none = replay(events(1).into_iter(), &opts(vec![tls.clone()]), &|_| {}).unwrap_err();
+    let text = none.to_string();
+    assert!(text.contains(&tls), "{text}");
+    assert!(
+        text.contains("TLS") && text.contains("try http://"),
+        "{text}"
+    );
 }
 
 #[test]
