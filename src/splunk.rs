@@ -60,15 +60,8 @@ impl SplunkClient {
                 }
             },
         };
-        let mut b = reqwest::blocking::Client::builder()
-            .danger_accept_invalid_certs(insecure)
+        let b = firedrill_replay::tls::client_builder(ca, insecure)?
             .timeout(std::time::Duration::from_secs(600));
-        if let Some(ca) = ca {
-            let pem = std::fs::read(ca).map_err(|e| format!("{}: {e}", ca.display()))?;
-            let cert = reqwest::Certificate::from_pem(&pem)
-                .map_err(|e| format!("{}: {e}", ca.display()))?;
-            b = b.add_root_certificate(cert);
-        }
         Ok(SplunkClient {
             base: base.trim_end_matches('/').to_string(),
             auth,

@@ -453,7 +453,7 @@ pub fn explain(e: &reqwest::Error) -> String {
     let lower = text.to_ascii_lowercase();
     if lower.contains("certificate") || lower.contains("unknownissuer") {
         text.push_str(
-            " (give the certificate of the CA that signed the server's with --ca FILE, or --insecure to skip verification)",
+            " (give the server's certificate, or the CA's that signed it, with --ca FILE; or --insecure to skip verification)",
         );
     } else if lower.contains("corrupt message") || lower.contains("invalidcontenttype") {
         text.push_str(" (the server does not speak TLS: try http://)");
@@ -470,18 +470,10 @@ pub fn replay(
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<ReplaySummary, HecError> {
     let started = Instant::now();
-    let mut builder = reqwest::blocking::Client::builder()
+    let builder = crate::tls::client_builder(opts.ca_file.as_deref(), opts.insecure)
+        .map_err(HecError::Client)?
         .user_agent(concat!("firedrill/", env!("CARGO_PKG_VERSION")))
-        .timeout(opts.timeout)
-        .danger_accept_invalid_certs(opts.insecure);
-    if let Some(ca) = &opts.ca_file {
-        let pem =
-            std::fs::read(ca).map_err(|e| HecError::Client(format!("{}: {e}", ca.display())))?;
-        let cert = reqwest::Certificate::from_pem(&pem).map_err(|e| {
-            HecError::Client(format!("{}: not a PEM certificate: {e}", ca.display()))
-        })?;
-        builder = builder.add_root_certificate(cert);
-    }
+        .timeout(opts.timeout);
     let client = builder
         .build()
         .map_err(|e| HecError::Client(e.to_string()))?;

@@ -8,6 +8,7 @@
 pub mod client;
 mod http;
 pub mod sink;
+pub mod tls;
 
 pub use client::{replay, Endpoint, HecError, Outgoing, Progress, ReplayOptions, ReplaySummary};
 pub use sink::{ReceivedEvent, SearchHandler, Sink, SinkOptions, SinkStats};
