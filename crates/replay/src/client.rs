@@ -387,11 +387,13 @@ fn send(
         Err(e) => return Outcome::Retry(format!("{base}: {}", e.without_url())),
     };
     let status = resp.status().as_u16();
-    let v: serde_json::Value = resp
-        .text()
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or(serde_json::Value::Null);
+    outcome(base, status, &resp.text().unwrap_or_default())
+}
+
+/// What HEC's answer to a batch means: accepted (with its ack id), worth a retry, or
+/// fatal. Any body is an answer: what is not HEC's JSON has code -1.
+fn outcome(base: &str, status: u16, body: &str) -> Outcome {
+    let v: serde_json::Value = serde_json::from_str(body).unwrap_or(serde_json::Value::Null);
     let code = v.get("code").and_then(|c| c.as_i64()).unwrap_or(-1);
     let text = v
         .get("text")
@@ -461,6 +463,41 @@ pub fn explain(e: &reqwest::Error) -> String {
         text.push_str(" (the server closed the connection during the TLS handshake: if it does not speak TLS, try http://)");
     }
     text
+}
+
+/// The ack ids an `/services/collector/ack` answer says are indexed (any body: what
+/// is not HEC's JSON acknowledges nothing).
+fn acked(body: &str) -> Vec<u64> {
+    serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| {
+            v.get("acks").and_then(|a| a.as_object()).map(|m| {
+                m.iter()
+                    .filter(|(_, t)| t.as_bool() == Some(true))
+                    .filter_map(|(k, _)| k.parse().ok())
+                    .collect()
+            })
+        })
+        .unwrap_or_default()
+}
+
+/// Entry points for the fuzz target (`fuzz/`) and its stable-toolchain twin: what a
+/// peer sends is read without panicking, whatever it is.
+#[doc(hidden)]
+pub mod fuzzing {
+    /// HEC's answer to a batch, with any status.
+    pub fn response(status: u16, body: &str) -> String {
+        match super::outcome("https://hec.example:8088", status, body) {
+            super::Outcome::Accepted { ack_id } => format!("accepted {ack_id:?}"),
+            super::Outcome::Retry(m) => format!("retry {m}"),
+            super::Outcome::Fatal(e) => format!("fatal {e}"),
+        }
+    }
+
+    /// HEC's answer to an ack poll.
+    pub fn ack_response(body: &str) -> Vec<u64> {
+        super::acked(body)
+    }
 }
 
 /// Replays `events` into HEC.
@@ -659,20 +696,8 @@ pub fn replay(
                     .body(serde_json::json!({ "acks": ids }).to_string())
                     .send()
                     .and_then(|r| r.text());
-                if let Some(v) = resp
-                    .ok()
-                    .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-                {
-                    let done: Vec<u64> = v
-                        .get("acks")
-                        .and_then(|a| a.as_object())
-                        .map(|m| {
-                            m.iter()
-                                .filter(|(_, t)| t.as_bool() == Some(true))
-                                .filter_map(|(k, _)| k.parse().ok())
-                                .collect()
-                        })
-                        .unwrap_or_default();
+                if let Ok(text) = resp {
+                    let done = acked(&text);
                     waiting.retain(|p| {
                         let hit = p.0 == i && done.contains(&p.1);
                         if hit {

@@ -2,7 +2,7 @@
 //! response. Keep-alive is supported; chunked request bodies are not (HEC clients send
 //! Content-Length).
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, Read, Write};
 use std::net::TcpStream;
 
 /// One parsed request.
@@ -64,7 +64,7 @@ pub fn url_decode(s: &str) -> String {
 }
 
 /// Reads one request; `None` when the peer closed the connection.
-pub fn read_request(r: &mut BufReader<TcpStream>) -> Option<Request> {
+pub fn read_request<R: BufRead>(r: &mut R) -> Option<Request> {
     let mut line = String::new();
     if r.read_line(&mut line).ok()? == 0 {
         return None;
@@ -101,8 +101,14 @@ pub fn read_request(r: &mut BufReader<TcpStream>) -> Option<Request> {
         .and_then(|(_, v)| v.parse().ok())
         .unwrap_or(0);
     let too_large = len > MAX_BODY;
-    let mut body = vec![0u8; if too_large { 0 } else { len }];
-    r.read_exact(&mut body).ok()?;
+    // Read as it arrives: a large Content-Length on a short request allocates nothing.
+    let mut body = Vec::new();
+    if !too_large {
+        r.by_ref().take(len as u64).read_to_end(&mut body).ok()?;
+        if body.len() < len {
+            return None;
+        }
+    }
     Some(Request {
         path: path.to_string(),
         query,

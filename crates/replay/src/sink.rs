@@ -398,6 +398,24 @@ pub fn split_raw(body: &str) -> Vec<String> {
     }
 }
 
+/// Entry points for the fuzz target: what a HEC client sends the sink is read
+/// without panicking, whatever it is.
+#[doc(hidden)]
+pub mod fuzzing {
+    /// A request on the wire, then its body as event envelopes and as raw events.
+    pub fn request(bytes: &[u8]) -> usize {
+        let mut r = std::io::BufReader::new(bytes);
+        let mut n = 0;
+        while let Some(req) = crate::http::read_request(&mut r) {
+            n += super::parse_envelopes(&req.body).map_or(0, |e| e.len());
+            n += super::split_raw(&String::from_utf8_lossy(&req.body)).len();
+            let _ = req.param("channel");
+            let _ = req.header("authorization");
+        }
+        n
+    }
+}
+
 fn parse_envelopes(body: &[u8]) -> Result<Vec<ReceivedEvent>, (i64, usize)> {
     let mut out = Vec::new();
     let stream = serde_json::Deserializer::from_slice(body).into_iter::<serde_json::Value>();
