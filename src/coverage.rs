@@ -241,7 +241,9 @@ pub fn coverage_with(planned: &[Planned], addons: Option<&firedrill_addons::AddO
         detections.push(DetectionCoverage {
             data_covered: data_unsupported.is_none(),
             data_unsupported,
-            windows_data: sts.iter().any(|s| s.contains("wineventlog")),
+            windows_data: sts
+                .iter()
+                .any(|s| firedrill_events::is_windows_sourcetype(s)),
             name: d.name.clone(),
             file: d.file.display().to_string(),
             production_status: d.status.clone().unwrap_or_else(|| "production".into()),

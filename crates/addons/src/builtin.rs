@@ -4,22 +4,23 @@ use crate::AddOns;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
-/// Every built-in file: (path as reports show it, text).
+/// Every built-in file: (name as reports show it, text). `builtin:` marks the name as
+/// no path on disk.
 pub const FILES: &[(&str, &str)] = &[
     (
-        "builtin/firedrill_nginx/default/props.conf",
+        "builtin:firedrill_nginx/default/props.conf",
         include_str!("../builtin/firedrill_nginx/default/props.conf"),
     ),
     (
-        "builtin/firedrill_paloalto/default/props.conf",
+        "builtin:firedrill_paloalto/default/props.conf",
         include_str!("../builtin/firedrill_paloalto/default/props.conf"),
     ),
     (
-        "builtin/firedrill_paloalto/default/transforms.conf",
+        "builtin:firedrill_paloalto/default/transforms.conf",
         include_str!("../builtin/firedrill_paloalto/default/transforms.conf"),
     ),
     (
-        "builtin/firedrill_suricata/default/props.conf",
+        "builtin:firedrill_suricata/default/props.conf",
         include_str!("../builtin/firedrill_suricata/default/props.conf"),
     ),
 ];

@@ -169,7 +169,7 @@ pub struct Output {
 /// Compiles layered files.
 pub fn compile(l: &Layered) -> Result<Output, AddonError> {
     let mut findings = Vec::new();
-    let mut transforms: BTreeMap<String, Arc<Transform>> = BTreeMap::new();
+    let mut cache = Cache::default();
     let mut stanzas = Vec::new();
     let mut renames = BTreeMap::new();
     for (name, m) in &l.props {
@@ -191,7 +191,7 @@ pub fn compile(l: &Layered) -> Result<Output, AddonError> {
                     let action = if phase == Phase::Time {
                         time(name, key, p, m, &mut findings)?
                     } else {
-                        action(phase, key, p, l, &mut transforms, &mut findings)?
+                        action(phase, name, key, p, l, &mut cache, &mut findings)?
                     };
                     if let Some(Action::Rename(to)) = action {
                         match &target {
@@ -290,14 +290,24 @@ pub fn glob(pattern: &str) -> Result<Regex, String> {
     Regex::new(&re).map_err(|e| format!("stanza pattern {pattern:?}: {e}"))
 }
 
+/// What compiling shares between settings: each transform compiled once, each lookup
+/// file read once.
+#[derive(Default)]
+struct Cache {
+    transforms: BTreeMap<String, Arc<Transform>>,
+    tables: std::collections::HashMap<PathBuf, LookupTable>,
+}
+
 fn action(
     phase: Phase,
+    stanza: &str,
     key: &str,
     p: &Placed,
     l: &Layered,
-    transforms: &mut BTreeMap<String, Arc<Transform>>,
+    cache: &mut Cache,
     findings: &mut Vec<Finding>,
 ) -> Result<Option<Action>, AddonError> {
+    let transforms = &mut cache.transforms;
     let err = |kind, msg: String| AddonError::new(kind, &p.file, p.line, format!("{key}: {msg}"));
     let suffix = || key.split_once('-').map(|x| x.1).unwrap_or_default();
     Ok(Some(match phase {
@@ -381,7 +391,7 @@ fn action(
             }
         }
         Phase::Time => unreachable!("TIME_* settings compile in `time`"),
-        Phase::Lookup => match lookup(key, p, l, findings)? {
+        Phase::Lookup => match lookup(stanza, key, p, l, &mut cache.tables, findings)? {
             Some(x) => Action::Lookup(Arc::new(x)),
             None => return Ok(None),
         },
@@ -433,26 +443,32 @@ fn time(
         })?),
         None => None,
     };
+    // Splunk: 0 or a negative number turns the limit off.
     let lookahead = match get("MAX_TIMESTAMP_LOOKAHEAD") {
-        Some(t) => t.value.trim().parse::<usize>().map_err(|_| {
-            AddonError::new(
-                ErrorKind::Value,
-                &t.file,
-                t.line,
-                format!(
-                    "MAX_TIMESTAMP_LOOKAHEAD: `{}` is not a number of characters",
-                    t.value
-                ),
-            )
-        })?,
+        Some(t) => t
+            .value
+            .trim()
+            .parse::<i64>()
+            .map(|n| if n <= 0 { usize::MAX } else { n as usize })
+            .map_err(|_| {
+                AddonError::new(
+                    ErrorKind::Value,
+                    &t.file,
+                    t.line,
+                    format!(
+                        "MAX_TIMESTAMP_LOOKAHEAD: `{}` is not a number of characters",
+                        t.value
+                    ),
+                )
+            })?,
         None => 128,
     };
-    if p.value.is_empty() {
+    if let Err(m) = firedrill_spl::exec::time::check_format(&p.value) {
         return Err(AddonError::new(
             ErrorKind::Value,
             &p.file,
             p.line,
-            "TIME_FORMAT: empty",
+            format!("TIME_FORMAT: {m}"),
         ));
     }
     Ok(Some(Action::Time {
@@ -469,9 +485,11 @@ pub const MAX_LOOKUP_BYTES: u64 = 256 << 20;
 /// <field>]…]` over the transforms.conf stanza `[<name>]`, whose `filename` is a CSV in
 /// the `lookups/` directory of the app that defines it.
 fn lookup(
+    stanza: &str,
     key: &str,
     p: &Placed,
     l: &Layered,
+    tables: &mut std::collections::HashMap<PathBuf, LookupTable>,
     findings: &mut Vec<Finding>,
 ) -> Result<Option<Lookup>, AddonError> {
     let err = |kind, msg: String| AddonError::new(kind, &p.file, p.line, format!("{key}: {msg}"));
@@ -479,7 +497,7 @@ fn lookup(
         findings.push(Finding {
             file: p.file.clone(),
             line: p.line,
-            stanza: String::new(),
+            stanza: stanza.to_string(),
             key: key.to_string(),
             why,
         });
@@ -538,6 +556,15 @@ fn lookup(
         ));
     };
     for (k, set) in &def.settings {
+        if settings::handling(settings::TRANSFORMS, k).is_none() {
+            findings.push(Finding {
+                file: set.file.clone(),
+                line: set.line,
+                stanza: name.clone(),
+                key: k.clone(),
+                why: "not a lookup setting firedrill knows: the lookup runs without it".into(),
+            });
+        }
         if let Some(Handling::NotApplied(why)) = settings::handling(settings::TRANSFORMS, k) {
             findings.push(Finding {
                 file: set.file.clone(),
@@ -554,6 +581,12 @@ fn lookup(
     let Some(file) = def.settings.get("filename") else {
         return not(findings, format!("lookup [{name}] has no `filename`"));
     };
+    if crate::builtin::is_builtin(&file.file) {
+        return not(
+            findings,
+            format!("lookup [{name}] is defined by a built-in app, which carries no lookup files"),
+        );
+    }
     // The app that defines the lookup: <app>/{default,local}/transforms.conf.
     let app = file
         .file
@@ -561,7 +594,7 @@ fn lookup(
         .and_then(Path::parent)
         .unwrap_or(Path::new("."));
     let dir = app.join("lookups");
-    let Some(path) = inside(&dir, Path::new(&file.value)) else {
+    let Some(path) = inside(app, &dir, Path::new(&file.value)) else {
         return not(
             findings,
             format!("lookup file `{}` is not in {}", file.value, dir.display()),
@@ -577,8 +610,15 @@ fn lookup(
             ),
         );
     }
-    let mut table = firedrill_spl::exec::lookup::read_csv(&path)
-        .map_err(|m| AddonError::new(ErrorKind::Value, &path, 0, m))?;
+    let mut table = match tables.get(&path) {
+        Some(t) => t.clone(),
+        None => {
+            let t = firedrill_spl::exec::lookup::read_csv(&path)
+                .map_err(|m| AddonError::new(ErrorKind::Value, &path, 0, m))?;
+            tables.insert(path.clone(), t.clone());
+            t
+        }
+    };
     table.name = name.clone();
     let flag = |k: &str, default: bool| def.settings.get(k).map_or(Ok(default), |p| boolean(p, k));
     table.case_sensitive = flag("case_sensitive_match", true)?;
@@ -635,8 +675,9 @@ fn lookup(
     }))
 }
 
-/// `dir/name` when it is a file inside `dir` after following symbolic links and `..`.
-fn inside(dir: &Path, name: &Path) -> Option<PathBuf> {
+/// `dir/name` when it is a file inside `dir`, the app's own `lookups/` (not a
+/// symbolic link), after following symbolic links and `..`.
+fn inside(app: &Path, dir: &Path, name: &Path) -> Option<PathBuf> {
     if name.is_absolute()
         || name
             .components()
@@ -644,8 +685,13 @@ fn inside(dir: &Path, name: &Path) -> Option<PathBuf> {
     {
         return None;
     }
+    // `lookups/` itself must be a directory of the app, not a link to elsewhere.
+    if !std::fs::symlink_metadata(dir).ok()?.is_dir() {
+        return None;
+    }
+    let root = std::fs::canonicalize(app).ok()?.join("lookups");
     let real = std::fs::canonicalize(dir.join(name)).ok()?;
-    (real.starts_with(std::fs::canonicalize(dir).ok()?) && real.is_file()).then_some(real)
+    (real.starts_with(&root) && real.is_file()).then_some(real)
 }
 
 /// `<regex> in <field>` or `<regex>` (reading `_raw`).

@@ -243,7 +243,7 @@ impl Extractor {
                 let parts = split_quoted(text, pair);
                 if kv.is_empty() {
                     for (name, v) in fields.iter().zip(parts) {
-                        out.push((name.clone(), unquote(v).to_string()));
+                        out.push((name.clone(), v));
                     }
                 } else {
                     for p in parts {
@@ -259,21 +259,36 @@ impl Extractor {
     }
 }
 
-/// `text` split at any of `delims`, except inside double quotes (a quoted value
-/// may hold a delimiter: a user agent's commas in a CSV log).
-fn split_quoted<'t>(text: &'t str, delims: &[char]) -> Vec<&'t str> {
+/// `text` split at any of `delims`. A value that starts with a double quote runs to
+/// its closing quote (delimiters inside it are text, two quotes are one) and loses its
+/// quotes; a quote elsewhere is text.
+fn split_quoted(text: &str, delims: &[char]) -> Vec<String> {
     let mut out = Vec::new();
-    let mut start = 0;
-    let mut quoted = false;
-    for (i, c) in text.char_indices() {
-        if c == '"' {
-            quoted = !quoted;
-        } else if !quoted && delims.contains(&c) {
-            out.push(&text[start..i]);
-            start = i + c.len_utf8();
+    let mut cur = String::new();
+    let mut chars = text.chars().peekable();
+    let (mut quoted, mut at_start) = (false, true);
+    while let Some(c) = chars.next() {
+        if quoted {
+            if c != '"' {
+                cur.push(c);
+            } else if chars.peek() == Some(&'"') {
+                cur.push('"');
+                chars.next();
+            } else {
+                quoted = false;
+            }
+        } else if c == '"' && at_start {
+            quoted = true;
+            at_start = false;
+        } else if delims.contains(&c) {
+            out.push(std::mem::take(&mut cur));
+            at_start = true;
+        } else {
+            cur.push(c);
+            at_start = false;
         }
     }
-    out.push(&text[start..]);
+    out.push(cur);
     out
 }
 
@@ -401,8 +416,16 @@ mod tests {
             fields: parse_fields(r#""x", y"#),
         };
         assert_eq!(run(&e, "1,2,3"), kv(&[("x", "1"), ("y", "2")]));
-        // A quoted value keeps its delimiters.
+        // A quoted value keeps its delimiters; a stray quote is text.
         assert_eq!(run(&e, r#""a,b",c"#), kv(&[("x", "a,b"), ("y", "c")]));
+        assert_eq!(
+            run(&e, r#"5" disk,c"#),
+            kv(&[("x", "5\" disk"), ("y", "c")])
+        );
+        assert_eq!(
+            run(&e, r#""say ""hi""",c"#),
+            kv(&[("x", "say \"hi\""), ("y", "c")])
+        );
         assert!(parse_delims("|").is_err());
         assert!(parse_delims(r#""a"#).is_err());
     }

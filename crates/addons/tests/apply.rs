@@ -436,6 +436,61 @@ fn lookup_files_stay_inside_the_apps_lookups_directory() {
 }
 
 #[test]
+fn a_lookups_directory_linked_elsewhere_is_not_read() {
+    let (t, d) = app(
+        "[web]\nLOOKUP-u = user_info user\n",
+        "[user_info]\nfilename = passwd\n",
+    );
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("passwd"), "user,secret\nroot,x\n").unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(outside.path(), d.join("lookups")).unwrap();
+    let a = AddOns::load(&[d]).unwrap();
+    assert_eq!(a.user_stanzas(), 0);
+    assert!(
+        a.findings()[0].why.contains("is not in"),
+        "{:?}",
+        a.findings()
+    );
+    assert_eq!(a.findings()[0].stanza, "web");
+    drop(t);
+}
+
+#[test]
+fn lookup_settings_firedrill_does_not_know_are_findings() {
+    let (_t, a) = with_lookup(
+        "[web]\nLOOKUP-u = user_info user\n",
+        "[user_info]\nfilename = users.csv\nfilter = risk>1\n",
+        "user,risk\nbob,2\n",
+    );
+    assert_eq!(a.user_stanzas(), 1);
+    assert!(
+        a.findings().iter().any(|f| f.key == "filter"),
+        "{:?}",
+        a.findings()
+    );
+}
+
+#[test]
+fn time_formats_without_a_year_or_a_limit_and_broken_ones() {
+    // No limit with 0 or a negative look-ahead; a syslog time takes the current year.
+    for limit in ["0", "-1"] {
+        let props =
+            format!("[web]\nTIME_FORMAT = %b %d %H:%M:%S\nMAX_TIMESTAMP_LOOKAHEAD = {limit}\n");
+        let r = run(
+            &props,
+            "",
+            event("web", "Mar  5 10:00:00 host sshd[1]: ok", &[("_time", "0")]),
+        );
+        let t = r.get_str("_time").and_then(Value::as_num).unwrap();
+        assert!(t > 1_700_000_000.0, "{limit}: {t}");
+    }
+    let (_t, d) = app("[web]\nTIME_FORMAT = %Q%\n", "");
+    let e = AddOns::load(&[d]).unwrap_err();
+    assert_eq!((e.kind, e.line), (ErrorKind::Value, 2), "{e}");
+}
+
+#[test]
 fn settings_not_applied_are_findings_with_their_line() {
     let (_t, a) = load(
         "[web]\nKV_MODE = json\nSEDCMD-geo = s/a/b/\nTRANSFORMS-route = x\nFROBNICATE = 1\ncategory = Web\nEVAL-h = frobnicate(x)\n",

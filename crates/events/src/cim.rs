@@ -383,9 +383,8 @@ pub fn datamodel_fed_by(name: &str, sourcetype: &str) -> bool {
         return false;
     };
     let st = sourcetype.to_ascii_lowercase();
-    let windows =
-        st.starts_with("xmlwineventlog") || st.starts_with("wineventlog") || st == "sysmon:linux";
-    ds.from.iter().any(|w| w.could_take(&st, windows))
+    let channels = crate::has_channels(&st);
+    ds.from.iter().any(|w| w.could_take(&st, channels))
 }
 
 /// Rows of a data model dataset from `events`.

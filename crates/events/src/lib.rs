@@ -74,7 +74,7 @@ pub struct SourceMeta {
 }
 
 /// The formats firedrill can read.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Deserialize)]
 pub enum Format {
     /// Splunk's XmlWinEventLog text: `<Event>` elements one after another.
     XmlWinEventLog,
@@ -153,6 +153,23 @@ impl std::error::Error for ReadError {}
 
 /// How firedrill reads a sourcetype, when it emulates its add-on: (reader, fields).
 pub fn sourcetype_support(sourcetype: &str) -> Option<(String, String)> {
+    support(sourcetype).map(|s| (s.reader.clone(), s.fields.clone()))
+}
+
+/// True if events of `sourcetype` are Windows event logs (`data/sourcetypes.yml`'s
+/// `os: windows`), for counting what content covers.
+pub fn is_windows_sourcetype(sourcetype: &str) -> bool {
+    support(sourcetype).is_some_and(|s| s.os.as_deref() == Some("windows"))
+}
+
+/// True if events of `sourcetype` carry an event log's `Channel` and `EventCode`
+/// (their reader is XmlWinEventLog or WinEventLog), so constraints on a channel apply.
+pub fn has_channels(sourcetype: &str) -> bool {
+    support(sourcetype)
+        .is_some_and(|s| matches!(s.reader.as_str(), "XmlWinEventLog" | "WinEventLog"))
+}
+
+fn support(sourcetype: &str) -> Option<&'static Support> {
     static TABLE: std::sync::OnceLock<std::collections::BTreeMap<String, Support>> =
         std::sync::OnceLock::new();
     let table = TABLE.get_or_init(|| {
@@ -162,7 +179,7 @@ pub fn sourcetype_support(sourcetype: &str) -> Option<(String, String)> {
         ))
     });
     let st = sourcetype.to_ascii_lowercase();
-    let hit = table.get(&st).or_else(|| {
+    table.get(&st).or_else(|| {
         table
             .iter()
             .find(|(k, _)| {
@@ -170,8 +187,7 @@ pub fn sourcetype_support(sourcetype: &str) -> Option<(String, String)> {
                     .is_some_and(|prefix| st.starts_with(prefix))
             })
             .map(|(_, v)| v)
-    })?;
-    Some((hit.reader.clone(), hit.fields.clone()))
+    })
 }
 
 #[derive(serde::Deserialize)]
@@ -179,6 +195,12 @@ pub fn sourcetype_support(sourcetype: &str) -> Option<(String, String)> {
 struct Support {
     reader: String,
     fields: String,
+    /// The reader every file of the sourcetype gets, whatever its content looks like.
+    #[serde(default)]
+    format: Option<Format>,
+    /// `windows` or `linux`, for sourcetypes of an operating system's event logs.
+    #[serde(default)]
+    os: Option<String>,
 }
 
 /// Recognises a format from the content.
@@ -205,16 +227,10 @@ pub fn sniff(bytes: &[u8]) -> Format {
     }
 }
 
-/// The format a sourcetype names, when it names one unambiguously.
+/// The format a sourcetype names, when it names one (`format` in
+/// `data/sourcetypes.yml`).
 fn by_sourcetype(st: &str) -> Option<Format> {
-    let st = st.to_ascii_lowercase();
-    if st.starts_with("xmlwineventlog") {
-        Some(Format::XmlWinEventLog)
-    } else if st == "wineventlog" || st.starts_with("wineventlog:") {
-        Some(Format::WinEventLog)
-    } else {
-        None
-    }
+    support(st).and_then(|s| s.format)
 }
 
 /// Adds to `want` what computing its fields reads: the inputs of the add-on

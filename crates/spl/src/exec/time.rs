@@ -12,6 +12,7 @@ pub fn now() -> f64 {
 /// Splunk's extra format codes mapped to chrono's (`%Q` milliseconds, `%N` nanos...).
 fn chrono_format(fmt: &str) -> String {
     fmt.replace("%Q", "%3f")
+        .replace("%9N", "%9f")
         .replace("%N", "%9f")
         .replace("%6N", "%6f")
         .replace("%3N", "%3f")
@@ -43,15 +44,41 @@ pub fn strptime(s: &str, fmt: &str) -> Option<f64> {
 }
 
 /// Parses a time at the start of `s` with a strftime format, ignoring what follows
-/// (a timestamp inside an event: `TIME_FORMAT`); a time without an offset is UTC.
+/// (a timestamp inside an event: `TIME_FORMAT`); a time without an offset is UTC, a
+/// date without a time is midnight, and a format without a year (syslog's
+/// `%b %d %H:%M:%S`) takes the current year, as Splunk does.
 pub fn strptime_prefix(s: &str, fmt: &str) -> Option<f64> {
     let f = chrono_format(fmt);
     if let Ok((dt, _)) = DateTime::parse_and_remainder(s, &f) {
         return Some(dt.timestamp_millis() as f64 / 1000.0);
     }
-    NaiveDateTime::parse_and_remainder(s, &f)
-        .ok()
-        .map(|(dt, _)| dt.and_utc().timestamp_millis() as f64 / 1000.0)
+    if let Ok((dt, _)) = NaiveDateTime::parse_and_remainder(s, &f) {
+        return Some(dt.and_utc().timestamp_millis() as f64 / 1000.0);
+    }
+    if let Ok((d, _)) = NaiveDate::parse_and_remainder(s, &f) {
+        return d
+            .and_hms_opt(0, 0, 0)
+            .map(|dt| dt.and_utc().timestamp() as f64);
+    }
+    if !f.contains("%Y") && !f.contains("%y") && !f.contains("%s") && !f.contains("%G") {
+        let year = Utc::now().year();
+        return strptime_prefix(&format!("{year} {s}"), &format!("%Y {fmt}"));
+    }
+    None
+}
+
+/// Whether chrono can use a strftime format (Splunk's `%N`/`%Q` codes included).
+pub fn check_format(fmt: &str) -> Result<(), String> {
+    if fmt.trim().is_empty() {
+        return Err("an empty format".into());
+    }
+    let f = chrono_format(fmt);
+    if chrono::format::StrftimeItems::new(&f).any(|i| matches!(i, chrono::format::Item::Error)) {
+        return Err(format!(
+            "`{fmt}` is not a strftime format firedrill can read"
+        ));
+    }
+    Ok(())
 }
 
 /// `relative_time(t, "-1d@d")`: offsets (`+N`/`-N` with s, m, h, d, w, mon, y) and an
