@@ -100,6 +100,13 @@ pub struct ReplayArgs {
     /// Requests in flight.
     #[arg(long, default_value_t = 4)]
     pub in_flight: usize,
+    /// Seconds to wait for HEC's answer to one request; a batch unanswered through
+    /// every retry stops the replay.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub timeout: u64,
+    /// Retries of a batch HEC refuses as busy or does not answer.
+    #[arg(long, default_value_t = 8)]
+    pub retries: u32,
     /// Move event times so the newest lands at this time (`now` or ISO 8601).
     #[arg(long, value_name = "now|TIME")]
     pub shift_time: Option<String>,

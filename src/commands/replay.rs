@@ -107,6 +107,8 @@ pub fn replay(a: ReplayArgs) -> Result<u8, String> {
         ack_timeout: std::time::Duration::from_secs(a.ack_timeout),
         ca_file: a.ca.clone(),
         insecure: a.insecure,
+        timeout: std::time::Duration::from_secs(a.timeout.max(1)),
+        max_retries: a.retries,
         ..firedrill_replay::ReplayOptions::default()
     };
     let total = out.len() as u64;

@@ -167,6 +167,15 @@ pub enum HecError {
         /// The endpoint.
         url: String,
     },
+    /// A batch was refused or unanswered through every retry: HEC is not taking data,
+    /// so the replay stops instead of trying every other batch as long.
+    #[error("HEC gave no success for a batch in {attempts} attempts (the last: {why}); stopping")]
+    GaveUp {
+        /// Attempts made.
+        attempts: u32,
+        /// The last attempt's failure.
+        why: String,
+    },
     /// The replay stopped on `cause` after sending some data: what was read, accepted
     /// and failed by then, so the accounting is never lost with the error.
     #[error("{cause} (stopped after {} events read: {} accepted, {} failed, the rest not sent)", summary.events, summary.accepted, summary.failed)]
@@ -384,7 +393,13 @@ fn send(
     }
     let resp = match req.send() {
         Ok(r) => r,
-        Err(e) => return Outcome::Retry(format!("{base}: {}", e.without_url())),
+        Err(e) if e.is_timeout() => {
+            return Outcome::Retry(format!(
+                "{base}: no answer within {} s",
+                opts.timeout.as_secs_f64()
+            ))
+        }
+        Err(e) => return Outcome::Retry(format!("{base}: {}", explain(&e.without_url()))),
     };
     let status = resp.status().as_u16();
     outcome(base, status, &resp.text().unwrap_or_default())
@@ -629,8 +644,19 @@ pub fn replay(
                                         tried.elapsed().as_secs_f64()
                                     )),
                                 });
-                                if attempt > opts.max_retries || abort.load(Ordering::Relaxed) {
+                                if abort.load(Ordering::Relaxed) {
                                     failed.fetch_add(batch.events, Ordering::Relaxed);
+                                    break;
+                                }
+                                if attempt > opts.max_retries {
+                                    failed.fetch_add(batch.events, Ordering::Relaxed);
+                                    abort.store(true, Ordering::Relaxed);
+                                    if let Ok(mut f) = fatal.lock() {
+                                        f.get_or_insert(HecError::GaveUp {
+                                            attempts: attempt,
+                                            why,
+                                        });
+                                    }
                                     break;
                                 }
                                 retries.fetch_add(1, Ordering::Relaxed);
@@ -670,9 +696,15 @@ pub fn replay(
         ack: opts.ack,
     };
     if let Some(e) = fatal.lock().ok().and_then(|mut f| f.take()) {
+        let mut s = summary(0);
+        if opts.ack {
+            // With --ack only acknowledged events count as delivered: what HEC
+            // accepted without ever confirming is failed, so the counts balance.
+            s.failed += s.accepted;
+        }
         return Err(HecError::Stopped {
             cause: Box::new(e),
-            summary: Box::new(summary(0)),
+            summary: Box::new(s),
         });
     }
     let mut acknowledged = 0;

@@ -237,6 +237,9 @@ fn ack_against_a_hec_without_acknowledgment_is_an_error() {
     assert!(matches!(e.cause(), HecError::NoAck { .. }), "{e}");
     assert!(e.summary().is_some_and(|s| s.accepted > 0), "{e}");
     assert!(e.to_string().contains("without an ackId"), "{e}");
+    // Nothing was confirmed: with --ack, every event read is failed, so it balances.
+    let s = e.summary().unwrap();
+    assert_eq!((s.acknowledged, s.failed), (0, s.events), "{s:?}");
 }
 
 #[test]
@@ -354,4 +357,59 @@ fn the_sink_refuses_a_body_past_its_limit_and_keeps_serving() {
     .unwrap();
     assert_eq!(sum.events, 10);
     exactly_once(&sent, &s);
+}
+
+/// A HEC that answers its health check and then never answers data: each try times
+/// out, and once a batch has used every retry the replay stops, saying so, with the
+/// accounting balanced — not hours of trying every other batch as long.
+#[test]
+fn a_hec_that_never_answers_data_stops_the_replay() {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for tcp in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut r = BufReader::new(tcp.try_clone().unwrap());
+                let mut line = String::new();
+                if r.read_line(&mut line).unwrap_or(0) == 0 {
+                    return;
+                }
+                if line.starts_with("GET") {
+                    let body = r#"{"text":"HEC is healthy","code":17}"#;
+                    let mut w = tcp;
+                    let _ = write!(
+                        w,
+                        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                } else {
+                    // Hold the connection open, never answer.
+                    std::thread::sleep(Duration::from_secs(30));
+                }
+            });
+        }
+    });
+    let started = std::time::Instant::now();
+    let o = ReplayOptions {
+        timeout: Duration::from_millis(300),
+        max_retries: 2,
+        max_batch_bytes: 2_000,
+        in_flight: 1,
+        ..opts(vec![url.clone()])
+    };
+    let err = replay(events(200).into_iter(), &o, &|_| {}).unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    let text = err.to_string();
+    assert!(
+        text.contains("in 3 attempts") && text.contains("no answer within 0.3 s"),
+        "{text}"
+    );
+    let sum = err.summary().expect("the counts");
+    assert_eq!(sum.events, 200);
+    assert_eq!(sum.accepted + sum.failed, 200, "{sum:?}");
 }
