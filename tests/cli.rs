@@ -1956,3 +1956,23 @@ fn the_table_names_the_slowest_detections_and_datasets() {
     assert!(table.contains("\nslowest: Copy "), "{table}");
     assert!(table.contains("\nslowest datasets: windows-"), "{table}");
 }
+
+/// A mirror URL with credentials is refused before anything is fetched, without
+/// printing them (every download error would carry the URL).
+#[test]
+fn a_mirror_url_with_credentials_is_refused() {
+    let (_dir, det) = workdir();
+    let out = firedrill()
+        .arg("run")
+        .arg(&det)
+        .args(["--mirror", "https://user:S3CRET@mirror.example/attack_data"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains("--mirror") && text.contains("credentials"),
+        "{text}"
+    );
+    assert!(!text.contains("S3CRET"), "{text}");
+}

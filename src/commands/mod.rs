@@ -133,6 +133,10 @@ pub fn warn(m: String) {
 }
 
 pub fn fetcher(d: &DataArgs) -> Result<Fetcher, String> {
+    // Like --hec: a URL with credentials would be printed in every download error.
+    if let Some(m) = &d.mirror {
+        firedrill_replay::refuse_credentials("--mirror", m)?;
+    }
     Fetcher::new(FetchOptions {
         data_dir: d.data.clone(),
         mirror: d.mirror.clone(),

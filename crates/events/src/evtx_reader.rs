@@ -79,6 +79,11 @@ fn padded_len(len: u64) -> u64 {
     }
 }
 
+/// The bytes of chunk `number`: (offset, length).
+pub(crate) fn chunk_span(number: u64) -> (u64, u64) {
+    (HEADER + number * CHUNK, CHUNK)
+}
+
 fn last_chunk_start(len: u64) -> u64 {
     HEADER + (len - HEADER) / CHUNK * CHUNK
 }

@@ -236,6 +236,8 @@ impl Member {
 /// EVTX chunks being read.
 struct EvtxRun {
     chunks: Chunks,
+    /// The number of the next chunk (its bytes start at 4096 + number × 64 KiB).
+    next: u64,
     label: Option<String>,
     /// The hash of an EVTX file, computed in a separate sequential pass.
     hash: Option<JoinHandle<std::io::Result<(u64, String)>>>,
@@ -283,6 +285,7 @@ pub fn open(path: &Path, meta: &SourceMeta, opts: &ReadOptions) -> Result<Stream
         s.end.format = Format::Evtx;
         s.evtx = Some(EvtxRun {
             chunks,
+            next: 0,
             label: None,
             hash: Some(hash),
         });
@@ -726,6 +729,7 @@ impl Stream {
                     self.end.format = Format::Evtx;
                     self.evtx = Some(EvtxRun {
                         chunks,
+                        next: 0,
                         label: m.label,
                         hash: None,
                     });
@@ -772,26 +776,33 @@ impl Stream {
             return Ok(());
         }
         let n = chunks.len() as u64;
+        let first = run.next;
+        run.next += n;
         let ctx = &self.ctx;
         let parsed: Vec<Vec<Result<Evt, Skipped>>> = chunks
             .into_par_iter()
-            .map_init(Ev::default, |ev, c| {
+            .enumerate()
+            .map_init(Ev::default, |ev, (i, c)| {
+                // What cannot be read is placed at its chunk: the finest position the
+                // EVTX parser gives.
+                let number = first + i as u64;
+                let (offset, len) = evtx_reader::chunk_span(number);
                 let mut out = Vec::new();
                 evtx_reader::records(c, |r| {
                     out.push(match r {
                         Ok((id, xml)) => {
                             parse_one(ctx, ev, Format::XmlWinEventLog, xml.as_bytes(), 0).map_err(
                                 |msg| Skipped {
-                                    offset: 0,
-                                    len: 0,
-                                    reason: format!("EVTX record {id}: {msg}"),
+                                    offset,
+                                    len,
+                                    reason: format!("EVTX chunk {number}, record {id}: {msg}"),
                                 },
                             )
                         }
                         Err(msg) => Err(Skipped {
-                            offset: 0,
-                            len: 0,
-                            reason: msg,
+                            offset,
+                            len,
+                            reason: format!("EVTX chunk {number}: {msg}"),
                         }),
                     })
                 });

@@ -635,3 +635,31 @@ fn a_bomb_nested_in_archives_is_held_to_one_budget() {
         "{err}"
     );
 }
+
+/// A damaged EVTX record is skipped and placed at its chunk's bytes (the finest
+/// position the EVTX parser gives), not at offset 0.
+#[test]
+fn a_damaged_evtx_record_is_placed_at_its_chunk() {
+    let path = format!(
+        "{}/../../tests/fixtures/comsvcs/sysmon.evtx",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut bytes = std::fs::read(&path).unwrap();
+    let ends = record_ends(&bytes);
+    // Scribble over the middle of the second record's body.
+    let (start, end) = (ends[0] as usize, ends[1] as usize);
+    for b in &mut bytes[start + 40..end - 8] {
+        *b = 0xEE;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("damaged.evtx");
+    std::fs::write(&file, &bytes).unwrap();
+    let mut s = open(&file, &SourceMeta::default(), &ReadOptions::default()).unwrap();
+    let batches = read_all(&mut s);
+    let skipped: Vec<_> = batches.iter().flat_map(|b| b.skipped.clone()).collect();
+    assert!(!skipped.is_empty(), "the damage is reported");
+    for sk in &skipped {
+        assert_eq!((sk.offset, sk.len), (4096, 65536), "{sk:?}");
+        assert!(sk.reason.contains("EVTX chunk 0"), "{sk:?}");
+    }
+}
