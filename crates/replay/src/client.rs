@@ -468,6 +468,21 @@ pub fn explain(e: &reqwest::Error) -> String {
         cause = c.source();
     }
     let lower = text.to_ascii_lowercase();
+    // rustls's certificate errors, in words.
+    for (needle, what) in [
+        ("notvalidforname", "the server's certificate is not for this host name (connect by a name the certificate lists)"),
+        ("expired", "the server's certificate has expired"),
+        ("notvalidyet", "the server's certificate is not valid yet (is this machine's clock right?)"),
+        ("unknownissuer", "the server's certificate is signed by a CA firedrill does not trust"),
+        ("caused asendentity", "the server presents a CA certificate as its own (a self-signed one)"),
+        ("causedasendentity", "the server presents a CA certificate as its own (a self-signed one)"),
+        ("revoked", "the server's certificate is revoked"),
+    ] {
+        if lower.contains(needle) {
+            text = format!("{what}: {text}");
+            break;
+        }
+    }
     if lower.contains("certificate") || lower.contains("unknownissuer") {
         text.push_str(
             " (give the server's certificate, or the CA's that signed it, with --ca FILE; or --insecure to skip verification)",

@@ -63,12 +63,23 @@ pub fn url_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Reads one request; `None` when the peer closed the connection.
-pub fn read_request<R: BufRead>(r: &mut R) -> Option<Request> {
+/// The longest request or header line read (Splunk's own limit is of this order).
+pub const MAX_LINE: u64 = 64 << 10;
+
+/// The most header lines read.
+pub const MAX_HEADERS: usize = 200;
+
+/// One line of at most [`MAX_LINE`] bytes; `None` at the end, or for a longer line.
+fn line_of<R: BufRead>(r: &mut R) -> Option<String> {
     let mut line = String::new();
-    if r.read_line(&mut line).ok()? == 0 {
-        return None;
-    }
+    let n = r.by_ref().take(MAX_LINE).read_line(&mut line).ok()?;
+    (n > 0 && (line.ends_with('\n') || (n as u64) < MAX_LINE)).then_some(line)
+}
+
+/// Reads one request; `None` when the peer closed the connection or sent a line or
+/// headers past the limits.
+pub fn read_request<R: BufRead>(r: &mut R) -> Option<Request> {
+    let line = line_of(r)?;
     let mut parts = line.split_whitespace();
     let _method = parts.next()?;
     let target = parts.next()?.to_string();
@@ -83,10 +94,10 @@ pub fn read_request<R: BufRead>(r: &mut R) -> Option<Request> {
         .collect();
     let mut headers = Vec::new();
     loop {
-        let mut h = String::new();
-        if r.read_line(&mut h).ok()? == 0 {
+        if headers.len() > MAX_HEADERS {
             return None;
         }
+        let h = line_of(r)?;
         let h = h.trim_end();
         if h.is_empty() {
             break;

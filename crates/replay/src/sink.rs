@@ -178,6 +178,8 @@ fn serve(
     search: &Mutex<Option<SearchHandler>>,
 ) {
     let _ = stream.set_nodelay(true);
+    // A client that stops sending mid-request frees its connection.
+    let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(60)));
     let Ok(read_half) = stream.try_clone() else {
         return;
     };

@@ -66,4 +66,9 @@ fn requests_on_the_wire_never_panic_or_allocate_what_they_announce() {
     ] {
         let _ = request(bytes);
     }
+    // A request line or a header past 64 KiB, or too many headers: no request.
+    let long = format!("POST /{} HTTP/1.1\r\n\r\n", "a".repeat(70_000));
+    assert_eq!(request(long.as_bytes()), 0);
+    let many = format!("POST / HTTP/1.1\r\n{}\r\n", "X: y\r\n".repeat(300));
+    assert_eq!(request(many.as_bytes()), 0);
 }

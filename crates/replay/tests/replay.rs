@@ -413,3 +413,32 @@ fn a_hec_that_never_answers_data_stops_the_replay() {
     assert_eq!(sum.events, 200);
     assert_eq!(sum.accepted + sum.failed, 200, "{sum:?}");
 }
+
+/// A refusal after some batches were accepted: the replay stops on it, and the
+/// summary still counts what was accepted before and fails the rest.
+#[test]
+fn a_refusal_after_accepted_batches_keeps_the_counts() {
+    let s = sink(SinkOptions {
+        indexes: Some(vec!["main".into()]),
+        ..SinkOptions::default()
+    });
+    let mut sent = events(300);
+    for (i, e) in sent.iter_mut().enumerate() {
+        e.index = Some(if i < 200 { "main" } else { "nope" }.into());
+    }
+    let o = ReplayOptions {
+        in_flight: 1,
+        max_batch_bytes: 4_000,
+        ..opts(vec![s.url().to_string()])
+    };
+    let err = replay(sent.into_iter(), &o, &|_| {}).unwrap_err();
+    assert!(err.to_string().contains("Incorrect index"), "{err}");
+    let sum = err.summary().unwrap();
+    assert!(sum.accepted >= 100, "{sum:?}");
+    assert_eq!(sum.accepted + sum.failed, 300, "{sum:?}");
+    assert_eq!(
+        s.events().len() as u64,
+        sum.accepted,
+        "the sink holds what was accepted"
+    );
+}

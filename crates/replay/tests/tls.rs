@@ -116,7 +116,13 @@ fn a_self_signed_server_is_trusted_with_its_certificate_and_only_then() {
             e.contains(&url) && e.contains("certificate") && e.contains("--ca"),
             "{ca:?}: {e}"
         );
+        // What is wrong with it, in words.
+        assert!(e.contains(": the server"), "{ca:?}: {e}");
     }
+    // A certificate given with --ca is that server whatever name it carries
+    // (Splunk's default certificate names no host): by another name, still trusted.
+    let by_name = url.replace("127.0.0.1", "localhost");
+    assert_eq!(send(&by_name, Some(fixture("cert.pem"))).unwrap(), 5);
     // Not a certificate at all: an error naming the file.
     let e = send(&url, Some(fixture("README.md")))
         .unwrap_err()
