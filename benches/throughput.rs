@@ -108,6 +108,7 @@ fn main() {
         hook: None,
         show_rows: 0,
         knowledge: None,
+        budget: None,
     };
     let started = Instant::now();
     let r = run::run(&sysmon, &opts);

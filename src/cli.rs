@@ -300,6 +300,10 @@ pub struct RunArgs {
     /// Directory of expectation files (default: ./expectations if it exists).
     #[arg(long, value_name = "DIR")]
     pub expectations: Option<PathBuf>,
+    /// Stop a test whose rows take more than SECS of work (checked between batches of
+    /// events) and report it as an error; 0 turns the limit off.
+    #[arg(long, value_name = "SECS", default_value_t = 600.0)]
+    pub detection_timeout: f64,
     /// Exit 1 when any selected detection is skipped too (unsupported search, no test
     /// data).
     #[arg(long)]

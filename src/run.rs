@@ -39,6 +39,9 @@ pub struct RunOptions<'a> {
     pub hook: Option<&'a dyn TestHook>,
     /// `--show-results N`: keep each test's first N result rows in its report.
     pub show_rows: usize,
+    /// `--detection-timeout`: a test whose rows take longer than this to process is
+    /// stopped (between batches) as an error; `None`: no limit.
+    pub budget: Option<std::time::Duration>,
     /// The `.conf` add-ons (`--addons` over the built-in ones); `None`: the built-in
     /// ones.
     pub knowledge: Option<Arc<dyn firedrill_events::SearchTime>>,
@@ -71,6 +74,8 @@ struct Job<'p> {
     state: Option<State<'p>>,
     sink: Option<Box<dyn TestSink + 'p>>,
     started: Option<Instant>,
+    /// Time spent on its rows so far (what `budget` bounds).
+    busy: std::time::Duration,
     done: bool,
 }
 
@@ -237,6 +242,7 @@ pub fn run<'p>(planned: &'p [Planned], opts: &RunOptions<'p>) -> RunReport {
                 state: None,
                 sink: None,
                 started: None,
+                busy: std::time::Duration::ZERO,
                 done: false,
             });
         }
@@ -707,6 +713,10 @@ fn read_dataset<'p>(
             }
         }
         jobs.par_iter_mut().zip(per_job).for_each(|(j, rows)| {
+            if rows.is_empty() {
+                return;
+            }
+            let began = Instant::now();
             // One guard over the job's rows of the batch, not one per row.
             let pushed = guarded(|| {
                 for (pipe, r) in rows {
@@ -723,6 +733,16 @@ fn read_dataset<'p>(
             if let Err(e) = pushed {
                 let text = &planned[j.det].expanded;
                 j.fail(Status::Error, Reason::Runtime(e.render(text)));
+            }
+            j.busy += began.elapsed();
+            if let Some(b) = opts.budget.filter(|b| j.busy > *b) {
+                j.fail(
+                    Status::Error,
+                    Reason::Runtime(format!(
+                        "stopped: its rows took more than the {:.1} s a test may take (--detection-timeout)",
+                        b.as_secs_f64()
+                    )),
+                );
             }
         });
         if readers.iter().any(|&ji| jobs[ji].sink.is_some()) {

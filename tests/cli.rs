@@ -1976,3 +1976,51 @@ fn a_mirror_url_with_credentials_is_refused() {
     );
     assert!(!text.contains("S3CRET"), "{text}");
 }
+
+/// A test whose rows take longer than `--detection-timeout` is stopped as an error of
+/// that detection alone; the run still reports every detection.
+#[test]
+fn a_detection_over_its_time_budget_is_an_error() {
+    let out = firedrill()
+        .args([
+            "run",
+            "examples",
+            "--data",
+            "examples/attack_data",
+            "--offline",
+        ])
+        .args(["--format", "json", "--detection-timeout", "0.000000001"])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let dets = json["detections"].as_array().unwrap();
+    assert_eq!(dets.len(), 4);
+    let stopped: Vec<&serde_json::Value> = dets
+        .iter()
+        .filter(|d| {
+            d["reason"]
+                .as_str()
+                .is_some_and(|r| r.contains("--detection-timeout"))
+        })
+        .collect();
+    assert!(!stopped.is_empty(), "{json}");
+    assert!(stopped.iter().all(|d| d["status"] == "error"), "{json}");
+    assert_eq!(out.status.code(), Some(1));
+    // Without the limit (0), the same run passes.
+    firedrill()
+        .args([
+            "run",
+            "examples",
+            "--data",
+            "examples/attack_data",
+            "--offline",
+        ])
+        .args([
+            "--expectations",
+            "examples/expectations",
+            "--detection-timeout",
+            "0",
+        ])
+        .assert()
+        .code(0);
+}

@@ -70,6 +70,7 @@ fn run_on(
         hook: None,
         show_rows: 0,
         knowledge: None,
+        budget: None,
     };
     let mut r = firedrill::run::run(std::slice::from_ref(&p), &opts);
     let d = r.detections.pop().unwrap();
@@ -525,6 +526,7 @@ fn projection_keeps_results() {
             hook: None,
             show_rows: 0,
             knowledge: None,
+            budget: None,
         };
         firedrill::run::run(planned, &opts)
     };
