@@ -148,6 +148,9 @@ pub fn replay(a: ReplayArgs) -> Result<u8, String> {
 }
 
 fn print_summary(sum: &firedrill_replay::ReplaySummary, format: &Format) -> Result<(), String> {
+    for u in &sum.unhealthy {
+        super::warn(format!("left out of the replay: {u}"));
+    }
     match format {
         Format::Json => println!("{}", serde_json::to_string_pretty(sum).map_err(|e| e.to_string())?),
         Format::Table => println!(

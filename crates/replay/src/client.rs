@@ -135,6 +135,9 @@ pub struct ReplaySummary {
     pub retries: u64,
     /// Batches accepted per endpoint.
     pub per_endpoint: Vec<(String, u64)>,
+    /// Endpoints left out because they failed their health check, with why.
+    #[serde(default)]
+    pub unhealthy: Vec<String>,
     /// Wall time in seconds.
     pub duration_s: f64,
     /// Whether acknowledgment was used (then `acknowledged + failed == events`,
@@ -708,6 +711,7 @@ pub fn replay(
             .map(|(u, n)| (u.clone(), n.load(Ordering::Relaxed)))
             .collect(),
         duration_s: started.elapsed().as_secs_f64(),
+        unhealthy: why.clone(),
         ack: opts.ack,
     };
     if let Some(e) = fatal.lock().ok().and_then(|mut f| f.take()) {

@@ -258,6 +258,9 @@ fn an_unhealthy_indexer_gets_no_work() {
     .unwrap();
     assert_eq!(bad.stats().data_requests, 0);
     assert_eq!(sum.per_endpoint.len(), 1);
+    // The one left out is named, with why.
+    assert_eq!(sum.unhealthy.len(), 1, "{:?}", sum.unhealthy);
+    assert!(sum.unhealthy[0].contains(bad.url()) && sum.unhealthy[0].contains("503"));
     exactly_once(&sent, &good);
     let none = replay(
         events(1).into_iter(),
