@@ -38,6 +38,8 @@ pub(crate) struct Applier {
     defaults: Vec<usize>,
     hosts: Vec<usize>,
     sources: Vec<usize>,
+    /// `[(?::){0}…]` sourcetype patterns.
+    patterns: Vec<usize>,
     cache: RwLock<HashMap<(String, String, String), Plan>>,
 }
 
@@ -102,12 +104,14 @@ impl Applier {
             defaults: Vec::new(),
             hosts: Vec::new(),
             sources: Vec::new(),
+            patterns: Vec::new(),
             cache: RwLock::new(HashMap::new()),
         };
         for (i, s) in a.stanzas.iter().enumerate() {
             match &s.target {
                 Target::Default => a.defaults.push(i),
                 Target::Sourcetype(st) => a.by_sourcetype.entry(st.clone()).or_default().push(i),
+                Target::SourcetypePattern(_) => a.patterns.push(i),
                 Target::Host(_) => a.hosts.push(i),
                 Target::Source(_) => a.sources.push(i),
             }
@@ -179,6 +183,9 @@ impl Applier {
         }
         let mut hit: Vec<usize> = self.defaults.clone();
         hit.extend(self.for_sourcetype(&key.0).unwrap_or(&[]));
+        hit.extend(self.patterns.iter().copied().filter(|&i| {
+            matches!(&self.stanzas[i].target, Target::SourcetypePattern(g) if g.is_match(&key.0))
+        }));
         hit.extend(
             self.hosts.iter().copied().filter(
                 |&i| matches!(&self.stanzas[i].target, Target::Host(g) if g.is_match(host)),

@@ -37,6 +37,8 @@ pub enum Target {
     Default,
     /// `[<sourcetype>]`, compared exactly (stanza names are case-sensitive).
     Sourcetype(String),
+    /// `[(?::){0}<pattern>]`: sourcetypes matching a pattern, ranked as a sourcetype.
+    SourcetypePattern(Regex),
     /// `[host::<glob>]`.
     Host(Regex),
     /// `[source::<glob>]`.
@@ -48,7 +50,7 @@ impl Target {
     pub fn rank(&self) -> u8 {
         match self {
             Target::Default => 0,
-            Target::Sourcetype(_) => 1,
+            Target::Sourcetype(_) | Target::SourcetypePattern(_) => 1,
             Target::Host(_) => 2,
             Target::Source(_) => 3,
         }
@@ -258,6 +260,9 @@ fn target(name: &str, m: &Merged) -> Result<Option<Target>, AddonError> {
         Target::Host(glob(g).map_err(bad)?)
     } else if name.starts_with("rule::") || name.starts_with("delayedrule::") {
         return Ok(None);
+    } else if let Some(g) = name.strip_prefix("(?::){0}") {
+        // Splunk's way to write a sourcetype pattern: `[(?::){0}zeek:*]`.
+        Target::SourcetypePattern(glob(g).map_err(bad)?)
     } else {
         Target::Sourcetype(name.to_string())
     }))
@@ -463,13 +468,17 @@ fn time(
             })?,
         None => 128,
     };
+    // A format firedrill cannot read is not applied (said so), rather than stopping
+    // a run over an add-on that is otherwise fine.
     if let Err(m) = firedrill_spl::exec::time::check_format(&p.value) {
-        return Err(AddonError::new(
-            ErrorKind::Value,
-            &p.file,
-            p.line,
-            format!("TIME_FORMAT: {m}"),
-        ));
+        findings.push(Finding {
+            file: p.file.clone(),
+            line: p.line,
+            stanza: stanza.to_string(),
+            key: key.to_string(),
+            why: m,
+        });
+        return Ok(None);
     }
     Ok(Some(Action::Time {
         prefix,
@@ -503,10 +512,12 @@ fn lookup(
         });
         Ok(None)
     };
+    // Fields may be separated by commas as well as spaces (`OUTPUT a,b,c`).
     let words: Vec<String> = words(&p.value)
-        .into_iter()
-        .map(|w| w.trim_end_matches(',').to_string())
+        .iter()
+        .flat_map(|w| w.split(','))
         .filter(|w| !w.is_empty())
+        .map(str::to_string)
         .collect();
     let Some((name, rest)) = words.split_first() else {
         return Err(err(ErrorKind::Value, "no lookup named".into()));

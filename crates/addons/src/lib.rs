@@ -90,6 +90,8 @@ impl AddOns {
     pub fn findings(&self) -> Vec<&Finding> {
         let mut f: Vec<&Finding> = self.findings.iter().collect();
         f.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+        // A transform or lookup several settings name is reported once.
+        f.dedup();
         f
     }
 
@@ -125,8 +127,10 @@ impl AddOns {
         self.applier
             .stanzas
             .iter()
-            .find(|s| {
-                matches!(&s.target, compile::Target::Sourcetype(st) if st.eq_ignore_ascii_case(sourcetype))
+            .find(|s| match &s.target {
+                compile::Target::Sourcetype(st) => st.eq_ignore_ascii_case(sourcetype),
+                compile::Target::SourcetypePattern(g) => g.is_match(sourcetype),
+                _ => false,
             })
             .map(|s| s.file.as_path())
     }

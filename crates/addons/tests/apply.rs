@@ -96,6 +96,20 @@ fn sourcetype_stanza_names_are_case_sensitive() {
 }
 
 #[test]
+fn a_sourcetype_pattern_stanza_takes_every_sourcetype_it_matches() {
+    let props = "[(?::){0}zeek(_|:)*]\nEVAL-zeek = 1\n";
+    for (st, hit) in [
+        ("zeek_conn", true),
+        ("zeek:dns:json", true),
+        ("zeekx", false),
+        ("bro", false),
+    ] {
+        let r = run(props, "", event(st, "", &[]));
+        assert_eq!(get(&r, "zeek").is_some(), hit, "{st}");
+    }
+}
+
+#[test]
 fn source_patterns_take_alternatives() {
     let props = "[source::/var/log/(app|other)/*.log]\nEVAL-hit = 1\n";
     assert_eq!(
@@ -386,6 +400,18 @@ fn automatic_lookups_after_calculated_fields() {
     let mut ev = event("web", "", &[("user", "bob"), ("risk", "kept")]);
     a.apply(&mut ev, &Want::everything());
     assert_eq!(get(&ev, "risk").as_deref(), Some("kept"));
+    // Fields separated by commas, as real add-ons write them.
+    let props = "[web]\nLOOKUP-u = user_info user OUTPUT department,risk\n";
+    let (_t, a) = with_lookup(props, t, csv);
+    let mut ev = event("web", "", &[("user", "alice")]);
+    a.apply(&mut ev, &Want::everything());
+    assert_eq!(
+        (
+            get(&ev, "department").as_deref(),
+            get(&ev, "risk").as_deref()
+        ),
+        (Some("finance"), Some("high"))
+    );
     // Without OUTPUT: every other column.
     let props = "[web]\nLOOKUP-u = user_info user\n";
     let (_t, a) = with_lookup(props, t, csv);
@@ -485,9 +511,26 @@ fn time_formats_without_a_year_or_a_limit_and_broken_ones() {
         let t = r.get_str("_time").and_then(Value::as_num).unwrap();
         assert!(t > 1_700_000_000.0, "{limit}: {t}");
     }
-    let (_t, d) = app("[web]\nTIME_FORMAT = %Q%\n", "");
-    let e = AddOns::load(&[d]).unwrap_err();
-    assert_eq!((e.kind, e.line), (ErrorKind::Value, 2), "{e}");
+    // A format firedrill cannot read is a finding, not applied.
+    let (_t, a) = load("[web]\nTIME_FORMAT = %Q%\n", "");
+    assert_eq!(a.user_stanzas(), 0);
+    assert!(
+        a.findings()[0].why.contains("not a strftime format"),
+        "{:?}",
+        a.findings()
+    );
+    // Splunk's sub-second codes.
+    let props = "[web]\nTIME_FORMAT = %Y-%m-%dT%H:%M:%S.%6Q%z\n";
+    let r = run(
+        props,
+        "",
+        event(
+            "web",
+            "2024-03-05T10:00:00.250000+0000 x",
+            &[("_time", "0")],
+        ),
+    );
+    assert_eq!(r.get_str("_time"), Some(&Value::Num(1_709_632_800.25)));
 }
 
 #[test]

@@ -51,22 +51,15 @@ pub fn spath(rows: &mut [Row], input: &str, path: Option<&str>, output: Option<&
 /// are multivalue, in document order. A `path=` picks one of those names; `{N}` in it
 /// picks the Nth value (from 1).
 fn xml_spath(row: &mut Row, text: &str, path: Option<&str>, output: Option<&str>) {
-    let flat = xml_flatten(text);
     match path {
         Some(p) => {
-            let (name, nth) = split_index(p);
-            if let Some(vals) = flat.iter().find(|(k, _)| *k == name).map(|(_, v)| v) {
-                let vals = match nth {
-                    Some(n) => vals.get(n.wrapping_sub(1)).cloned().into_iter().collect(),
-                    None => vals.clone(),
-                };
-                if !vals.is_empty() {
-                    row.insert(output.unwrap_or(p).to_string(), Value::multi(vals));
-                }
+            let vals = xml_path_values(text, p);
+            if !vals.is_empty() {
+                row.insert(output.unwrap_or(p).to_string(), Value::multi(vals));
             }
         }
         None => {
-            for (k, vals) in flat {
+            for (k, vals) in xml_flatten(text) {
                 let name = match output {
                     Some(o) => format!("{o}.{k}"),
                     None => k,
@@ -75,6 +68,33 @@ fn xml_spath(row: &mut Row, text: &str, path: Option<&str>, output: Option<&str>
             }
         }
     }
+}
+
+/// The values at `path` in XML text (`{N}` picks the Nth, from 1).
+fn xml_path_values(text: &str, path: &str) -> Vec<Value> {
+    let flat = xml_flatten(text);
+    let (name, nth) = split_index(path);
+    match flat.into_iter().find(|(k, _)| *k == name).map(|(_, v)| v) {
+        Some(vals) => match nth {
+            Some(n) => vals.get(n.wrapping_sub(1)).cloned().into_iter().collect(),
+            None => vals,
+        },
+        None => Vec::new(),
+    }
+}
+
+/// The eval function `spath(value, path)`: the value (or values) at `path` in JSON
+/// or XML text, as the `spath` command finds them; null when there is none.
+pub fn spath_value(text: &str, path: &str) -> Value {
+    let vals = if text.trim_start().starts_with('<') {
+        xml_path_values(text, path)
+    } else {
+        match serde_json::from_str::<Json>(text.trim()) {
+            Ok(j) => path_values(&j, path),
+            Err(_) => Vec::new(),
+        }
+    };
+    Value::multi(vals)
 }
 
 /// `a.b{2}` → (`a.b`, Some(2)); `a{@id}` is a name, not an index.

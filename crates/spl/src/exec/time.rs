@@ -11,7 +11,10 @@ pub fn now() -> f64 {
 
 /// Splunk's extra format codes mapped to chrono's (`%Q` milliseconds, `%N` nanos...).
 fn chrono_format(fmt: &str) -> String {
-    fmt.replace("%Q", "%3f")
+    fmt.replace("%3Q", "%3f")
+        .replace("%6Q", "%6f")
+        .replace("%9Q", "%9f")
+        .replace("%Q", "%3f")
         .replace("%9N", "%9f")
         .replace("%N", "%9f")
         .replace("%6N", "%6f")

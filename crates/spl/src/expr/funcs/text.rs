@@ -29,6 +29,13 @@ pub(super) const FUNCS: &[FnDef] = &[
         Ok(tostring(a.v(0).clone(), a.text(1)))
     }),
     strict("tonumber", 1, 2, tonumber),
+    // `spath(value, path)`: as the `spath` command reads JSON and XML.
+    strict("spath", 2, 2, |a| {
+        Ok(match (a.text(0), a.text(1)) {
+            (Some(t), Some(p)) => crate::exec::extract::spath_value(&t, &p),
+            _ => Value::Null,
+        })
+    }),
     // Conversion functions: `toint` drops the fraction (`toint(3.14)` is 3).
     strict("toint", 1, 1, |a| {
         Ok(a.num(0)
