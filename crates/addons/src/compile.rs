@@ -513,7 +513,7 @@ fn lookup(
         Ok(None)
     };
     // Fields may be separated by commas as well as spaces (`OUTPUT a,b,c`).
-    let words: Vec<String> = words(&p.value)
+    let words: Vec<String> = extract::split_words(&p.value)
         .iter()
         .flat_map(|w| w.split(','))
         .filter(|w| !w.is_empty())
@@ -722,7 +722,7 @@ fn split_in(v: &str) -> (&str, &str) {
 
 /// `a AS b c ASNEW d`, names optionally double-quoted.
 fn aliases(v: &str) -> Result<Vec<Alias>, String> {
-    let words = words(v);
+    let words = extract::split_words(v);
     if words.is_empty() || !words.len().is_multiple_of(3) {
         return Err("expected `<field> AS <alias>` (or ASNEW), repeated".into());
     }
@@ -746,27 +746,6 @@ fn aliases(v: &str) -> Result<Vec<Alias>, String> {
             })
         })
         .collect()
-}
-
-fn words(v: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut q = false;
-    for c in v.chars() {
-        match c {
-            '"' => q = !q,
-            c if c.is_whitespace() && !q => {
-                if !cur.is_empty() {
-                    out.push(std::mem::take(&mut cur));
-                }
-            }
-            c => cur.push(c),
-        }
-    }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    out
 }
 
 fn boolean(v: &Placed, key: &str) -> Result<bool, AddonError> {

@@ -79,8 +79,8 @@ pub fn parse_format(text: &str) -> Result<Vec<Item>, String> {
     Ok(items)
 }
 
-/// Words split on whitespace, double quotes grouping.
-fn split_words(text: &str) -> Vec<String> {
+/// Words split on whitespace, double quotes grouping (and dropped).
+pub(crate) fn split_words(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut quoted = false;
