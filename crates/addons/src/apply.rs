@@ -327,12 +327,15 @@ impl Applier {
                         &lk.outputs,
                     );
                     for (f, v) in found {
+                        let Some(r) = lk.fields.iter().find(|r| *r.name == *f) else {
+                            continue;
+                        };
                         if !keep(&f) {
                             continue;
                         }
                         match v {
-                            Some(v) => ev.set_named(&f, v),
-                            None => ev.remove(&FieldRef::new(&f)),
+                            Some(v) => ev.set(r, v),
+                            None => ev.remove(r),
                         }
                     }
                 }

@@ -95,6 +95,8 @@ pub struct Lookup {
     pub spec: LookupSpec,
     /// (column, event field) written.
     pub outputs: Vec<(usize, String)>,
+    /// The written fields, resolved once.
+    pub fields: Vec<FieldRef>,
 }
 
 /// What a compiled setting does.
@@ -679,10 +681,12 @@ fn lookup(
     };
     let outputs = firedrill_spl::exec::lookup::output_columns(&table, &spec)
         .map_err(|m| err(ErrorKind::Reference, m))?;
+    let fields = outputs.iter().map(|(_, f)| FieldRef::new(f)).collect();
     Ok(Some(Lookup {
         table,
         spec,
         outputs,
+        fields,
     }))
 }
 
