@@ -594,7 +594,9 @@ impl Stream {
         if m.failed.is_some() {
             return Ok(());
         }
-        if m.buf.is_empty() && m.format.is_some() && !m.evtx {
+        // The first piece becomes the buffer; later ones are copied into it, so the
+        // buffer keeps its capacity from batch to batch (no regrowing, no new pages).
+        if m.buf.capacity() == 0 && m.format.is_some() && !m.evtx {
             m.buf = d;
         } else {
             m.buf.extend_from_slice(&d);
