@@ -739,7 +739,7 @@ fn read_dataset<'p>(
                 j.fail(
                     Status::Error,
                     Reason::Runtime(format!(
-                        "stopped: its rows took more than the {:.1} s a test may take (--detection-timeout)",
+                        "stopped: its rows took more than the {} s a test may take (--detection-timeout)",
                         b.as_secs_f64()
                     )),
                 );
@@ -940,12 +940,20 @@ fn finish_job(j: &mut Job<'_>, planned: &[Planned], opts: &RunOptions<'_>, cache
     if let Some(state) = j.state.take() {
         // A job that admitted nothing has the program's results over no events,
         // computed once per detection (most detections over most files).
+        // What is left of the test's time budget bounds its last commands too.
+        let deadline = opts
+            .budget
+            .map(|b| std::time::Instant::now() + b.saturating_sub(j.busy));
+        let finish = |state: firedrill_spl::State<'_>| match deadline {
+            Some(d) => state.finish_by(d),
+            None => state.finish(),
+        };
         let result = if state.untouched() {
             cache.empty[j.det]
-                .get_or_init(|| guarded(|| state.finish()))
+                .get_or_init(|| guarded(|| finish(state)))
                 .clone()
         } else {
-            guarded(|| state.finish())
+            guarded(|| finish(state))
         };
         match result {
             Ok(rows) => {
@@ -976,6 +984,14 @@ fn finish_job(j: &mut Job<'_>, planned: &[Planned], opts: &RunOptions<'_>, cache
             Err(ExecError::Unsupported(u)) => {
                 j.rep().status = Status::Skip;
                 j.rep().reason = Reason::Unsupported(u.render(&p.expanded));
+            }
+            Err(e @ ExecError::Stopped { .. }) => {
+                j.rep().status = Status::Error;
+                j.rep().reason = Reason::Runtime(format!(
+                    "stopped: its search took more than the {} s a test may take (--detection-timeout)\n{}",
+                    opts.budget.unwrap_or_default().as_secs_f64(),
+                    e.render(&p.expanded)
+                ));
             }
             Err(e) => {
                 j.rep().status = Status::Error;

@@ -242,6 +242,9 @@ impl Reading {
                 self.skipped_count - 5
             ));
         }
+        if let Some(why) = end.shortfall() {
+            warn(format!("{path}: {why}"));
+        }
         Ok(ReadEnd {
             events: end.events,
             skipped: self.skipped_count,

@@ -2006,6 +2006,55 @@ fn a_detection_over_its_time_budget_is_an_error() {
     assert!(!stopped.is_empty(), "{json}");
     assert!(stopped.iter().all(|d| d["status"] == "error"), "{json}");
     assert_eq!(out.status.code(), Some(1));
+    // A budget spent in the commands after the events (here: a million generated
+    // rows) stops the search before its next command, with a caret on it.
+    let dir = tempfile::tempdir().unwrap();
+    let det = dir.path().join("detections");
+    std::fs::create_dir_all(&det).unwrap();
+    let text = std::fs::read_to_string("examples/detections/endpoint/example_comsvcs_minidump.yml")
+        .unwrap();
+    let mut out = Vec::new();
+    let mut in_search = false;
+    for line in text.lines() {
+        if line.starts_with("search:") {
+            in_search = true;
+            out.push("search: '| makeresults count=300000 | streamstats count AS n | eval x=n % 7 | stats count BY x'".to_string());
+            continue;
+        }
+        if in_search && line.starts_with("  ") {
+            continue;
+        }
+        in_search = false;
+        out.push(line.to_string());
+    }
+    std::fs::write(det.join("slow.yml"), out.join("\n") + "\n").unwrap();
+    let run = |budget: &str| {
+        let out = firedrill()
+            .arg("run")
+            .arg(dir.path())
+            .args([
+                "--data",
+                "examples/attack_data",
+                "--offline",
+                "--format",
+                "json",
+            ])
+            .args(["--detection-timeout", budget])
+            .output()
+            .unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        json["detections"][0]["tests"][0].clone()
+    };
+    let t = run("0.001");
+    assert_eq!(t["status"], "error", "{t}");
+    let reason = t["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("stopped: its search took more than the 0.001 s")
+            && reason.contains("out of time before this command")
+            && reason.contains('^'),
+        "{reason}"
+    );
+    assert_ne!(run("0")["status"], "error");
     // Without the limit (0), the same run passes.
     firedrill()
         .args([

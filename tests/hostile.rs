@@ -374,3 +374,53 @@ fn a_symbolic_link_in_the_cache_cannot_lead_outside_it() {
     );
     assert!(!all.contains("SECRET-USER"), "leaked: {all}");
 }
+
+#[test]
+fn a_search_with_characters_xml_cannot_carry_gives_valid_reports() {
+    let c = Content::new();
+    c.detection(|t| replace_search(&t, "search: \"| frobnicate \\e\\0 \\uFFFE\""));
+    let junit = c.path("junit.xml");
+    let (_, json, all) = c.run(&["--junit", junit.to_str().unwrap()]);
+    // Unsupported: skipped, with the search line and a caret in the reason.
+    assert_eq!(detection(&json)["status"], "skip", "{all}");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    let bad: Vec<char> = xml
+        .chars()
+        .filter(|&c| (c < ' ' && !"\t\n\r".contains(c)) || c == '\u{fffe}' || c == '\u{ffff}')
+        .collect();
+    assert!(bad.is_empty(), "{bad:?} in {xml}");
+    assert!(
+        xml.contains("| frobnicate \\u{1b}\\u{0} \\u{fffe}"),
+        "{xml}"
+    );
+    let mut r = quick_xml::Reader::from_str(&xml);
+    loop {
+        match r.read_event() {
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(_) => {}
+            Err(e) => panic!("invalid JUnit XML at {}: {e}\n{xml}", r.buffer_position()),
+        }
+    }
+}
+
+#[test]
+fn a_dataset_mostly_not_events_says_so() {
+    let c = Content::new();
+    c.with_data(UPSTREAM_DATA);
+    let mut padded = std::fs::read(CACHED).unwrap();
+    let events = padded.len();
+    padded.extend(std::iter::repeat_n(b'\n', 40 * events.max(4096)));
+    let file = c.path("outside/padded.log");
+    std::fs::write(&file, &padded).unwrap();
+    let (_, _, all) = c.run(&["--dataset", file.to_str().unwrap()]);
+    assert!(
+        all.contains("padded.log: only ")
+            && all.contains(&format!("of its {} bytes", padded.len()))
+            && all.contains("fewer events than its size implies"),
+        "{all}"
+    );
+    // The dataset itself does not say so.
+    let (code, _, all) = c.run(&[]);
+    assert_eq!(code, 0, "{all}");
+    assert!(!all.contains("fewer events"), "{all}");
+}

@@ -60,9 +60,26 @@ fn io(path: &Path, e: impl std::fmt::Display) -> FetchError {
 
 /// The largest download accepted (attack_data's largest file is under 500 MB).
 pub const MAX_DOWNLOAD: u64 = 8 << 30;
-/// A transfer slower than this on average, once [`SLOW_AFTER`] has passed, is stalled.
-const MIN_RATE: f64 = 4096.0;
-const SLOW_AFTER: std::time::Duration = std::time::Duration::from_secs(120);
+/// When a transfer counts as stalled: slower than `min_rate` bytes per second on
+/// average once `after` has passed (a server silent for a whole read timeout is
+/// caught by the client's own timeout).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Stall {
+    /// How long a transfer may run before its rate is checked.
+    pub after: std::time::Duration,
+    /// The least average rate, in bytes per second, after that.
+    pub min_rate: f64,
+}
+
+impl Default for Stall {
+    /// 4 KiB/s on average after two minutes.
+    fn default() -> Stall {
+        Stall {
+            after: std::time::Duration::from_secs(120),
+            min_rate: 4096.0,
+        }
+    }
+}
 
 fn human(bytes: u64) -> String {
     match bytes {
@@ -84,13 +101,15 @@ fn not_data(head: &[u8], total: u64) -> Option<&'static str> {
         .then_some("the server sent an HTML page, not a dataset")
 }
 
-/// Downloads `url` to `target`, refusing more than `max` bytes.
+/// Downloads `url` to `target`, refusing more than `max` bytes and a transfer that
+/// `stall`s.
 pub fn to_file(
     client: &reqwest::blocking::Client,
     url: &str,
     target: &Path,
     progress: bool,
     max: u64,
+    stall: Stall,
 ) -> Result<(), FetchError> {
     let transfer = |message: String| FetchError::Transfer {
         url: url.to_string(),
@@ -165,11 +184,11 @@ pub fn to_file(
                 return Err(too_big());
             }
             let elapsed = started.elapsed();
-            if elapsed > SLOW_AFTER && (got as f64) < MIN_RATE * elapsed.as_secs_f64() {
+            if elapsed > stall.after && (got as f64) < stall.min_rate * elapsed.as_secs_f64() {
                 return Err(transfer(format!(
-                    "stalled: {got} bytes in {:.0} s (under {} KiB/s)",
+                    "stalled: {got} bytes in {:.1} s (under {} bytes/s on average)",
                     elapsed.as_secs_f64(),
-                    MIN_RATE as u64 / 1024
+                    stall.min_rate
                 )));
             }
             out.write_all(&buf[..n]).map_err(|e| io(&tmp, e))?;

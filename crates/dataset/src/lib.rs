@@ -9,6 +9,7 @@ mod download;
 mod lock;
 mod meta;
 
+pub use download::Stall;
 pub use meta::DatasetMeta;
 
 use lock::{Entry, Lock};
@@ -310,6 +311,7 @@ pub struct Fetcher {
     client: std::sync::OnceLock<Result<reqwest::blocking::Client, String>>,
     roots: std::sync::OnceLock<Vec<PathBuf>>,
     lexical: std::sync::OnceLock<Vec<PathBuf>>,
+    stall: download::Stall,
 }
 
 impl Fetcher {
@@ -322,7 +324,15 @@ impl Fetcher {
             client: std::sync::OnceLock::new(),
             roots: std::sync::OnceLock::new(),
             lexical: std::sync::OnceLock::new(),
+            stall: download::Stall::default(),
         })
+    }
+
+    /// The same fetcher with another idea of a stalled download (the default: under
+    /// 4 KiB/s on average after two minutes).
+    pub fn with_stall(mut self, stall: download::Stall) -> Fetcher {
+        self.stall = stall;
+        self
     }
 
     fn client(&self) -> Result<&reqwest::blocking::Client, String> {
@@ -489,6 +499,7 @@ impl Fetcher {
                         &path,
                         self.opts.progress,
                         download::MAX_DOWNLOAD,
+                        self.stall,
                     )?;
                 }
                 Origin::File(src) => download::copy_file(&src, &path)?,
@@ -588,9 +599,15 @@ impl Fetcher {
             rel.to_string_lossy().replace('\\', "/")
         );
         match self.origin(&reference, rel) {
-            Origin::Url(url) => {
-                download::to_file(self.client().ok()?, &url, &path, false, meta::MAX_META).ok()?
-            }
+            Origin::Url(url) => download::to_file(
+                self.client().ok()?,
+                &url,
+                &path,
+                false,
+                meta::MAX_META,
+                self.stall,
+            )
+            .ok()?,
             Origin::File(src) => download::copy_file(&src, &path).ok()?,
         }
         Some(path)

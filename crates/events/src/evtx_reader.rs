@@ -19,7 +19,7 @@ use std::sync::{Arc, OnceLock};
 const FILL: u8 = 0xff;
 
 /// The file header, then chunks of this size.
-const HEADER: u64 = 4096;
+pub(crate) const HEADER: u64 = 4096;
 const CHUNK: u64 = 64 * 1024;
 
 /// True if `bytes` start with the EVTX magic.

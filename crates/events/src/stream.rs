@@ -106,6 +106,28 @@ pub struct StreamEnd {
     pub bytes: u64,
     /// Lower-case hex SHA-256 of the file as stored (compressed bytes for gzip/tar.gz).
     pub sha256: String,
+    /// The bytes the readers were given (after decompression and unpacking).
+    pub content_bytes: u64,
+    /// Of those, the bytes inside events or inside regions reported skipped.
+    pub accounted_bytes: u64,
+}
+
+/// Content below this size is not checked by [`StreamEnd::shortfall`].
+const SHORTFALL_MIN: u64 = 64 << 10;
+
+impl StreamEnd {
+    /// When less than half of a dataset's content was read as events or reported
+    /// skipped, says so: the rest (separators, padding) cannot explain it, and a
+    /// verdict over the events read would be about part of the data only.
+    pub fn shortfall(&self) -> Option<String> {
+        (self.content_bytes >= SHORTFALL_MIN && self.accounted_bytes < self.content_bytes / 2)
+            .then(|| {
+                format!(
+                    "only {} of its {} bytes were read as events or reported skipped: the dataset yields fewer events than its size implies",
+                    self.accounted_bytes, self.content_bytes
+                )
+            })
+    }
 }
 
 /// A region of a member to parse as one event (absolute offsets in the member).
@@ -277,6 +299,8 @@ pub fn open(path: &Path, meta: &SourceMeta, opts: &ReadOptions) -> Result<Stream
     if evtx_reader::is_evtx(&head) {
         let (chunks, cut) = evtx_reader::chunks_of_file(f)?;
         s.out.skipped.extend(cut);
+        s.end.content_bytes = len;
+        s.end.accounted_bytes = evtx_reader::HEADER.min(len);
         let p = path.to_path_buf();
         let hash = std::thread::Builder::new()
             .name("firedrill-hash".into())
@@ -462,6 +486,8 @@ impl Stream {
                 skipped: 0,
                 bytes: 0,
                 sha256: String::new(),
+                content_bytes: 0,
+                accounted_bytes: 0,
             },
             done: false,
             error: None,
@@ -526,6 +552,7 @@ impl Stream {
         self.out_bytes = 0;
         self.end.events += b.len() as u64;
         self.end.skipped += b.skipped.len() as u64;
+        self.end.accounted_bytes += b.skipped.iter().map(|s| s.len).sum::<u64>();
         b.skipped.shrink_to_fit();
         b
     }
@@ -591,6 +618,7 @@ impl Stream {
 
     fn member_data(&mut self, m: &mut Member, d: Vec<u8>) -> Result<(), ReadError> {
         m.seen += d.len() as u64;
+        self.end.content_bytes += d.len() as u64;
         if m.failed.is_some() {
             return Ok(());
         }
@@ -691,6 +719,7 @@ impl Stream {
             .skipped
             .extend(skipped.into_iter().map(|s| labelled(&m.label, s)));
         self.out_bytes += m.unit_bytes;
+        self.end.accounted_bytes += m.unit_bytes;
         m.units.clear();
         m.unit_bytes = 0;
         m.drain();
@@ -728,6 +757,7 @@ impl Stream {
                 Ok((chunks, cut)) => {
                     let label = m.label.clone();
                     self.out.skipped.extend(cut.map(|s| labelled(&label, s)));
+                    self.end.accounted_bytes += evtx_reader::HEADER.min(m.seen);
                     self.end.format = Format::Evtx;
                     self.evtx = Some(EvtxRun {
                         chunks,
@@ -819,6 +849,7 @@ impl Stream {
             }
         }
         self.out_bytes += n * EVTX_CHUNK;
+        self.end.accounted_bytes += n * EVTX_CHUNK;
         Ok(())
     }
 

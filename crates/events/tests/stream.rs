@@ -663,3 +663,51 @@ fn a_damaged_evtx_record_is_placed_at_its_chunk() {
         assert!(sk.reason.contains("EVTX chunk 0"), "{sk:?}");
     }
 }
+
+#[test]
+fn content_that_is_neither_events_nor_skipped_is_a_shortfall() {
+    let event = fixture("sysmon_1.log");
+    // Every fixture, every archive of it: what was read accounts for the content.
+    for (label, bytes, meta) in inputs() {
+        let opts = ReadOptions::with_want(Arc::new(Want::everything()));
+        let mut s =
+            open_reader(Box::new(std::io::Cursor::new(bytes)), &label, &meta, &opts).unwrap();
+        read_all(&mut s);
+        let end = s.finish();
+        assert!(end.accounted_bytes <= end.content_bytes, "{label}: {end:?}");
+        assert_eq!(end.shortfall(), None, "{label}");
+    }
+    for bytes in [gzip(&event), tar(&[("a.log", &event[..])])] {
+        let (_, end) = read_file(&bytes, Want::everything());
+        assert_eq!(end.content_bytes, event.len() as u64);
+        assert_eq!(end.shortfall(), None);
+    }
+    // One event and 200 KB of blank lines: the lines are no event, and no reader
+    // reports them, so the dataset says that most of it was not read.
+    let mut padded = event.clone();
+    padded.extend(std::iter::repeat_n(b'\n', 200_000));
+    let (batches, end) = read_file(&padded, Want::everything());
+    assert_eq!(batches.iter().map(|b| b.len()).sum::<usize>(), 1);
+    let why = end.shortfall().expect("a shortfall");
+    assert!(
+        why.contains(&format!("of its {} bytes", padded.len())),
+        "{why}"
+    );
+    // A real EVTX file accounts for its chunks, on disk and inside an archive.
+    let evtx = format!(
+        "{}/../../tests/fixtures/comsvcs/sysmon.evtx",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let evtx = std::fs::read(evtx).unwrap();
+    for bytes in [evtx.clone(), gzip(&evtx)] {
+        let (_, end) = read_file(&bytes, Want::everything());
+        assert!(end.content_bytes >= evtx.len() as u64, "{end:?}");
+        assert_eq!(end.shortfall(), None, "{end:?}");
+    }
+    // Zeroed chunks after the real ones are reported skipped, so they are accounted.
+    let mut longer = evtx.clone();
+    longer.extend(std::iter::repeat_n(0u8, evtx.len() * 2));
+    let (_, end) = read_file(&longer, Want::everything());
+    assert!(end.skipped > 0, "{end:?}");
+    assert_eq!(end.shortfall(), None, "{end:?}");
+}

@@ -32,6 +32,8 @@ pub struct SinkOptions {
     pub unhealthy: bool,
     /// Indexes that exist (others get code 7); any index when `None`.
     pub indexes: Option<Vec<String>>,
+    /// The largest body accepted once inflated ([`MAX_BODY`] when `None`).
+    pub max_body: Option<usize>,
 }
 
 /// One event the sink accepted.
@@ -187,7 +189,7 @@ fn serve(
     let mut w = stream;
     while let Some(req) = read_request(&mut reader) {
         if req.too_large {
-            let _ = too_large(&mut w);
+            let _ = too_large(&mut w, MAX_BODY);
             return;
         }
         let o = match opts.lock() {
@@ -219,12 +221,12 @@ fn channel_of(req: &Request) -> Option<String> {
 }
 
 /// Handles one request; false closes the connection.
-/// A body past [`MAX_BODY`], announced or once inflated.
-fn too_large(w: &mut TcpStream) -> std::io::Result<()> {
+/// A body past `max` bytes, announced or once inflated.
+fn too_large(w: &mut TcpStream, max: usize) -> std::io::Result<()> {
     respond(
         w,
         413,
-        &format!("{{\"text\":\"Content too large (over {MAX_BODY} bytes)\",\"code\":413}}"),
+        &format!("{{\"text\":\"Content too large (over {max} bytes)\",\"code\":413}}"),
     )
 }
 
@@ -297,16 +299,17 @@ fn handle(req: &Request, w: &mut TcpStream, state: &Mutex<State>, o: &SinkOption
             if let Ok(mut s) = state.lock() {
                 s.stats.gzip_requests += 1;
             }
+            let max = o.max_body.unwrap_or(MAX_BODY);
             let mut out = Vec::new();
             if flate2::read::GzDecoder::new(&req.body[..])
-                .take(MAX_BODY as u64 + 1)
+                .take(max as u64 + 1)
                 .read_to_end(&mut out)
                 .is_err()
             {
                 return reply(w, 400, 6);
             }
-            if out.len() > MAX_BODY {
-                let _ = too_large(w);
+            if out.len() > max {
+                let _ = too_large(w, max);
                 return false;
             }
             out

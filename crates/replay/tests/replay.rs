@@ -339,7 +339,10 @@ fn a_million_events_under_faults() {
 #[test]
 fn the_sink_refuses_a_body_past_its_limit_and_keeps_serving() {
     use std::io::{Read, Write};
-    let s = sink(SinkOptions::default());
+    let s = sink(SinkOptions {
+        max_body: Some(16 << 20),
+        ..SinkOptions::default()
+    });
     let addr = s.url().trim_start_matches("http://").to_string();
     let mut c = std::net::TcpStream::connect(&addr).unwrap();
     write!(
@@ -350,6 +353,31 @@ fn the_sink_refuses_a_body_past_its_limit_and_keeps_serving() {
     let mut answer = String::new();
     c.read_to_string(&mut answer).unwrap();
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    // A gzip bomb: 256 KB on the wire that would inflate to 256 MiB is refused once
+    // the inflated body passes the limit (16 MiB here), without inflating the rest.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..256 {
+        gz.write_all(&zeros).unwrap();
+    }
+    let bomb = gz.finish().unwrap();
+    assert!(bomb.len() < 1 << 20, "{}", bomb.len());
+    let mut c = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        c,
+        "POST /services/collector/raw HTTP/1.1\r\nAuthorization: Splunk {TOKEN}\r\nContent-Encoding: gzip\r\nContent-Length: {}\r\n\r\n",
+        bomb.len()
+    )
+    .unwrap();
+    c.write_all(&bomb).unwrap();
+    let started = std::time::Instant::now();
+    let mut answer = String::new();
+    c.read_to_string(&mut answer).unwrap();
+    assert!(
+        answer.starts_with("HTTP/1.1 413") && answer.contains("over 16777216 bytes"),
+        "{answer}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
     // Still serving.
     let sent = events(10);
     let sum = replay(

@@ -96,6 +96,12 @@ pub enum ExecError {
         /// Where.
         span: Span,
     },
+    /// The deadline given to [`State::finish_by`](crate::State::finish_by) passed
+    /// before the command at `span` started.
+    Stopped {
+        /// The command it stopped before.
+        span: Span,
+    },
 }
 
 impl ExecError {
@@ -106,6 +112,7 @@ impl ExecError {
             ExecError::Eval { message, span } | ExecError::Data { message, span } => {
                 render_caret(text, *span, message)
             }
+            ExecError::Stopped { span } => render_caret(text, *span, &self.to_string()),
         }
     }
 }
@@ -125,6 +132,7 @@ impl fmt::Display for ExecError {
             ExecError::Unsupported(u) => write!(f, "unsupported: {u}"),
             ExecError::Eval { message, .. } => write!(f, "{message}"),
             ExecError::Data { message, .. } => write!(f, "{message}"),
+            ExecError::Stopped { .. } => write!(f, "out of time before this command"),
         }
     }
 }

@@ -85,6 +85,8 @@ pub(crate) struct Pipe {
     pub keep: Vec<FieldRef>,
     /// For each stage, the index of the command it was compiled from.
     pub origin: Vec<usize>,
+    /// Each command's span.
+    pub commands: Vec<Span>,
     /// The command that starts the pipe.
     pub span: Span,
 }

@@ -390,3 +390,23 @@ fn head_expressions_with_quotes_and_renames_after_wildcard_stats() {
         .iter()
         .all(|r| r.contains_key("account") && !r.contains_key("user")));
 }
+
+#[test]
+fn a_deadline_stops_the_search_before_its_next_command() {
+    let s = "| makeresults count=3 | eval x=1 | stats count";
+    let p = parse(s).unwrap();
+    let program = compile(&p, &NoLookups).unwrap();
+    let past = std::time::Instant::now();
+    match program.start().finish_by(past) {
+        Err(e @ firedrill_spl::ExecError::Stopped { .. }) => {
+            let r = e.render(s);
+            assert!(r.contains("out of time before this command"), "{r}");
+            assert!(r.contains('^'), "{r}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // With time left it runs to the end.
+    let later = std::time::Instant::now() + std::time::Duration::from_secs(3600);
+    let rows = program.start().finish_by(later).unwrap();
+    assert_eq!(rows[0]["count"], Value::Num(3.0));
+}

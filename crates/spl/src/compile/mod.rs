@@ -237,6 +237,7 @@ impl Compiler<'_> {
             needs: FieldSet::All,
             keep: Vec::new(),
             origin,
+            commands: p.commands.iter().map(|c| c.span).collect(),
             span,
         });
         Ok(id)

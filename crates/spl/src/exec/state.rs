@@ -7,6 +7,7 @@ use crate::explain::Trace;
 use crate::needs::FieldSet;
 use crate::program::{PipeId, Program, Source, Stage};
 use firedrill_value::{FieldRef, Fields, Row, Value};
+use std::time::Instant;
 
 /// An event's `_time` in epoch seconds (0 when it has none).
 pub fn event_time(event: &dyn Fields) -> f64 {
@@ -53,6 +54,16 @@ impl Program {
     /// The command that starts `pipe` (where a data error about its source points).
     pub fn source_span(&self, pipe: PipeId) -> crate::span::Span {
         self.pipes[pipe.0].span
+    }
+
+    /// The command stage `j` of `pipe` was compiled from.
+    pub(crate) fn stage_span(&self, pipe: PipeId, j: usize) -> crate::span::Span {
+        let p = &self.pipes[pipe.0];
+        p.origin
+            .get(j)
+            .and_then(|&k| p.commands.get(k))
+            .copied()
+            .unwrap_or(p.span)
     }
 
     /// The fields admitted rows of `pipe` keep.
@@ -178,6 +189,7 @@ impl Program {
             program: self,
             sinks: Vec::new(),
             trace: None,
+            deadline: None,
         };
         f.run_over(PipeId(0), rows)
     }
@@ -291,12 +303,26 @@ impl State<'_> {
         self.finish_traced().0
     }
 
+    /// Like [`State::finish`], stopping with [`ExecError::Stopped`] when `deadline`
+    /// has passed before a command starts (a command already running runs to its end).
+    pub fn finish_by(self, deadline: Instant) -> Result<Vec<Row>, ExecError> {
+        self.finish_with(Some(deadline)).0
+    }
+
     /// Like [`State::finish`], also returning the trace of a traced run.
     pub fn finish_traced(self) -> (Result<Vec<Row>, ExecError>, Option<Trace>) {
+        self.finish_with(None)
+    }
+
+    fn finish_with(
+        self,
+        deadline: Option<Instant>,
+    ) -> (Result<Vec<Row>, ExecError>, Option<Trace>) {
         let mut f = Finisher {
             program: self.program,
             sinks: self.sinks.into_iter().map(Some).collect(),
             trace: self.trace,
+            deadline,
         };
         let rows = f.finish(PipeId(0));
         (rows, f.trace.map(|t| *t))
@@ -308,6 +334,8 @@ pub(crate) struct Finisher<'p> {
     program: &'p Program,
     sinks: Vec<Option<Sink>>,
     trace: Option<Box<Trace>>,
+    /// When to stop: checked before each command.
+    deadline: Option<Instant>,
 }
 
 impl Finisher<'_> {
@@ -357,6 +385,11 @@ impl Finisher<'_> {
             }
         }
         for (j, stage) in program.pipes[pipe.0].stages.iter().enumerate().skip(from) {
+            if self.deadline.is_some_and(|d| Instant::now() > d) {
+                return Err(ExecError::Stopped {
+                    span: program.stage_span(pipe, j),
+                });
+            }
             if pipe.0 == 0 {
                 if let Some(t) = self.trace.as_deref_mut() {
                     t.rows_in(j, &rows);
