@@ -474,8 +474,10 @@ pub fn explain(e: &reqwest::Error) -> String {
     // rustls's certificate errors, in words.
     for (needle, what) in [
         ("notvalidforname", "the server's certificate is not for this host name (connect by a name the certificate lists)"),
+        ("not valid for name", "the server's certificate is not for this host name (connect by a name the certificate lists)"),
         ("expired", "the server's certificate has expired"),
         ("notvalidyet", "the server's certificate is not valid yet (is this machine's clock right?)"),
+        ("not valid yet", "the server's certificate is not valid yet (is this machine's clock right?)"),
         ("unknownissuer", "the server's certificate is signed by a CA firedrill does not trust"),
         ("caused asendentity", "the server presents a CA certificate as its own (a self-signed one)"),
         ("causedasendentity", "the server presents a CA certificate as its own (a self-signed one)"),

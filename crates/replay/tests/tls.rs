@@ -19,11 +19,16 @@ fn fixture(name: &str) -> PathBuf {
 
 /// A HEC that answers every request with success over TLS; counts data requests.
 fn tls_hec() -> (String, Arc<AtomicUsize>) {
-    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(fixture("cert.pem"))
+    tls_hec_with("cert.pem", "key.pem")
+}
+
+/// [`tls_hec`] presenting the certificate `cert` (its key in `key`).
+fn tls_hec_with(cert: &str, key: &str) -> (String, Arc<AtomicUsize>) {
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(fixture(cert))
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    let key = PrivateKeyDer::from_pem_file(fixture("key.pem")).unwrap();
+    let key = PrivateKeyDer::from_pem_file(fixture(key)).unwrap();
     let config = Arc::new(
         rustls::ServerConfig::builder_with_provider(Arc::new(
             rustls::crypto::ring::default_provider(),
@@ -128,4 +133,21 @@ fn a_self_signed_server_is_trusted_with_its_certificate_and_only_then() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("README.md"), "{e}");
+}
+
+#[test]
+fn a_certificate_for_another_name_or_out_of_date_is_refused_saying_so() {
+    // Signed by a CA given with --ca: the chain is trusted, then name and dates checked.
+    for (cert, what) in [
+        (
+            "mismatch.pem",
+            "the server's certificate is not for this host name",
+        ),
+        ("expired.pem", "the server's certificate has expired"),
+    ] {
+        let (url, data) = tls_hec_with(cert, "server-key.pem");
+        let e = send(&url, Some(fixture("ca.pem"))).unwrap_err().to_string();
+        assert!(e.contains(what) && e.contains(&url), "{cert}: {e}");
+        assert_eq!(data.load(Ordering::SeqCst), 0, "{cert}: nothing sent");
+    }
 }
