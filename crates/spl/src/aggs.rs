@@ -893,9 +893,12 @@ impl Acc for Moments {
     }
     fn finish(&self, _: usize) -> Value {
         let empty = self.n == 0.0;
+        // Splunk's digits: (Σx² − Σx·mean) / k, the textbook formula (its documented
+        // stdev of 65, 42, 40, 31, 47, 53, 64 is 12.615183595289349; Welford's M2 gives
+        // …333). Rounding can make it a hair below zero for equal values: clamped.
         let var = |sample: bool| {
             let k = self.n - if sample { 1.0 } else { 0.0 };
-            (k > 0.0).then(|| self.m2 / k)
+            (k > 0.0).then(|| ((self.sumsq - self.sum * (self.sum / self.n)) / k).max(0.0))
         };
         let v = match self.stat {
             Stat::Sumsq => Some(self.sumsq),

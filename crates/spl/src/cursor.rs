@@ -251,7 +251,39 @@ impl<'a> Cursor<'a> {
     pub fn option_value(&mut self) -> Option<(String, Span)> {
         self.skip_ws();
         match self.peek() {
-            Some('"') => self.quoted().ok(),
+            Some('"') => {
+                let (mut value, span) = self.quoted().ok()?;
+                let start = span.start;
+                // Quoted and unquoted parts written together are one value, quotes
+                // removed and `\"` read as `"` outside them (the Search Reference's
+                // `reset_after="("match(test,\"yes\")")"` is `(match(test,"yes"))`).
+                loop {
+                    match self.peek() {
+                        Some('"') => value.push_str(&self.quoted().ok()?.0),
+                        Some(c) if !c.is_whitespace() && !matches!(c, '|' | ')' | ']' | ',') => {
+                            let rest = self.rest();
+                            let mut len = 0;
+                            let mut chars = rest.char_indices().peekable();
+                            while let Some((i, c)) = chars.next() {
+                                if c == '\\' && rest[i + 1..].starts_with('"') {
+                                    value.push('"');
+                                    chars.next();
+                                    len = i + 2;
+                                    continue;
+                                }
+                                if c.is_whitespace() || c == '"' || c == '|' {
+                                    break;
+                                }
+                                value.push(c);
+                                len = i + c.len_utf8();
+                            }
+                            self.pos += len;
+                        }
+                        _ => break,
+                    }
+                }
+                Some((value, Span::new(start, self.pos)))
+            }
             _ => {
                 let start = self.pos;
                 let len: usize = self

@@ -269,12 +269,23 @@ fn before(
                 s.add("_time");
             }
         }
-        Stage::Eventstats(spec) | Stage::Streamstats { spec, .. } => {
+        Stage::Eventstats(spec) => {
             for a in &spec.aggs {
                 s.remove(&a.alias);
             }
             let mut v = Vec::new();
             spec.fields(&mut v);
+            s.add_all(v);
+        }
+        Stage::Streamstats { spec, resets, .. } => {
+            for a in &spec.aggs {
+                s.remove(&a.alias);
+            }
+            let mut v = Vec::new();
+            spec.fields(&mut v);
+            for e in resets.after.iter().chain(&resets.before) {
+                e.fields(&mut v);
+            }
             s.add_all(v);
         }
         Stage::Dedup(d) => {
@@ -372,6 +383,14 @@ fn before_rename(after: &FieldSet, from: &str, to: &str) -> FieldSet {
             out.add(&source);
         }
     }
+    // A needed pattern the new name matches (`rename locationSource AS locSource |
+    // table locS*`) needs the old name.
+    if globs
+        .iter()
+        .any(|g| crate::exec::rows::field_glob(g, to).is_some())
+    {
+        out.add(from);
+    }
     if !to.contains('*') {
         // The old `to` is overwritten (or removed) by the rename.
         if from.contains('*') {
@@ -384,6 +403,17 @@ fn before_rename(after: &FieldSet, from: &str, to: &str) -> FieldSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rename_maps_needed_patterns_back() {
+        let after = FieldSet::Some {
+            names: BTreeSet::new(),
+            globs: BTreeSet::from(["locS*".to_string()]),
+        };
+        let b = before_rename(&after, "locationSource", "locSource");
+        assert!(b.contains("locationSource"));
+        assert!(!before_rename(&after, "latitude", "lat").contains("latitude"));
+    }
 
     #[test]
     fn rename_maps_needed_names_back() {

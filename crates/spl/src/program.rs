@@ -190,6 +190,7 @@ pub(crate) enum Stage {
         spec: StatsSpec,
         window: usize,
         current: bool,
+        resets: Resets,
     },
     Timechart {
         spec: StatsSpec,
@@ -347,5 +348,22 @@ impl Stage {
                     | Stage::Addtotals { .. }
                     | Stage::Pass
             )
+    }
+}
+
+/// When `streamstats` forgets every group's statistics.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Resets {
+    /// After the event for which this is true (`reset_after`).
+    pub after: Option<CExpr>,
+    /// Before the event for which this is true (`reset_before`).
+    pub before: Option<CExpr>,
+    /// When the by-fields' values differ from the previous event's.
+    pub on_change: bool,
+}
+
+impl Resets {
+    pub fn is_none(&self) -> bool {
+        self.after.is_none() && self.before.is_none() && !self.on_change
     }
 }

@@ -181,10 +181,7 @@ fn unknown_names_and_options_are_unsupported_in_every_family() {
         ("* | dedup keepevents=true host", "keepevents"),
         ("* | stats allnum=t count", "allnum"),
         ("* | eventstats allnum=t count", "allnum"),
-        (
-            "* | streamstats reset_on_change=true count",
-            "reset_on_change",
-        ),
+        ("* | streamstats time_window=1h count", "time_window"),
         ("* | transaction host keepevicted=true", "keepevicted"),
         ("* | sort frobnicate(user)", "frobnicate"),
         ("* | join usetime=true host [search *]", "usetime"),
@@ -409,4 +406,21 @@ fn a_deadline_stops_the_search_before_its_next_command() {
     let later = std::time::Instant::now() + std::time::Duration::from_secs(3600);
     let rows = program.start().finish_by(later).unwrap();
     assert_eq!(rows[0]["count"], Value::Num(3.0));
+}
+
+#[test]
+fn streamstats_resets_every_group() {
+    // "After the streamstats calculations are produced for an event, reset_after
+    // specifies that all of the accumulated statistics are reset": the test sees the
+    // event with its new statistics.
+    let rows = q("* | streamstats count reset_after=\"count>=2\" | table count");
+    assert_eq!(col(&rows, "count"), ["1", "2", "1"]);
+    // Newest first: carol 4625, bob 4625, then a reset before alice; and before bob.
+    let rows =
+        q("* | streamstats count BY EventCode reset_before=\"user==\\\"alice\\\"\" | table count");
+    assert_eq!(col(&rows, "count"), ["1", "2", "1"]);
+    let rows =
+        q("* | streamstats count BY EventCode reset_before=\"user==\\\"bob\\\"\" | table count");
+    assert_eq!(col(&rows, "count"), ["1", "1", "1"]);
+    assert!(unsupported("* | streamstats window=2 count reset_on_change=t").contains("reset"));
 }

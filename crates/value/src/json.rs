@@ -68,8 +68,10 @@ pub fn path_values(json: &Json, path: &str) -> Vec<Value> {
                         next.extend(items.iter());
                     }
                 }
+                // "JSON uses zero-based indexing" (Search Reference, spath), unlike
+                // XML's `{N}`, which counts from 1.
                 Seg::Index(i) => {
-                    if let Some(v) = node.as_array().and_then(|a| a.get(i.saturating_sub(1))) {
+                    if let Some(v) = node.as_array().and_then(|a| a.get(i)) {
                         next.push(v);
                     }
                 }

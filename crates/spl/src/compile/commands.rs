@@ -515,10 +515,22 @@ impl Compiler<'_> {
                         s.aggs.first().map(|a| a.span).unwrap_or_default(),
                     ));
                 }
+                let resets = program::Resets {
+                    after: option_expr(opts, "reset_after")?,
+                    before: option_expr(opts, "reset_before")?,
+                    on_change: opts.bool("reset_on_change")?.unwrap_or(false),
+                };
+                if window > 0 && !resets.is_none() {
+                    return Err(unsupported(
+                        "`streamstats window=` with a reset option is not supported by firedrill yet",
+                        s.aggs.first().map(|a| a.span).unwrap_or_default(),
+                    ));
+                }
                 Stage::Streamstats {
                     spec,
                     window,
                     current,
+                    resets,
                 }
             }
             "timechart" => {
@@ -695,4 +707,31 @@ fn spec_columns(
         }
     }
     Ok(())
+}
+
+/// An option whose value is an eval expression (`reset_after="(…)"`), compiled; its
+/// errors point at the option.
+fn option_expr(opts: &mut Opts<'_>, name: &str) -> Result<Option<expr::CExpr>, CompileError> {
+    let Some(o) = opts.take(name) else {
+        return Ok(None);
+    };
+    let text = o.value.as_str();
+    let mut c = crate::cursor::Cursor::new(text, 0, text.len());
+    let parsed = crate::parse::expr::parse_expr(&mut c, false).and_then(|e| {
+        c.skip_ws();
+        if c.at_end() {
+            Ok(e)
+        } else {
+            Err(c.error("unexpected text after the expression"))
+        }
+    });
+    let e = parsed.map_err(|e| CompileError::Invalid {
+        message: format!("`{name}=` is not an eval expression: {}", e.message),
+        span: o.span,
+    })?;
+    let c = expr::compile(&e).map_err(|mut u| {
+        u.span = o.span;
+        CompileError::Unsupported(u)
+    })?;
+    Ok(Some(c))
 }

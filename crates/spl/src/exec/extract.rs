@@ -117,6 +117,23 @@ fn split_index(p: &str) -> (String, Option<usize>) {
     (name, nth)
 }
 
+/// The text after a leading `<?xml …>` declaration, also one that ends without `?>`
+/// (`<?xml version="1.0">`, as the Search Reference's spath example writes it).
+fn skip_declaration(text: &str) -> &str {
+    let t = text.trim_start();
+    match t.strip_prefix("<?xml") {
+        Some(rest) if rest.starts_with(|c: char| c.is_whitespace()) => {
+            let end = rest.find("?>").map(|i| i + 2);
+            let end = end.filter(|&e| rest[..e].find('>') == Some(e - 1));
+            match end.or_else(|| rest.find('>').map(|i| i + 1)) {
+                Some(e) => &rest[e..],
+                None => text,
+            }
+        }
+        _ => text,
+    }
+}
+
 /// Fields by name, in first-seen order, each with its values.
 type Flat = Vec<(String, Vec<Value>)>;
 
@@ -124,7 +141,7 @@ type Flat = Vec<(String, Vec<Value>)>;
 /// Text that stops being well-formed keeps what was read before the fault.
 fn xml_flatten(text: &str) -> Vec<(String, Vec<Value>)> {
     use quick_xml::events::Event;
-    let mut reader = quick_xml::Reader::from_str(text);
+    let mut reader = quick_xml::Reader::from_str(skip_declaration(text));
     let mut stack: Vec<String> = Vec::new();
     let mut out: Vec<(String, Vec<Value>)> = Vec::new();
     let mut push = |out: &mut Vec<(String, Vec<Value>)>, key: String, v: String| match out
@@ -138,7 +155,9 @@ fn xml_flatten(text: &str) -> Vec<(String, Vec<Value>)> {
                  push: &mut dyn FnMut(&mut Flat, String, String),
                  e: &quick_xml::events::BytesStart<'_>,
                  at: &str| {
-        for a in e.attributes().flatten() {
+        // Unquoted values (`<title yearPublished=1996>`, as the Search Reference's own
+        // example has them) are read as HTML would.
+        for a in e.html_attributes().flatten() {
             let key = String::from_utf8_lossy(a.key.local_name().as_ref()).to_string();
             let value = a
                 .unescape_value()
@@ -287,7 +306,9 @@ mod tests {
             path_values(&j, "items{}.id"),
             vec![Value::str("i-1"), Value::str("i-2")]
         );
-        assert_eq!(path_values(&j, "items{2}.id"), vec![Value::str("i-2")]);
+        // Zero-based in JSON.
+        assert_eq!(path_values(&j, "items{1}.id"), vec![Value::str("i-2")]);
+        assert!(path_values(&j, "items{2}.id").is_empty());
     }
 
     #[test]

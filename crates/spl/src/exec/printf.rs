@@ -66,8 +66,14 @@ pub fn printf(fmt: &str, vals: &[Value]) -> String {
             chars.next();
             s.precision = Some((number(&mut chars).unwrap_or(0).max(0) as usize).min(MAX_WIDTH));
         }
-        // Length modifiers change nothing for doubles.
+        // Length modifiers change nothing for doubles; one that ends the format is the
+        // conversion itself (an unknown one, printed as a string: `%z` gives the value).
         while matches!(chars.peek(), Some('l' | 'h' | 'L' | 'q' | 'j' | 'z' | 't')) {
+            let mut ahead = chars.clone();
+            ahead.next();
+            if ahead.peek().is_none() {
+                break;
+            }
             chars.next();
         }
         let Some(conv) = chars.next() else {

@@ -141,7 +141,8 @@ pub(crate) fn batch_stage(
             spec,
             window,
             current,
-        } => stream::streamstats(rows, spec, *window, *current)?,
+            resets,
+        } => stream::streamstats(rows, spec, *window, *current, resets)?,
         Stage::Timechart {
             spec,
             span,

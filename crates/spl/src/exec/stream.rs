@@ -2,7 +2,7 @@
 
 use crate::aggs::{Acc, StatsSpec};
 use crate::expr::EvalError;
-use crate::program::Transaction;
+use crate::program::{Resets, Transaction};
 use firedrill_value::{Row, Value};
 use std::collections::{HashMap, VecDeque};
 
@@ -47,20 +47,39 @@ fn put(row: &mut Row, spec: &StatsSpec, accs: &[Box<dyn Acc>], rows: usize) {
 }
 
 /// `streamstats`: each row gets the aggregations over the rows before it in its group
-/// (and itself, unless `current=f`), or over the last `window` of them.
+/// (and itself, unless `current=f`), or over the last `window` of them. A reset
+/// (`reset_before`, `reset_after`, `reset_on_change`) forgets every group.
 pub fn streamstats(
     rows: Vec<Row>,
     spec: &StatsSpec,
     window: usize,
     current: bool,
+    resets: &Resets,
 ) -> Result<Vec<Row>, EvalError> {
     let mut groups: HashMap<Vec<String>, Running> = HashMap::new();
     let mut out = Vec::with_capacity(rows.len());
+    let mut previous: Option<Vec<String>> = None;
+    // The previous row with by-fields, as it came out (reset_after tests it).
+    let mut last: Option<usize> = None;
     for mut row in rows {
         let Some(k) = by_key(&row, spec) else {
             out.push(row);
             continue;
         };
+        let after = match (&resets.after, last) {
+            (Some(e), Some(i)) => e.is_true(&out[i])?,
+            _ => false,
+        };
+        let changed = resets.on_change && previous.as_ref().is_some_and(|p| *p != k);
+        let before = match &resets.before {
+            Some(e) => e.is_true(&row)?,
+            None => false,
+        };
+        if after || changed || before {
+            groups.clear();
+        }
+        previous = Some(k.clone());
+        last = Some(out.len());
         let g = groups.entry(k).or_insert_with(|| Running {
             rows: 0,
             accs: spec.aggs.iter().map(|a| a.start()).collect(),
@@ -112,6 +131,9 @@ pub fn streamstats(
 /// `endswith`, after `maxspan`/`maxpause`, at `maxevents`, or when `startswith` opens
 /// a new one; newest transaction first.
 pub fn transaction(rows: Vec<Row>, t: &Transaction) -> Vec<Row> {
+    if t.starts.is_none() && t.ends.is_none() {
+        return transaction_newest_first(rows, t);
+    }
     let mut rows = rows;
     rows.sort_by(|a, b| {
         time(a)
@@ -164,6 +186,57 @@ pub fn transaction(rows: Vec<Row>, t: &Transaction) -> Vec<Row> {
     out
 }
 
+/// `transaction` without `startswith`/`endswith`: Splunk groups events in the order a
+/// search returns them, newest first, so `maxspan`/`maxpause`/`maxevents` close a
+/// group going back in time (events at 100, 110, 125, 150 with `maxspan=30s` are
+/// {125, 150} and {100, 110}).
+fn transaction_newest_first(rows: Vec<Row>, t: &Transaction) -> Vec<Row> {
+    let mut rows = rows;
+    rows.sort_by(|a, b| {
+        time(b)
+            .partial_cmp(&time(a))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    let mut open: HashMap<Vec<String>, Vec<Row>> = HashMap::new();
+    let mut done: Vec<Vec<Row>> = Vec::new();
+    for row in rows {
+        let Some(k) = key(&row, &t.fields) else {
+            continue;
+        };
+        let expired = open.get(&k).is_some_and(|txn| {
+            let latest = txn.first().map(time).unwrap_or(0.0);
+            let earliest = txn.last().map(time).unwrap_or(0.0);
+            t.maxspan.is_some_and(|s| latest - time(&row) > s)
+                || t.maxpause.is_some_and(|p| earliest - time(&row) > p)
+        });
+        if expired {
+            done.extend(open.remove(&k));
+        }
+        let txn = open.entry(k.clone()).or_default();
+        txn.push(row);
+        if txn.len() >= t.maxevents {
+            done.extend(open.remove(&k));
+        }
+    }
+    done.extend(open.into_values());
+    let mut out: Vec<Row> = done
+        .into_iter()
+        .map(|mut txn| {
+            txn.reverse();
+            merge(txn)
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        time(b)
+            .partial_cmp(&time(a))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    out
+}
+
+/// One transaction's events (oldest first) as one row: `_raw` joined in time order,
+/// every other field the set of its values in alphabetical order (Splunk's default,
+/// `mvlist=false`).
 fn merge(events: Vec<Row>) -> Row {
     let first = events.first().map(time).unwrap_or(0.0);
     let last = events.last().map(time).unwrap_or(0.0);
@@ -192,7 +265,10 @@ fn merge(events: Vec<Row>) -> Row {
     }
     let mut row: Row = fields
         .into_iter()
-        .map(|(k, vs)| (k, Value::multi(vs)))
+        .map(|(k, mut vs)| {
+            vs.sort_by_key(|v| v.to_string());
+            (k, Value::multi(vs))
+        })
         .collect();
     row.insert("_raw".into(), Value::Str(raws.join("\n")));
     row.insert("_time".into(), Value::Num(first));

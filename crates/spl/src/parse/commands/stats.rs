@@ -180,7 +180,12 @@ pub(super) fn parse_agg(c: &mut Cursor<'_>) -> Result<Agg, ParseError> {
         if !c.eat(')') {
             return Err(c.error(format!("expected ) to close {func}(")));
         }
-        display = format!("{func}({})", c.text[arg_start..arg_end].trim());
+        // A field's output name is its name, unquoted (`perc50('visitors total')` is
+        // `perc50(visitors total)`); an eval expression's is its text.
+        display = match &field {
+            Some(f) => format!("{func}({f})"),
+            None => format!("{func}({})", c.text[arg_start..arg_end].trim()),
+        };
     } else if fspan.end - fspan.start == 0 {
         return Err(c.error("expected an aggregation"));
     }
