@@ -68,7 +68,9 @@ struct Job<'p> {
     det: usize,
     name: Arc<str>,
     program: &'p Program,
-    keys: Vec<usize>,
+    /// The datasets it reads (shared: over `--dataset` files every detection's job for
+    /// one file has the same).
+    keys: Arc<[usize]>,
     /// Made when the job starts (a run over many files holds many jobs not started).
     report: Option<Box<TestReport>>,
     state: Option<State<'p>>,
@@ -79,7 +81,22 @@ struct Job<'p> {
     done: bool,
 }
 
-impl Job<'_> {
+impl<'p> Job<'p> {
+    fn new(det: usize, name: Arc<str>, program: &'p Program, keys: Arc<[usize]>) -> Job<'p> {
+        Job {
+            det,
+            report: None,
+            name,
+            program,
+            keys,
+            state: None,
+            sink: None,
+            started: None,
+            busy: std::time::Duration::ZERO,
+            done: false,
+        }
+    }
+
     /// The job's report, made on first use.
     fn rep(&mut self) -> &mut TestReport {
         let name = &self.name;
@@ -157,6 +174,8 @@ pub fn run<'p>(planned: &'p [Planned], opts: &RunOptions<'p>) -> RunReport {
     };
     let mut detections: Vec<DetectionReport> = Vec::with_capacity(planned.len());
     let mut jobs: Vec<Job<'_>> = Vec::new();
+    // Over `--dataset` files: the detections that run, each over every file.
+    let mut runnable: Vec<(usize, &Program)> = Vec::new();
     for (di, p) in planned.iter().enumerate() {
         let d = &p.detection;
         let mut report = DetectionReport {
@@ -194,62 +213,61 @@ pub fn run<'p>(planned: &'p [Planned], opts: &RunOptions<'p>) -> RunReport {
                 continue;
             }
         };
-        let tests: Vec<(String, Vec<DatasetKey>)> = if opts.datasets.is_empty() {
-            let mut tests = Vec::new();
-            for t in d.tests.iter().filter(|t| !t.attack_data.is_empty()) {
-                if t.test_type.eq_ignore_ascii_case("manual") {
-                    report
-                        .tests
-                        .push(test_report(&t.name, Status::Skip, Reason::ManualTest));
-                    continue;
-                }
-                let ks = t
-                    .attack_data
-                    .iter()
-                    .map(|a| DatasetKey {
-                        reference: a.data.clone(),
-                        source: a.source.clone(),
-                        sourcetype: a.sourcetype.clone(),
-                    })
-                    .collect();
-                tests.push((t.name.clone(), ks));
-            }
-            tests
-        } else {
-            opts.datasets
-                .iter()
-                .map(|k| (k.reference.clone(), vec![k.clone()]))
-                .collect()
-        };
-        if tests.is_empty() && report.tests.is_empty() {
-            report.status = Status::Skip;
-            report.reason = Reason::NoTestData;
+        if !opts.datasets.is_empty() {
+            // Over given files: one job per file, made below, file by file.
+            runnable.push((di, program));
+            detections.push(report);
+            continue;
         }
-        for (name, ks) in tests {
+        let mut tests = Vec::new();
+        for t in d.tests.iter().filter(|t| !t.attack_data.is_empty()) {
+            if t.test_type.eq_ignore_ascii_case("manual") {
+                report
+                    .tests
+                    .push(test_report(&t.name, Status::Skip, Reason::ManualTest));
+                continue;
+            }
             let mut idx: Vec<usize> = Vec::new();
-            for k in ks {
-                let i = key_of(k);
+            for a in &t.attack_data {
+                let i = key_of(DatasetKey {
+                    reference: a.data.clone(),
+                    source: a.source.clone(),
+                    sourcetype: a.sourcetype.clone(),
+                });
                 if !idx.contains(&i) {
                     idx.push(i);
                 }
             }
-            jobs.push(Job {
-                det: di,
-                report: None,
-                name: name.into(),
-                program,
-                keys: idx,
-                state: None,
-                sink: None,
-                started: None,
-                busy: std::time::Duration::ZERO,
-                done: false,
-            });
+            tests.push((Arc::<str>::from(t.name.as_str()), Arc::<[usize]>::from(idx)));
+        }
+        if tests.is_empty() && report.tests.is_empty() {
+            report.status = Status::Skip;
+            report.reason = Reason::NoTestData;
+        }
+        for (name, keys) in tests {
+            jobs.push(Job::new(di, name, program, keys));
         }
         detections.push(report);
     }
 
-    let ran: Vec<usize> = jobs.iter().map(|j| j.det).collect();
+    if !opts.datasets.is_empty() {
+        // File by file, so that each file's jobs are together (each file is a
+        // component of its own): no job is moved to group them.
+        jobs.reserve_exact(opts.datasets.len() * runnable.len());
+        for k in opts.datasets {
+            let name: Arc<str> = Arc::from(k.reference.as_str());
+            let keys: Arc<[usize]> = Arc::from([key_of(k.clone())]);
+            for &(di, program) in &runnable {
+                jobs.push(Job::new(di, name.clone(), program, keys.clone()));
+            }
+        }
+    }
+    let ran: Vec<usize> = {
+        let mut r: Vec<usize> = jobs.iter().map(|j| j.det).collect();
+        r.sort_unstable();
+        r.dedup();
+        r
+    };
     let cache = Cache {
         empty: (0..planned.len())
             .map(|_| std::sync::OnceLock::new())
@@ -268,19 +286,7 @@ pub fn run<'p>(planned: &'p [Planned], opts: &RunOptions<'p>) -> RunReport {
             p(n, total);
         }
     };
-    let mut slots: Vec<Option<Job<'_>>> = jobs.into_iter().map(Some).collect();
-    let work: Vec<Component<'_>> = components
-        .into_iter()
-        .map(|(keys, js)| Component {
-            keys,
-            jobs: js
-                .into_iter()
-                .filter_map(|j| Some((j, slots[j].take()?)))
-                .collect(),
-            events: 0,
-            datasets: 0,
-        })
-        .collect();
+    let work = components_of(jobs, components);
     // Components share no dataset and no job: they run in parallel, each reading its
     // datasets in order (and each batch of events is parsed and offered in parallel).
     let done: Vec<Component<'_>> = work
@@ -422,6 +428,45 @@ struct Component<'p> {
     datasets: usize,
 }
 
+/// The jobs handed to their components. When each component's jobs are together and
+/// in order (always over `--dataset` files, where jobs are counted in the hundreds of
+/// thousands), they are moved once, in order; otherwise each is picked by index.
+fn components_of<'p>(
+    jobs: Vec<Job<'p>>,
+    components: Vec<(Vec<usize>, Vec<usize>)>,
+) -> Vec<Component<'p>> {
+    let mut next = 0;
+    let in_order = components.iter().all(|(_, js)| {
+        let ok = js.iter().enumerate().all(|(i, &j)| j == next + i);
+        next += js.len();
+        ok
+    }) && next == jobs.len();
+    let component = |keys, jobs| Component {
+        keys,
+        jobs,
+        events: 0,
+        datasets: 0,
+    };
+    if in_order {
+        let mut all = jobs.into_iter().enumerate();
+        return components
+            .into_iter()
+            .map(|(keys, js)| component(keys, all.by_ref().take(js.len()).collect()))
+            .collect();
+    }
+    let mut slots: Vec<Option<Job<'_>>> = jobs.into_iter().map(Some).collect();
+    components
+        .into_iter()
+        .map(|(keys, js)| {
+            let picked = js
+                .into_iter()
+                .filter_map(|j| Some((j, slots[j].take()?)))
+                .collect();
+            component(keys, picked)
+        })
+        .collect()
+}
+
 /// Reads a component's datasets in order, finishing each job after its last one.
 fn run_component<'p>(
     mut c: Component<'p>,
@@ -524,7 +569,7 @@ fn schedule(jobs: &[Job<'_>], n: usize) -> Vec<(Vec<usize>, Vec<usize>)> {
     let mut order: Vec<usize> = Vec::new();
     let mut seen = vec![false; n];
     for j in jobs {
-        for &k in &j.keys {
+        for &k in j.keys.iter() {
             if !seen[k] {
                 seen[k] = true;
                 order.push(k);
