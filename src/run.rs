@@ -121,7 +121,14 @@ impl<'p> Job<'p> {
 
 /// What one event gives one consumer: its row and the event's time, or the error of
 /// its leading filter.
-type Admitted = (usize, Result<(Row, f64), ExecError>);
+type Admitted = (usize, Result<(Projected, f64), ExecError>);
+
+/// An admitted event as its consumer keeps it.
+enum Projected {
+    Row(Row),
+    /// For a pipe that only groups it (see [`Program::project_record`]).
+    Record(firedrill_value::Record),
+}
 
 /// Runs `f`, turning a panic into that detection's error: a bug met by one search
 /// must not take down the run and its reports.
@@ -140,7 +147,7 @@ fn guarded<T>(f: impl FnOnce() -> Result<T, ExecError>) -> Result<T, ExecError> 
 }
 
 /// One job's rows from a batch: the pipe each goes to, in event order.
-type JobRows = Vec<(PipeId, Result<(Row, f64), ExecError>)>;
+type JobRows = Vec<(PipeId, Result<(Projected, f64), ExecError>)>;
 
 /// One consumer of a dataset's events: a pipe of a job's program and what it sees.
 struct Consumer {
@@ -768,7 +775,11 @@ fn read_dataset<'p>(
                     let Some(state) = j.state.as_mut() else {
                         return Ok(());
                     };
-                    if let Err(e) = r.and_then(|(row, time)| state.push(pipe, row, time)) {
+                    let pushed = r.and_then(|(p, time)| match p {
+                        Projected::Row(row) => state.push(pipe, row, time),
+                        Projected::Record(rec) => state.push_record(pipe, rec, time),
+                    });
+                    if let Err(e) = pushed {
                         let text = &planned[j.det].expanded;
                         j.fail(Status::Error, Reason::Runtime(e.render(text)));
                     }
@@ -941,7 +952,10 @@ fn offer(
             Ok(true) if c.whole => {
                 let f = full.get_or_insert_with(|| reread(ev, whole));
                 let admitted = match f {
-                    Ok(row) => Ok((program.project(c.pipe, row), firedrill_spl::event_time(row))),
+                    Ok(row) => Ok((
+                        Projected::Row(program.project(c.pipe, row)),
+                        firedrill_spl::event_time(row),
+                    )),
                     Err(message) => Err(ExecError::Data {
                         message: message.clone(),
                         span: Default::default(),
@@ -949,13 +963,13 @@ fn offer(
                 };
                 out.push((ci, admitted));
             }
-            Ok(true) => out.push((
-                ci,
-                Ok((
-                    program.project(c.pipe, view),
-                    firedrill_spl::event_time(view),
-                )),
-            )),
+            Ok(true) => {
+                let p = match program.project_record(c.pipe, view) {
+                    Some(rec) => Projected::Record(rec),
+                    None => Projected::Row(program.project(c.pipe, view)),
+                };
+                out.push((ci, Ok((p, firedrill_spl::event_time(view)))));
+            }
             Ok(false) => {}
             Err(e) => out.push((ci, Err(e))),
         }

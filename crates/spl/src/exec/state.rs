@@ -6,7 +6,7 @@ use crate::error::ExecError;
 use crate::explain::Trace;
 use crate::needs::FieldSet;
 use crate::program::{PipeId, Program, Source, Stage};
-use firedrill_value::{FieldRef, Fields, Row, Value};
+use firedrill_value::{FieldRef, Fields, Record, Row, Value};
 use std::time::Instant;
 
 /// An event's `_time` in epoch seconds (0 when it has none).
@@ -128,6 +128,28 @@ impl Program {
     /// True if the event passes the leading filters of `pipe`.
     pub fn admit(&self, pipe: PipeId, event: &dyn Fields) -> Result<bool, ExecError> {
         Ok(self.filters_passed(pipe, event)? == self.pipes[pipe.0].filters)
+    }
+
+    /// [`Program::project`] as a [`Record`] (fields by symbol: no names copied, no
+    /// map built), for a pipe whose admitted events go straight into `stats` groups —
+    /// no command between its leading filters and an order-free `stats`, and a known
+    /// set of fields. `None` for any other pipe.
+    pub fn project_record(&self, pipe: PipeId, event: &dyn Fields) -> Option<Record> {
+        let p = &self.pipes[pipe.0];
+        let direct = p.filters == p.stream
+            && matches!(p.stages.get(p.stream), Some(Stage::Stats(spec)) if spec.order_free())
+            && !matches!(p.source, Source::Indexed);
+        match &p.needs {
+            FieldSet::Some { globs, .. } if direct && globs.is_empty() => {
+                let fields = p
+                    .keep
+                    .iter()
+                    .filter_map(|f| event.get(f).map(|v| (f.sym, v.clone())))
+                    .collect();
+                Some(Record::from_fields(fields))
+            }
+            _ => None,
+        }
     }
 
     /// The row `pipe` keeps of an admitted event: the fields it needs (every field
@@ -253,6 +275,24 @@ impl State<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Pushes an event projected by [`Program::project_record`].
+    pub fn push_record(
+        &mut self,
+        pipe: PipeId,
+        record: Record,
+        time: f64,
+    ) -> Result<(), ExecError> {
+        let p = &self.program.pipes[pipe.0];
+        match (&mut self.sinks[pipe.0], p.stages.get(p.stream)) {
+            (Sink::Groups(g), Some(Stage::Stats(spec))) if self.trace.is_none() => {
+                self.admitted[pipe.0] += 1;
+                g.add(spec, &record)?;
+                Ok(())
+            }
+            _ => self.push(pipe, record.to_row(), time),
+        }
     }
 
     /// Admits, projects and pushes one event.
