@@ -255,6 +255,15 @@ fn deep_nesting_is_an_error_of_that_detection_only() {
     }
 }
 
+/// Fails when `xml` holds a character XML 1.0 cannot carry.
+fn assert_xml_carries(xml: &str) {
+    let bad: Vec<char> = xml
+        .chars()
+        .filter(|&c| (c < ' ' && !"\t\n\r".contains(c)) || c == '\u{fffe}' || c == '\u{ffff}')
+        .collect();
+    assert!(bad.is_empty(), "{bad:?} in {xml}");
+}
+
 #[test]
 fn reports_stay_valid_with_characters_xml_cannot_carry() {
     let c = Content::new();
@@ -273,11 +282,7 @@ fn reports_stay_valid_with_characters_xml_cannot_carry() {
         "Example \u{1b}\0 \u{fffe} Dump"
     );
     let xml = std::fs::read_to_string(&junit).unwrap();
-    let bad: Vec<char> = xml
-        .chars()
-        .filter(|&c| (c < ' ' && !"\t\n\r".contains(c)) || c == '\u{fffe}' || c == '\u{ffff}')
-        .collect();
-    assert!(bad.is_empty(), "{bad:?} in {xml}");
+    assert_xml_carries(&xml);
     assert!(
         xml.contains("Example \\u{1b}\\u{0} \\u{fffe} Dump"),
         "{xml}"
@@ -384,11 +389,7 @@ fn a_search_with_characters_xml_cannot_carry_gives_valid_reports() {
     // Unsupported: skipped, with the search line and a caret in the reason.
     assert_eq!(detection(&json)["status"], "skip", "{all}");
     let xml = std::fs::read_to_string(&junit).unwrap();
-    let bad: Vec<char> = xml
-        .chars()
-        .filter(|&c| (c < ' ' && !"\t\n\r".contains(c)) || c == '\u{fffe}' || c == '\u{ffff}')
-        .collect();
-    assert!(bad.is_empty(), "{bad:?} in {xml}");
+    assert_xml_carries(&xml);
     assert!(
         xml.contains("| frobnicate \\u{1b}\\u{0} \\u{fffe}"),
         "{xml}"

@@ -10,6 +10,24 @@ fn time(r: &Row) -> f64 {
     r.get("_time").and_then(Value::as_num).unwrap_or(0.0)
 }
 
+/// Sorts by `_time`, oldest first (ties keep their order).
+fn oldest_first(rows: &mut [Row]) {
+    rows.sort_by(|a, b| {
+        time(a)
+            .partial_cmp(&time(b))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+}
+
+/// Sorts by `_time`, newest first (ties keep their order).
+fn newest_first(rows: &mut [Row]) {
+    rows.sort_by(|a, b| {
+        time(b)
+            .partial_cmp(&time(a))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+}
+
 fn key(r: &Row, fields: &[String]) -> Option<Vec<String>> {
     fields
         .iter()
@@ -135,11 +153,7 @@ pub fn transaction(rows: Vec<Row>, t: &Transaction) -> Vec<Row> {
         return transaction_newest_first(rows, t);
     }
     let mut rows = rows;
-    rows.sort_by(|a, b| {
-        time(a)
-            .partial_cmp(&time(b))
-            .unwrap_or(std::cmp::Ordering::Equal)
-    });
+    oldest_first(&mut rows);
     let mut open: HashMap<Vec<String>, Vec<Row>> = HashMap::new();
     let mut done: Vec<Vec<Row>> = Vec::new();
     for row in rows {
@@ -178,11 +192,7 @@ pub fn transaction(rows: Vec<Row>, t: &Transaction) -> Vec<Row> {
         done.extend(open.into_values());
     }
     let mut out: Vec<Row> = done.into_iter().map(merge).collect();
-    out.sort_by(|a, b| {
-        time(b)
-            .partial_cmp(&time(a))
-            .unwrap_or(std::cmp::Ordering::Equal)
-    });
+    newest_first(&mut out);
     out
 }
 
@@ -192,11 +202,7 @@ pub fn transaction(rows: Vec<Row>, t: &Transaction) -> Vec<Row> {
 /// {125, 150} and {100, 110}).
 fn transaction_newest_first(rows: Vec<Row>, t: &Transaction) -> Vec<Row> {
     let mut rows = rows;
-    rows.sort_by(|a, b| {
-        time(b)
-            .partial_cmp(&time(a))
-            .unwrap_or(std::cmp::Ordering::Equal)
-    });
+    newest_first(&mut rows);
     let mut open: HashMap<Vec<String>, Vec<Row>> = HashMap::new();
     let mut done: Vec<Vec<Row>> = Vec::new();
     for row in rows {
@@ -226,11 +232,7 @@ fn transaction_newest_first(rows: Vec<Row>, t: &Transaction) -> Vec<Row> {
             merge(txn)
         })
         .collect();
-    out.sort_by(|a, b| {
-        time(b)
-            .partial_cmp(&time(a))
-            .unwrap_or(std::cmp::Ordering::Equal)
-    });
+    newest_first(&mut out);
     out
 }
 
