@@ -2013,21 +2013,11 @@ fn a_detection_over_its_time_budget_is_an_error() {
     std::fs::create_dir_all(&det).unwrap();
     let text = std::fs::read_to_string("examples/detections/endpoint/example_comsvcs_minidump.yml")
         .unwrap();
-    let mut out = Vec::new();
-    let mut in_search = false;
-    for line in text.lines() {
-        if line.starts_with("search:") {
-            in_search = true;
-            out.push("search: '| makeresults count=300000 | streamstats count AS n | eval x=n % 7 | stats count BY x'".to_string());
-            continue;
-        }
-        if in_search && line.starts_with("  ") {
-            continue;
-        }
-        in_search = false;
-        out.push(line.to_string());
-    }
-    std::fs::write(det.join("slow.yml"), out.join("\n") + "\n").unwrap();
+    let text = common::replace_search(
+        &text,
+        "search: '| makeresults count=300000 | streamstats count AS n | eval x=n % 7 | stats count BY x'",
+    );
+    std::fs::write(det.join("slow.yml"), text).unwrap();
     let run = |budget: &str| {
         let out = firedrill()
             .arg("run")

@@ -1,7 +1,10 @@
 //! Hostile and careless content (issue: nothing leaks, nothing is lost, one bad input
 //! never kills a run): each finding's case, end to end through the command line.
 
+mod common;
+
 use assert_cmd::Command;
+use common::replace_search;
 use std::path::PathBuf;
 
 const EXAMPLE: &str = "examples/detections/endpoint/example_comsvcs_minidump.yml";
@@ -124,28 +127,6 @@ fn allow_path_lets_content_name_local_files() {
         assert_eq!(code, 0, "{data}: {all}");
         assert_eq!(detection(&json)["status"], "pass", "{data}: {all}");
     }
-}
-
-/// The example detection with its `search:` (a multi-line scalar) replaced by `with`
-/// (empty: no `search` key at all).
-fn replace_search(text: &str, with: &str) -> String {
-    let mut out = Vec::new();
-    let mut in_search = false;
-    for line in text.lines() {
-        if line.starts_with("search:") {
-            in_search = true;
-            if !with.is_empty() {
-                out.push(with.to_string());
-            }
-            continue;
-        }
-        if in_search && line.starts_with("  ") {
-            continue;
-        }
-        in_search = false;
-        out.push(line.to_string());
-    }
-    out.join("\n") + "\n"
 }
 
 #[test]

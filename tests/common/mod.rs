@@ -128,3 +128,25 @@ fn serve(
         }
     }
 }
+
+/// The example detection with its `search:` (a multi-line scalar) replaced by `with`
+/// (empty: no `search` key at all).
+pub fn replace_search(text: &str, with: &str) -> String {
+    let mut out = Vec::new();
+    let mut in_search = false;
+    for line in text.lines() {
+        if line.starts_with("search:") {
+            in_search = true;
+            if !with.is_empty() {
+                out.push(with.to_string());
+            }
+            continue;
+        }
+        if in_search && line.starts_with("  ") {
+            continue;
+        }
+        in_search = false;
+        out.push(line.to_string());
+    }
+    out.join("\n") + "\n"
+}
