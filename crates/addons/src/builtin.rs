@@ -8,6 +8,10 @@ use std::sync::{Arc, OnceLock};
 /// no path on disk.
 pub const FILES: &[(&str, &str)] = &[
     (
+        "builtin:firedrill_aws/default/props.conf",
+        include_str!("../builtin/firedrill_aws/default/props.conf"),
+    ),
+    (
         "builtin:firedrill_nginx/default/props.conf",
         include_str!("../builtin/firedrill_nginx/default/props.conf"),
     ),

@@ -119,14 +119,17 @@ fn data_source_examples_get_the_built_in_fields() {
         let events = read(&example.replace('\n', " "), st);
         assert_eq!(events.len(), 1, "{}", path.display());
         let has = |f: &str| events[0].fields.contains_key(f);
-        // Conditional settings are written `if(<when>, <value>, <field itself>)`
-        // (builtin/README.md): an example outside <when> need not get them; an
+        // Conditional settings are written `if(<when>, <value>, <field itself>)` or
+        // `coalesce(<values>, <field itself>)` (builtin/README.md): an example outside
+        // <when>, or without any of the values, need not get them; an
         // alias is there when its original is.
         let mut outputs: Vec<String> = Vec::new();
         for set in &stanza.settings {
             let (k, v) = (set.key.as_str(), set.value.as_str());
             if let Some(f) = k.strip_prefix("EVAL-") {
-                if !(v.starts_with("if(") && v.ends_with(&format!(", {f})"))) {
+                let keeps_itself = v.ends_with(&format!(", {f})"))
+                    && (v.starts_with("if(") || v.starts_with("coalesce("));
+                if !keeps_itself {
                     outputs.push(f.to_string());
                 }
             } else if k.starts_with("FIELDALIAS-") {
@@ -199,4 +202,77 @@ fn pan_threat_url_records_map_to_web_and_traffic_to_network_traffic() {
     assert_eq!(r["All_Traffic.dest_port"], Value::str("9001"));
     assert_eq!(r["All_Traffic.transport"], Value::str("tcp"));
     assert_eq!(r["All_Traffic.src_ip"], Value::str("10.1.1.5"));
+}
+
+#[test]
+fn cloudtrail_calls_map_to_change_and_sign_ins_to_authentication() {
+    // Written as CloudTrail's record contents documents them: an assumed role runs an
+    // instance; nested keys become dotted fields, array members `{}`.
+    let run = r#"{"eventVersion":"1.08","userIdentity":{"type":"AssumedRole","principalId":"AROAEXAMPLE:ops","arn":"arn:aws:sts::111122223333:assumed-role/ops-admin/ops","accountId":"111122223333","accessKeyId":"ASIAEXAMPLE","sessionContext":{"sessionIssuer":{"type":"Role","principalId":"AROAEXAMPLE","arn":"arn:aws:iam::111122223333:role/ops-admin","accountId":"111122223333","userName":"ops-admin"}}},"eventTime":"2024-03-05T10:00:00Z","eventSource":"ec2.amazonaws.com","eventName":"RunInstances","awsRegion":"us-west-2","sourceIPAddress":"198.51.100.7","userAgent":"aws-cli/2.15.0","requestParameters":{"instancesSet":{"items":[{"imageId":"ami-0abc","minCount":1,"maxCount":1}]},"instanceType":"t3.micro"},"responseElements":{"instancesSet":{"items":[{"instanceId":"i-0123456789abcdef0","imageId":"ami-0abc","instanceType":"t3.micro"}]}},"requestID":"r1","eventID":"e1","readOnly":false,"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"111122223333","eventCategory":"Management"}"#;
+    let events = read(run, "aws:cloudtrail");
+    let f = &events[0].fields;
+    assert_eq!(f["errorCode"], Value::str("success"));
+    assert_eq!(
+        f["user_arn"],
+        Value::str("arn:aws:sts::111122223333:assumed-role/ops-admin/ops")
+    );
+    assert_eq!(f["aws_account_id"], Value::str("111122223333"));
+    assert_eq!(f["src_ip"], Value::str("198.51.100.7"));
+    assert_eq!(f["user_type"], Value::str("AssumedRole"));
+    assert_eq!(f["region"], Value::str("us-west-2"));
+    let rows = datamodel_rows("Change", &events).unwrap();
+    assert_eq!(rows.len(), 1);
+    let r = &rows[0];
+    assert_eq!(r["All_Changes.action"], Value::str("created"));
+    assert_eq!(r["All_Changes.status"], Value::str("success"));
+    assert_eq!(r["All_Changes.change_type"], Value::str("EC2"));
+    assert_eq!(r["All_Changes.object_category"], Value::str("instance"));
+    assert_eq!(
+        r["All_Changes.object_id"],
+        Value::str("i-0123456789abcdef0")
+    );
+    assert_eq!(r["All_Changes.image_id"], Value::str("ami-0abc"));
+    assert_eq!(r["All_Changes.instance_type"], Value::str("t3.micro"));
+    assert_eq!(r["All_Changes.user"], Value::str("ops-admin"));
+    assert_eq!(r["All_Changes.user_type"], Value::str("AssumedRole"));
+    assert_eq!(r["All_Changes.src"], Value::str("198.51.100.7"));
+    assert_eq!(r["All_Changes.command"], Value::str("RunInstances"));
+    assert_eq!(r["All_Changes.vendor_region"], Value::str("us-west-2"));
+    // A security group rule by an IAM user, refused: a failed change.
+    let sg = r#"{"userIdentity":{"type":"IAMUser","principalId":"AIDAEXAMPLE","arn":"arn:aws:iam::111122223333:user/alice","accountId":"111122223333","userName":"alice"},"eventTime":"2024-03-05T10:05:00Z","eventSource":"ec2.amazonaws.com","eventName":"AuthorizeSecurityGroupIngress","awsRegion":"us-west-2","sourceIPAddress":"203.0.113.9","userAgent":"console.ec2.amazonaws.com","errorCode":"Client.UnauthorizedOperation","requestParameters":{"groupId":"sg-0aa"},"responseElements":null,"readOnly":false,"eventType":"AwsApiCall","recipientAccountId":"111122223333"}"#;
+    let rows = datamodel_rows("Change", &read(sg, "aws:cloudtrail")).unwrap();
+    assert_eq!(
+        rows[0]["All_Changes.object_category"],
+        Value::str("security_group")
+    );
+    assert_eq!(rows[0]["All_Changes.object"], Value::str("sg-0aa"));
+    assert_eq!(rows[0]["All_Changes.status"], Value::str("failure"));
+    assert_eq!(rows[0]["All_Changes.user"], Value::str("alice"));
+    // The snake-case rule for other resources; a read-only call is not a change.
+    let key = sg.replace("AuthorizeSecurityGroupIngress", "CreateAccessKey");
+    let rows = datamodel_rows("Change", &read(&key, "aws:cloudtrail")).unwrap();
+    assert_eq!(
+        rows[0]["All_Changes.object_category"],
+        Value::str("access_key")
+    );
+    let describe = sg
+        .replace("AuthorizeSecurityGroupIngress", "DescribeInstances")
+        .replace(r#""readOnly":false"#, r#""readOnly":true"#);
+    let ro = read(&describe, "aws:cloudtrail");
+    assert_eq!(ro[0].fields["action"], Value::str("read"));
+    assert!(datamodel_rows("Change", &ro).unwrap().is_empty());
+    // A failed console sign-in: Authentication, not Change.
+    let login = r#"{"eventVersion":"1.08","userIdentity":{"type":"IAMUser","principalId":"AIDAEXAMPLE","accountId":"111122223333","accessKeyId":"","userName":"bob"},"eventTime":"2024-03-05T10:10:00Z","eventSource":"signin.amazonaws.com","eventName":"ConsoleLogin","awsRegion":"us-east-1","sourceIPAddress":"192.0.2.44","userAgent":"Mozilla/5.0","errorMessage":"Failed authentication","requestParameters":null,"responseElements":{"ConsoleLogin":"Failure"},"additionalEventData":{"MFAUsed":"No"},"eventID":"e3","readOnly":false,"eventType":"AwsConsoleSignIn","managementEvent":true,"recipientAccountId":"111122223333","eventCategory":"Management"}"#;
+    let events = read(login, "aws:cloudtrail");
+    assert!(datamodel_rows("Change", &events).unwrap().is_empty());
+    let rows = datamodel_rows("Authentication", &events).unwrap();
+    assert_eq!(rows.len(), 1);
+    let r = &rows[0];
+    assert_eq!(r["Authentication.action"], Value::str("failure"));
+    assert_eq!(r["Authentication.app"], Value::str("AwsConsoleSignIn"));
+    assert_eq!(r["Authentication.signature"], Value::str("ConsoleLogin"));
+    assert_eq!(r["Authentication.user"], Value::str("bob"));
+    assert_eq!(r["Authentication.user_id"], Value::str("AIDAEXAMPLE"));
+    assert_eq!(r["Authentication.src"], Value::str("192.0.2.44"));
+    assert_eq!(r["Authentication.dest"], Value::str("signin.amazonaws.com"));
 }
