@@ -59,6 +59,16 @@ pub struct AddonsArgs {
     pub addons: Vec<PathBuf>,
 }
 
+/// The GeoIP database `iplocation` reads.
+#[derive(Args, Clone, Default)]
+pub struct GeoArgs {
+    /// A MaxMind DB (.mmdb) file with City records (MaxMind GeoLite2 or GeoIP2 City,
+    /// DB-IP City) for `iplocation`; without one, a search using it is reported
+    /// unsupported (also FIREDRILL_GEOIP).
+    #[arg(long = "geoip", value_name = "FILE")]
+    pub geoip: Option<PathBuf>,
+}
+
 #[derive(Args)]
 pub struct ReplayArgs {
     /// Dataset files, detection files or content directories.
@@ -161,6 +171,8 @@ pub struct ExplainArgs {
     pub detection: String,
     #[command(flatten)]
     pub addons: AddonsArgs,
+    #[command(flatten)]
+    pub geo: GeoArgs,
     /// The event file to run it over.
     #[arg(long, value_name = "FILE")]
     pub dataset: PathBuf,
@@ -215,6 +227,8 @@ pub struct SearchArgs {
     pub format: RowsFormat,
     #[command(flatten)]
     pub addons: AddonsArgs,
+    #[command(flatten)]
+    pub geo: GeoArgs,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -230,6 +244,8 @@ pub struct CoverageArgs {
     pub targets: Targets,
     #[command(flatten)]
     pub addons: AddonsArgs,
+    #[command(flatten)]
+    pub geo: GeoArgs,
     /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -268,6 +284,8 @@ pub struct RunArgs {
     pub targets: Targets,
     #[command(flatten)]
     pub addons: AddonsArgs,
+    #[command(flatten)]
+    pub geo: GeoArgs,
     #[command(flatten)]
     pub data: DataArgs,
     /// Output format on stdout.

@@ -14,6 +14,7 @@ pub mod bless;
 pub mod changes;
 pub mod coverage;
 pub mod expectations;
+pub mod geoip;
 pub mod lookups;
 pub mod plan;
 pub mod rba;

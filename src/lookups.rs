@@ -5,6 +5,7 @@
 
 use firedrill_content::{Content, LookupDef, LookupKind};
 use firedrill_spl::exec::lookup::LookupTable;
+use firedrill_spl::GeoIp;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -14,11 +15,18 @@ use std::sync::{Arc, Mutex};
 pub struct Lookups {
     defs: BTreeMap<String, LookupDef>,
     cache: Mutex<HashMap<String, Result<Arc<LookupTable>, String>>>,
+    geoip: Option<Arc<dyn GeoIp>>,
 }
 
 impl firedrill_spl::Env for Lookups {
     fn lookup(&self, name: &str) -> Result<Arc<LookupTable>, String> {
         self.get(name)
+    }
+
+    fn geoip(&self) -> Result<Arc<dyn GeoIp>, String> {
+        self.geoip
+            .clone()
+            .ok_or_else(|| firedrill_spl::NO_GEOIP.to_string())
     }
 }
 
@@ -34,7 +42,14 @@ impl Lookups {
         Lookups {
             defs,
             cache: Mutex::new(HashMap::new()),
+            geoip: None,
         }
+    }
+
+    /// With the GeoIP database `iplocation` reads (`--geoip`).
+    pub fn with_geoip(mut self, db: Option<Arc<dyn GeoIp>>) -> Lookups {
+        self.geoip = db;
+        self
     }
 
     /// The table for a definition name or a CSV file name.

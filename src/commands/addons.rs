@@ -65,3 +65,20 @@ fn plural(n: usize) -> &'static str {
         "s"
     }
 }
+
+/// The GeoIP database `--geoip` (or `FIREDRILL_GEOIP`) names, opened; `None` when
+/// neither names one. A file that does not open is an error naming it.
+pub fn geoip(a: &crate::cli::GeoArgs) -> Result<Option<Arc<dyn firedrill_spl::GeoIp>>, String> {
+    let path = a
+        .geoip
+        .clone()
+        .or_else(|| std::env::var_os("FIREDRILL_GEOIP").map(std::path::PathBuf::from))
+        .filter(|p| !p.as_os_str().is_empty());
+    match path {
+        None => Ok(None),
+        Some(p) => {
+            let db = firedrill::geoip::MaxMind::open(&p).map_err(|e| format!("--geoip {e}"))?;
+            Ok(Some(Arc::new(db) as Arc<dyn firedrill_spl::GeoIp>))
+        }
+    }
+}

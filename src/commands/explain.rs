@@ -23,7 +23,7 @@ pub fn explain(a: ExplainArgs) -> Result<u8, String> {
         });
         l
     };
-    let lookups = Lookups::new(&loaded.content);
+    let lookups = Lookups::new(&loaded.content).with_geoip(super::addons::geoip(&a.geo)?);
     let planned = plan::plan(&loaded, &lookups);
     let p = match planned.as_slice() {
         [one] => one,

@@ -225,7 +225,7 @@ pub fn fetch(a: FetchArgs) -> Result<u8, String> {
 
 pub fn coverage(a: CoverageArgs) -> Result<u8, String> {
     let (loaded, content_errors) = load(&a.targets.paths, a.targets.content.as_deref())?;
-    let lookups = Lookups::new(&loaded.content);
+    let lookups = Lookups::new(&loaded.content).with_geoip(addons::geoip(&a.geo)?);
     let planned = plan::plan(&loaded, &lookups);
     let addons = addons::load(&a.addons, false)?;
     let c = firedrill::coverage::coverage_with(&planned, Some(&addons));

@@ -28,7 +28,7 @@ pub fn run(a: RunArgs) -> Result<u8, String> {
             loaded.detections.len()
         );
     }
-    let lookups = Lookups::new(&loaded.content);
+    let lookups = Lookups::new(&loaded.content).with_geoip(super::addons::geoip(&a.geo)?);
     let planned = plan::plan_with(&loaded, &lookups, &plan_options(&a));
     firedrill::select::note_macro_defaults(&planned, &|m| eprintln!("firedrill: note: {m}"));
     let exp_dir = a

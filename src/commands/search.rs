@@ -53,7 +53,7 @@ pub fn search(a: SearchArgs) -> Result<u8, String> {
         })?
         .text;
     let pipeline = firedrill_spl::parse(&expanded).map_err(|e| e.render())?;
-    let lookups = Lookups::new(&contents);
+    let lookups = Lookups::new(&contents).with_geoip(super::addons::geoip(&a.geo)?);
     let program = firedrill_spl::compile(&pipeline, &lookups).map_err(|e| e.render(&expanded))?;
     let addons = super::addons::load(&a.addons, false)?;
     let mut state = program.start();

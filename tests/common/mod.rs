@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod mmdb;
+
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};

@@ -127,6 +127,8 @@ pub enum CommandKind {
     Fromjson(String),
     /// `xmlkv [field]`.
     Xmlkv(Option<String>),
+    /// `iplocation field` (`prefix=`, `allfields=`, `lang=` are options).
+    Iplocation(String),
     /// `top`/`rare [N] fields [by fields]`.
     Top {
         /// A positional count, when given.

@@ -228,6 +228,12 @@ fn before(
             s.add(field);
         }
         Stage::Spath { input, .. } => s.add(input),
+        Stage::Iplocation { field, prefix, .. } => {
+            for f in crate::exec::extract::IPLOCATION_FIELDS {
+                s.remove(&format!("{prefix}{f}"));
+            }
+            s.add(field);
+        }
         Stage::Lookup { spec, .. } => {
             for (_, f) in &spec.outputs {
                 if !spec.output_new {

@@ -163,6 +163,14 @@ pub(crate) enum Stage {
     },
     Fromjson(String),
     Xmlkv(String),
+    /// `iplocation`: the location fields of the address in `field`.
+    Iplocation {
+        field: String,
+        prefix: String,
+        allfields: bool,
+        lang: String,
+        db: Arc<dyn crate::geo::GeoIp>,
+    },
     Lookup {
         spec: LookupSpec,
         table: Arc<LookupTable>,
@@ -343,6 +351,7 @@ impl Stage {
                     | Stage::Spath { .. }
                     | Stage::Fromjson(_)
                     | Stage::Xmlkv(_)
+                    | Stage::Iplocation { .. }
                     | Stage::Lookup { .. }
                     | Stage::Replace { .. }
                     | Stage::Addtotals { .. }

@@ -388,6 +388,35 @@ impl Compiler<'_> {
             CommandKind::Xmlkv(f) => {
                 out.push(Stage::Xmlkv(f.clone().unwrap_or_else(|| "_raw".into())))
             }
+            CommandKind::Iplocation(field) => {
+                let db = self.geoip(span)?;
+                let prefix = opts.str("prefix").unwrap_or_default();
+                let allfields = opts.bool("allfields")?.unwrap_or(false);
+                let lang = match opts.take("lang") {
+                    None => "en".to_string(),
+                    Some(o) => {
+                        let have = db.languages();
+                        if !have.contains(&o.value) {
+                            return Err(unsupported(
+                                format!(
+                                    "the GeoIP database has no names in `{}` (it has: {})",
+                                    o.value,
+                                    have.join(", ")
+                                ),
+                                o.span,
+                            ));
+                        }
+                        o.value.clone()
+                    }
+                };
+                out.push(Stage::Iplocation {
+                    field: field.clone(),
+                    prefix,
+                    allfields,
+                    lang,
+                    db,
+                });
+            }
             CommandKind::Top { count, fields, by } => {
                 let limit = match opts.count("limit")? {
                     Some(l) => l,

@@ -12,6 +12,7 @@ mod series;
 use crate::ast::{Command, CommandKind, Pipeline};
 use crate::error::{CompileError, Unsupported};
 use crate::exec::lookup::LookupTable;
+use crate::geo::GeoIp;
 use crate::needs::{self, FieldSet};
 use crate::program::{Pipe, PipeId, Program, Source, Stage};
 use crate::span::Span;
@@ -22,7 +23,16 @@ pub trait Env: Sync {
     /// A lookup table by definition or file name; the error says why it is not
     /// available (KV store, ML model, missing file…).
     fn lookup(&self, name: &str) -> Result<Arc<LookupTable>, String>;
+
+    /// The GeoIP database `iplocation` reads; the error says why there is none.
+    fn geoip(&self) -> Result<Arc<dyn GeoIp>, String> {
+        Err(NO_GEOIP.into())
+    }
 }
+
+/// Why `iplocation` cannot run without a database.
+pub const NO_GEOIP: &str = "command `iplocation` needs a GeoIP database: give one with \
+     --geoip FILE (a MaxMind GeoLite2 or GeoIP2 City, or DB-IP City, .mmdb file)";
 
 /// An environment with no lookups.
 pub struct NoLookups;
@@ -283,5 +293,9 @@ impl Compiler<'_> {
         self.env
             .lookup(name)
             .map_err(|what| unsupported(what, span))
+    }
+
+    fn geoip(&self, span: Span) -> Result<Arc<dyn GeoIp>, CompileError> {
+        self.env.geoip().map_err(|what| unsupported(what, span))
     }
 }

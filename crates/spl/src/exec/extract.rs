@@ -278,6 +278,59 @@ pub fn xmlkv(rows: &mut [Row], field: &str) {
     }
 }
 
+/// Every field `iplocation` can add (before its `prefix=`).
+pub const IPLOCATION_FIELDS: &[&str] = &[
+    "City",
+    "Country",
+    "Region",
+    "lat",
+    "lon",
+    "Continent",
+    "MetroCode",
+    "Timezone",
+];
+
+/// `iplocation`: City, Country, Region, lat and lon (with `allfields`, also Continent,
+/// MetroCode and Timezone) of the address in `field`, each prefixed. As the Search
+/// Reference says, a located address gets every field, empty where the database has
+/// no value; an address it has no location for (an internal one) gets none.
+pub fn iplocation(
+    rows: &mut [Row],
+    field: &str,
+    prefix: &str,
+    allfields: bool,
+    lang: &str,
+    db: &dyn crate::geo::GeoIp,
+) {
+    let text = |v: Option<String>| Value::Str(v.unwrap_or_default());
+    let num = |v: Option<f64>| v.map_or_else(|| Value::Str(String::new()), Value::Num);
+    for row in rows {
+        let Some(ip) = row
+            .get(field)
+            .and_then(|v| v.values().first().map(|x| x.to_string()))
+            .and_then(|t| crate::geo::address(&t))
+        else {
+            continue;
+        };
+        let Some(loc) = db.locate(ip, lang) else {
+            continue;
+        };
+        let mut set = |name: &str, v: Value| {
+            row.insert(format!("{prefix}{name}"), v);
+        };
+        set("City", text(loc.city));
+        set("Country", text(loc.country));
+        set("Region", text(loc.region));
+        set("lat", num(loc.lat));
+        set("lon", num(loc.lon));
+        if allfields {
+            set("Continent", text(loc.continent));
+            set("MetroCode", num(loc.metro_code.map(f64::from)));
+            set("Timezone", text(loc.timezone));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -77,6 +77,13 @@ pub(crate) fn row_stage(stage: &Stage, mut row: Row, out: &mut Vec<Row>) -> Resu
         } => extract::spath(one, input, path.as_deref(), output.as_deref()),
         Stage::Fromjson(f) => extract::fromjson(one, f),
         Stage::Xmlkv(f) => extract::xmlkv(one, f),
+        Stage::Iplocation {
+            field,
+            prefix,
+            allfields,
+            lang,
+            db,
+        } => extract::iplocation(one, field, prefix, *allfields, lang, db.as_ref()),
         Stage::Lookup { spec, table } => {
             lookup::lookup(one, table, spec).map_err(|message| ExecError::Data {
                 message,

@@ -1,5 +1,5 @@
 //! Commands that extract or look up fields: `rex`, `regex`, `spath`, `fromjson`,
-//! `xmlkv`, `lookup`, `inputlookup`, `outputlookup`.
+//! `xmlkv`, `iplocation`, `lookup`, `inputlookup`, `outputlookup`.
 
 use super::*;
 
@@ -10,6 +10,7 @@ pub(super) const PARSERS: &[(&str, ParseFn)] = &[
     ("spath", spath),
     ("fromjson", fromjson),
     ("xmlkv", xmlkv),
+    ("iplocation", iplocation),
     ("lookup", parse_lookup),
     ("inputlookup", inputlookup),
     ("from", parse_from),
@@ -59,6 +60,16 @@ fn xmlkv(_: &str, c: &mut Cursor<'_>, opts: &mut Vec<Opt>) -> Result<CommandKind
     };
     collect_options(c, opts);
     Ok(CommandKind::Xmlkv(field))
+}
+
+fn iplocation(_: &str, c: &mut Cursor<'_>, opts: &mut Vec<Opt>) -> Result<CommandKind, ParseError> {
+    collect_options(c, opts);
+    let f = c
+        .field_name()
+        .ok_or_else(|| c.error("`iplocation` needs the field that holds the IP address"))?
+        .0;
+    collect_options(c, opts);
+    Ok(CommandKind::Iplocation(f))
 }
 
 fn inputlookup(

@@ -48,10 +48,6 @@ const BASIC: &[(&str, ParseFn)] = &[
 /// Commands firedrill recognises but does not execute, with the reason it gives.
 pub const UNSUPPORTED: &[(&str, &str)] = &[
     (
-        "iplocation",
-        "needs a GeoIP database, which firedrill does not have offline",
-    ),
-    (
         "apply",
         "applies a Machine Learning Toolkit model, which is not available offline",
     ),
