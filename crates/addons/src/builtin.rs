@@ -16,6 +16,10 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../builtin/firedrill_nginx/default/props.conf"),
     ),
     (
+        "builtin:firedrill_okta/default/props.conf",
+        include_str!("../builtin/firedrill_okta/default/props.conf"),
+    ),
+    (
         "builtin:firedrill_paloalto/default/props.conf",
         include_str!("../builtin/firedrill_paloalto/default/props.conf"),
     ),

@@ -276,3 +276,76 @@ fn cloudtrail_calls_map_to_change_and_sign_ins_to_authentication() {
     assert_eq!(r["Authentication.src"], Value::str("192.0.2.44"));
     assert_eq!(r["Authentication.dest"], Value::str("signin.amazonaws.com"));
 }
+
+#[test]
+fn okta_sign_ins_map_to_authentication_and_account_events_to_change() {
+    // Written as Okta's System Log API documents a LogEvent.
+    let event = |event_type: &str, result: &str, user: &str| {
+        format!(
+            r#"{{"uuid":"u-{user}","published":"2024-03-05T10:00:00.000Z","eventType":"{event_type}","version":"0","severity":"INFO","displayMessage":"x","actor":{{"id":"00u1","type":"User","alternateId":"{user}","displayName":"{user}"}},"client":{{"userAgent":{{"rawUserAgent":"Mozilla/5.0"}},"ipAddress":"198.51.100.7"}},"outcome":{{"result":"{result}","reason":"INVALID_CREDENTIALS"}},"target":[{{"id":"00u1","type":"User","alternateId":"{user}","displayName":"{user}"}}],"authenticationContext":{{"credentialType":"PASSWORD"}}}}"#
+        )
+    };
+    let login = read(
+        &event("user.session.start", "FAILURE", "ann@example.com"),
+        "OktaIM2:log",
+    );
+    assert_eq!(login[0].fields["_time"], Value::Num(1_709_632_800.0));
+    assert!(datamodel_rows("Change", &login).unwrap().is_empty());
+    let rows = datamodel_rows("Authentication", &login).unwrap();
+    let r = &rows[0];
+    assert_eq!(r["Authentication.action"], Value::str("failure"));
+    assert_eq!(
+        r["Authentication.signature"],
+        Value::str("user.session.start")
+    );
+    assert_eq!(r["Authentication.src"], Value::str("198.51.100.7"));
+    assert_eq!(r["Authentication.user"], Value::str("ann@example.com"));
+    assert_eq!(
+        r["Authentication.reason"],
+        Value::str("INVALID_CREDENTIALS")
+    );
+    assert_eq!(
+        r["Authentication.authentication_method"],
+        Value::str("PASSWORD")
+    );
+    let mfa = read(
+        &event(
+            "user.authentication.auth_via_mfa",
+            "SUCCESS",
+            "ann@example.com",
+        ),
+        "OktaIM2:log",
+    );
+    let rows = datamodel_rows("Authentication", &mfa).unwrap();
+    assert_eq!(rows[0]["Authentication.action"], Value::str("success"));
+
+    for (event_type, action, category) in [
+        ("user.account.lock", "lockout", "User"),
+        ("user.mfa.factor.deactivate", "modified", "User"),
+        ("system.api_token.create", "created", "System"),
+        ("device.enrollment.create", "created", "Device"),
+    ] {
+        let evs = read(
+            &event(event_type, "SUCCESS", "bo@example.com"),
+            "OktaIM2:log",
+        );
+        assert!(datamodel_rows("Authentication", &evs).unwrap().is_empty());
+        let rows = datamodel_rows("Change", &evs).unwrap();
+        assert_eq!(rows.len(), 1, "{event_type}");
+        let r = &rows[0];
+        assert_eq!(r["All_Changes.action"], Value::str(action), "{event_type}");
+        assert_eq!(r["All_Changes.object_category"], Value::str(category));
+        assert_eq!(r["All_Changes.command"], Value::str(event_type));
+        assert_eq!(r["All_Changes.change_type"], Value::str("AAA"));
+        assert_eq!(r["All_Changes.result"], Value::str("SUCCESS"));
+        assert_eq!(r["All_Changes.user"], Value::str("bo@example.com"));
+        assert_eq!(r["All_Changes.src"], Value::str("198.51.100.7"));
+    }
+    // Events of neither kind stay out of both.
+    let other = read(
+        &event("user.session.end", "SUCCESS", "bo@example.com"),
+        "OktaIM2:log",
+    );
+    assert!(datamodel_rows("Change", &other).unwrap().is_empty());
+    assert!(datamodel_rows("Authentication", &other).unwrap().is_empty());
+}

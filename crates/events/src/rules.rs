@@ -66,7 +66,8 @@ pub struct When {
     channel: Option<Vec<String>>,
     /// The event's sourcetype, any of these (case-insensitive).
     sourcetype: Option<Vec<String>>,
-    /// Fields that must have these values (case-insensitive).
+    /// Fields that must have these values (case-insensitive; a value ending in `*`
+    /// is a prefix).
     fields: Vec<(FieldRef, String)>,
     /// EventCodes; any when absent.
     event_code: Option<Vec<String>>,
@@ -97,6 +98,16 @@ pub(crate) fn first_str(v: Option<&Value>) -> Option<&str> {
             _ => None,
         },
         _ => None,
+    }
+}
+
+/// `want` (case-insensitive; `prefix*` for any value that starts so) against `x`.
+fn value_matches(want: &str, x: &str) -> bool {
+    match want.strip_suffix('*') {
+        Some(prefix) => x
+            .get(..prefix.len())
+            .is_some_and(|h| h.eq_ignore_ascii_case(prefix)),
+        None => x.eq_ignore_ascii_case(want),
     }
 }
 
@@ -141,7 +152,7 @@ impl When {
         }
         self.fields
             .iter()
-            .all(|(f, v)| first_str(ev.get(f)).is_some_and(|x| x.eq_ignore_ascii_case(v)))
+            .all(|(f, v)| first_str(ev.get(f)).is_some_and(|x| value_matches(v, x)))
     }
 
     /// The fields the condition reads.
@@ -341,6 +352,18 @@ impl Op {
 mod tests {
     use super::*;
     use firedrill_value::Row;
+
+    #[test]
+    fn field_values_and_prefixes() {
+        assert!(value_matches("http", "HTTP"));
+        assert!(!value_matches("http", "https"));
+        assert!(value_matches("user.mfa.*", "user.mfa.factor.deactivate"));
+        assert!(value_matches("user.mfa.*", "USER.MFA."));
+        assert!(!value_matches("user.mfa.*", "user.mf"));
+        assert!(!value_matches("user.mfa.*", "user.session.start"));
+        // A multi-byte character where the prefix would end.
+        assert!(!value_matches("ab*", "aé"));
+    }
 
     #[test]
     fn ops() {
