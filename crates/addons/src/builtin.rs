@@ -31,6 +31,10 @@ pub const FILES: &[(&str, &str)] = &[
         "builtin:firedrill_suricata/default/props.conf",
         include_str!("../builtin/firedrill_suricata/default/props.conf"),
     ),
+    (
+        "builtin:firedrill_zeek/default/props.conf",
+        include_str!("../builtin/firedrill_zeek/default/props.conf"),
+    ),
 ];
 
 /// The built-in apps alone, compiled once. Panics naming the file and line if one is

@@ -349,3 +349,27 @@ fn okta_sign_ins_map_to_authentication_and_account_events_to_change() {
     assert!(datamodel_rows("Change", &other).unwrap().is_empty());
     assert!(datamodel_rows("Authentication", &other).unwrap().is_empty());
 }
+
+#[test]
+fn zeek_connections_map_to_network_traffic() {
+    // Records as Zeek's JSON conn.log writes them (dotted names are Zeek's own).
+    let out = r#"{"ts":1709632800.123456,"uid":"CAbc1","id.orig_h":"10.1.1.5","id.orig_p":50123,"id.resp_h":"203.0.113.9","id.resp_p":445,"proto":"tcp","service":"smb","duration":1.5,"orig_bytes":300,"resp_bytes":200,"conn_state":"SF","missed_bytes":0,"history":"ShADadFf"}
+{"ts":1709632860.5,"uid":"CAbc2","id.orig_h":"198.51.100.7","id.orig_p":40000,"id.resp_h":"10.1.1.9","id.resp_p":3389,"proto":"tcp","conn_state":"REJ","local_orig":false,"local_resp":true}"#;
+    let events = read(out, "bro:conn:json");
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0].fields["_time"], Value::Num(1_709_632_800.0));
+    let rows = datamodel_rows("Network_Traffic", &events).unwrap();
+    assert_eq!(rows.len(), 2);
+    let (a, b) = (&rows[0], &rows[1]);
+    assert_eq!(a["All_Traffic.src_ip"], Value::str("10.1.1.5"));
+    assert_eq!(a["All_Traffic.dest_ip"], Value::str("203.0.113.9"));
+    assert_eq!(a["All_Traffic.dest_port"].to_string(), "445");
+    assert_eq!(a["All_Traffic.app"], Value::str("smb"));
+    assert_eq!(a["All_Traffic.transport"], Value::str("tcp"));
+    assert_eq!(a["All_Traffic.action"], Value::str("allowed"));
+    assert_eq!(a["All_Traffic.direction"], Value::str("outbound"));
+    assert_eq!(a["All_Traffic.bytes"].to_string(), "500");
+    assert_eq!(b["All_Traffic.action"], Value::str("blocked"));
+    assert_eq!(b["All_Traffic.direction"], Value::str("inbound"));
+    assert_eq!(b["All_Traffic.dest"], Value::str("10.1.1.9"));
+}
