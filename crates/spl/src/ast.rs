@@ -169,6 +169,8 @@ pub enum CommandKind {
         row: Option<String>,
         /// The split-by field.
         split: Option<String>,
+        /// `… BY row split WHERE …`: which series are kept.
+        series: Option<SeriesWhere>,
     },
     /// `return [N] (field | alias=field | $field)...`.
     Return {
@@ -243,6 +245,39 @@ pub struct Stats {
     pub aggs: Vec<Agg>,
     /// The group-by fields.
     pub by: Vec<String>,
+    /// `timechart … BY split WHERE …`: which series are kept.
+    pub series: Option<SeriesWhere>,
+}
+
+/// The where-clause of `chart`/`timechart … BY split` (Search Reference, timechart:
+/// `<single-agg> <where-comp>`): the series whose score passes the test are kept.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SeriesWhere {
+    /// The aggregation that scores the series (`count`, `max(delay)`).
+    pub agg: Agg,
+    /// The test on the score.
+    pub test: SeriesTest,
+    /// The whole clause.
+    pub span: Span,
+}
+
+/// `<where-comp>`: a threshold (`> 10`, `< 5`) or a rank (`in top5`, `notin bottom3`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum SeriesTest {
+    /// `> n`.
+    Above(f64),
+    /// `< n`.
+    Below(f64),
+    /// `in topN` / `notin bottomN`: among the `n` highest (`top`) or lowest scores,
+    /// or (`inside` false) not among them.
+    Rank {
+        /// topN rather than bottomN.
+        top: bool,
+        /// N.
+        n: usize,
+        /// `in` rather than `notin`.
+        inside: bool,
+    },
 }
 
 /// One aggregation such as `count`, `min(_time) AS firstTime` or `values(x)`.

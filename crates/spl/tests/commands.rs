@@ -374,6 +374,26 @@ fn chart_and_timechart_split_into_columns() {
     ] {
         assert!(unsupported(bad).contains("span"), "{bad}");
     }
+    // The where-clause keeps the series whose total passes; the rest is OTHER.
+    let rows = q("* | timechart span=1h count BY host WHERE count > 1");
+    assert_eq!(
+        (col(&rows, "h1"), col(&rows, "OTHER")),
+        (vec!["2".into()], vec!["1".into()])
+    );
+    let rows = q("* | chart count over EventCode by host where count in bottom1");
+    assert_eq!(
+        (col(&rows, "h2"), col(&rows, "OTHER")),
+        (vec!["0".into(), "1".into()], vec!["1".into(), "1".into()])
+    );
+    assert!(!rows[0].contains_key("h1"));
+    let rows = q("* | timechart span=1h count(user) BY host WHERE count notin top1");
+    assert_eq!(col(&rows, "h2"), ["1"]);
+    assert!(unsupported("* | timechart span=1h count BY host WHERE max(x) > 1").contains("max(x)"));
+    assert!(
+        unsupported("* | timechart span=1h limit=2 count BY host WHERE count > 1")
+            .contains("limit")
+    );
+    assert!(parse("* | timechart span=1h count BY host WHERE count >= 1").is_err());
 }
 
 #[test]

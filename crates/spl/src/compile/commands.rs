@@ -14,13 +14,25 @@ use crate::search::{self, has_subsearch};
 use firedrill_value::FieldRef;
 
 /// `chart`/`timechart`'s split options (Search Reference: limit 10, useother and
-/// usenull true, OTHER and NULL).
+/// usenull true, OTHER and NULL) and where-clause, which scores the series by one of
+/// the command's aggregations and replaces `limit`.
 fn split_options(
     field: &str,
+    series: Option<&ast::SeriesWhere>,
+    aggs: &[ast::Agg],
     opts: &mut Opts<'_>,
 ) -> Result<crate::exec::pivot::Split, CompileError> {
+    let filter = series
+        .map(|w| series_agg(w, aggs).map(|i| (i, w.test)))
+        .transpose()?;
     let limit = match opts.take("limit") {
         None => 10,
+        Some(o) if filter.is_some() => {
+            return Err(unsupported(
+                "`limit=` together with a where-clause is not supported by firedrill yet",
+                o.span,
+            ))
+        }
         Some(o) => {
             let v = o.value.to_ascii_lowercase();
             let n = v.strip_prefix("top").unwrap_or(&v);
@@ -40,7 +52,47 @@ fn split_options(
         otherstr: opts.str("otherstr").unwrap_or_else(|| "OTHER".into()),
         usenull: opts.bool("usenull")?.unwrap_or(true),
         nullstr: opts.str("nullstr").unwrap_or_else(|| "NULL".into()),
+        filter,
     })
+}
+
+/// The command's aggregation that a where-clause names: the one of that name
+/// (`max(delay)`), or a bare function (`count`) for the only aggregation of that
+/// function (`count(eventtype)`).
+fn series_agg(w: &ast::SeriesWhere, aggs: &[ast::Agg]) -> Result<usize, CompileError> {
+    let same_func = || {
+        let mut it = aggs
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.func == w.agg.func);
+        match (it.next(), it.next()) {
+            (Some((i, _)), None) if w.agg.field.is_none() && w.agg.expr.is_none() => Some(i),
+            _ => None,
+        }
+    };
+    aggs.iter()
+        .position(|a| a.alias == w.agg.alias)
+        .or_else(same_func)
+        .ok_or_else(|| {
+            unsupported(
+                format!(
+                    "a where-clause on `{}`, which the command does not compute, is not supported by firedrill yet",
+                    w.agg.alias
+                ),
+                w.agg.span,
+            )
+        })
+}
+
+/// A where-clause without a split-by field: there are no series to keep.
+fn no_series(series: Option<&ast::SeriesWhere>, name: &str) -> Result<(), CompileError> {
+    match series {
+        Some(w) => Err(CompileError::Invalid {
+            message: format!("a where-clause keeps series of `{name} … BY field`; there is no BY"),
+            span: w.span,
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Splunk's default `convert` time format.
@@ -95,7 +147,12 @@ impl Compiler<'_> {
                 return Err(unsupported("`tstats` must be the first command", span))
             }
             CommandKind::Map => out.push(self.map(cmd, &mut opts)?),
-            CommandKind::Chart { aggs, row, split } => {
+            CommandKind::Chart {
+                aggs,
+                row,
+                split,
+                series,
+            } => {
                 if opts.take("span").is_some() || opts.take("bins").is_some() {
                     return Err(unsupported(
                         "`chart … span=`/`bins=` (binning the row field) is not supported by firedrill yet",
@@ -107,11 +164,12 @@ impl Compiler<'_> {
                 match split {
                     // Without a split, `chart` is `stats` by the row field.
                     None => {
+                        no_series(series.as_ref(), "chart")?;
                         opts.no_effect(&["limit", "useother", "usenull", "otherstr", "nullstr"]);
                         out.push(Stage::Stats(spec));
                     }
                     Some(field) => {
-                        let split = split_options(field, &mut opts)?;
+                        let split = split_options(field, series.as_ref(), aggs, &mut opts)?;
                         out.push(Stage::Chart {
                             spec,
                             row: row.clone(),
@@ -578,7 +636,7 @@ impl Compiler<'_> {
                 let cont = opts.bool("cont")?.unwrap_or(true);
                 match s.by.first() {
                     Some(field) => {
-                        let split = split_options(field, opts)?;
+                        let split = split_options(field, s.series.as_ref(), &s.aggs, opts)?;
                         let by = vec!["_time".to_string(), field.clone()];
                         let spec = StatsSpec::compile(&s.aggs, &by, None)?;
                         Stage::Timechart {
@@ -589,6 +647,7 @@ impl Compiler<'_> {
                         }
                     }
                     None => {
+                        no_series(s.series.as_ref(), "timechart")?;
                         // Without `by` there are no series for these to limit or name.
                         opts.no_effect(&["limit", "useother", "usenull", "otherstr", "nullstr"]);
                         Stage::Timechart {

@@ -5,6 +5,8 @@
 //! - The `limit` (default 10) series with the largest totals of the first aggregation
 //!   are kept (ties by name); the others become one `otherstr` ("OTHER") series,
 //!   aggregated anew from their rows, unless `useother=f` drops them.
+//! - A where-clause (`WHERE count > 10`, `WHERE max(delay) in top5`) keeps instead the
+//!   series whose total of the named aggregation passes its test; it replaces `limit`.
 //! - Rows without the split-by field form the `nullstr` ("NULL") series, unless
 //!   `usenull=f` drops them.
 //! - With one aggregation the columns are named by the split values, with several
@@ -12,6 +14,7 @@
 //!   rows is 0 (the pages' tables show 0).
 
 use crate::aggs::{self, StatsSpec};
+use crate::ast::SeriesTest;
 use crate::expr::EvalError;
 use firedrill_value::{Row, Value};
 use std::collections::HashMap;
@@ -25,6 +28,31 @@ pub(crate) struct Split {
     pub otherstr: String,
     pub usenull: bool,
     pub nullstr: String,
+    /// The where-clause: the aggregation (its index) that scores the series, and the
+    /// test.
+    pub filter: Option<(usize, SeriesTest)>,
+}
+
+/// The series that `test` keeps, of `totals` (highest first, ties by name).
+fn kept(test: SeriesTest, totals: &[(String, f64)]) -> Vec<String> {
+    let names = |it: &mut dyn Iterator<Item = &(String, f64)>| it.map(|(k, _)| k.clone()).collect();
+    match test {
+        SeriesTest::Above(n) => names(&mut totals.iter().filter(|(_, t)| *t > n)),
+        SeriesTest::Below(n) => names(&mut totals.iter().filter(|(_, t)| *t < n)),
+        SeriesTest::Rank { top, n, inside } => {
+            let mut order: Vec<&(String, f64)> = totals.iter().collect();
+            if !top {
+                order.sort_by(|a, b| {
+                    a.1.partial_cmp(&b.1)
+                        .unwrap_or(std::cmp::Ordering::Equal)
+                        .then(a.0.cmp(&b.0))
+                });
+            }
+            let cut = n.min(order.len());
+            let (ranked, rest) = order.split_at(cut);
+            names(&mut if inside { ranked } else { rest }.iter().copied())
+        }
+    }
 }
 
 fn text(v: Option<&Value>) -> String {
@@ -52,13 +80,14 @@ pub(crate) fn pivot(
         })
         .collect();
     let mut grouped = aggs::stats(&rows, spec)?;
-    let Some(first) = spec.aggs.first().map(|a| a.alias.clone()) else {
+    let scored = split.filter.map_or(0, |(i, _)| i);
+    let Some(score) = spec.aggs.get(scored).map(|a| a.alias.clone()) else {
         return Ok(Vec::new());
     };
     let mut totals: Vec<(String, f64)> = Vec::new();
     for g in &grouped {
         let name = text(g.get(&split.field));
-        let n = g.get(&first).and_then(Value::as_num).unwrap_or(0.0);
+        let n = g.get(&score).and_then(Value::as_num).unwrap_or(0.0);
         match totals.iter_mut().find(|(k, _)| *k == name) {
             Some((_, t)) => *t += n,
             None => totals.push((name, n)),
@@ -69,11 +98,17 @@ pub(crate) fn pivot(
             .unwrap_or(std::cmp::Ordering::Equal)
             .then(a.0.cmp(&b.0))
     });
-    if split.limit > 0 && totals.len() > split.limit {
-        let keep: Vec<String> = totals[..split.limit]
-            .iter()
-            .map(|(k, _)| k.clone())
-            .collect();
+    let keep: Option<Vec<String>> = match split.filter {
+        Some((_, test)) => Some(kept(test, &totals)),
+        None if split.limit > 0 && totals.len() > split.limit => Some(
+            totals[..split.limit]
+                .iter()
+                .map(|(k, _)| k.clone())
+                .collect(),
+        ),
+        None => None,
+    };
+    if let Some(keep) = keep.filter(|k| k.len() < totals.len()) {
         if split.useother {
             for r in rows.iter_mut() {
                 let v = text(r.get(&split.field));
@@ -130,4 +165,23 @@ pub(crate) fn pivot(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn where_clause_tests() {
+        let t = |v: &[(&str, f64)]| -> Vec<(String, f64)> {
+            v.iter().map(|(k, n)| (k.to_string(), *n)).collect()
+        };
+        let totals = t(&[("a", 11.0), ("b", 5.0), ("c", 2.0)]);
+        assert_eq!(kept(SeriesTest::Above(10.0), &totals), ["a"]);
+        assert_eq!(kept(SeriesTest::Below(5.0), &totals), ["c"]);
+        let rank = |top, n, inside| kept(SeriesTest::Rank { top, n, inside }, &totals);
+        assert_eq!(rank(true, 2, true), ["a", "b"]);
+        assert_eq!(rank(false, 1, true), ["c"]);
+        assert_eq!(rank(false, 1, false), ["b", "a"]);
+    }
 }

@@ -284,18 +284,18 @@ fn binary(op: BinOp, l: &CExpr, r: &CExpr, row: &dyn Fields) -> Result<Value, Ev
         }
         BinOp::Concat => Value::Str(format!("{a}{b}")),
         BinOp::Add => match (num_operand(&a), num_operand(&b)) {
-            (Some(x), Some(y)) => Value::Num(x + y),
+            (Some(x), Some(y)) => arith(x + y),
             _ => Value::Str(format!("{a}{b}")),
         },
         BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod => {
             match (num_operand(&a), num_operand(&b)) {
                 (Some(x), Some(y)) => match op {
-                    BinOp::Sub => Value::Num(x - y),
-                    BinOp::Mul => Value::Num(x * y),
+                    BinOp::Sub => arith(x - y),
+                    BinOp::Mul => arith(x * y),
                     BinOp::Div if y == 0.0 => Value::Null,
-                    BinOp::Div => Value::Num(x / y),
+                    BinOp::Div => arith(x / y),
                     _ if y == 0.0 => Value::Null,
-                    _ => Value::Num(x % y),
+                    _ => arith(x % y),
                 },
                 _ => Value::Null,
             }
@@ -304,10 +304,26 @@ fn binary(op: BinOp, l: &CExpr, r: &CExpr, row: &dyn Fields) -> Result<Value, Ev
     })
 }
 
+/// The text Splunk reads as, and prints for, the number NaN.
+pub const NAN_TEXT: &str = "NaN";
+
+/// An arithmetic operand as a number: numbers and numeric strings, and the text `NaN`
+/// (Search Reference, isnum: `"NaN" % 1` is NaN).
 fn num_operand(v: &Value) -> Option<f64> {
     match v {
         Value::Multi(_) => None,
+        Value::Str(s) if s == NAN_TEXT => Some(f64::NAN),
         other => other.as_num(),
+    }
+}
+
+/// An arithmetic result: a NaN is the text `NaN` (Splunk prints it so, and isnum and
+/// isstr are both true of it).
+fn arith(n: f64) -> Value {
+    if n.is_nan() {
+        Value::str(NAN_TEXT)
+    } else {
+        Value::Num(n)
     }
 }
 
@@ -417,6 +433,7 @@ mod tests {
         assert_eq!(ev("\"a\" + \"b\"", &r), Value::str("ab"));
         assert_eq!(ev("name . \"!\"", &r), Value::str("Cmd.exe!"));
         assert_eq!(ev("10 / 0", &r), Value::Null);
+        assert_eq!(ev("\"NaN\" % 1", &r), Value::str("NaN"));
     }
 
     #[test]

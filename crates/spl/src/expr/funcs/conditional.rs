@@ -2,7 +2,7 @@
 //! "Comparison and Conditional functions", "Informational functions").
 
 use super::{lazy, strict, Args, FnDef, MANY};
-use crate::expr::{compare, like, truth, Call, EvalError};
+use crate::expr::{compare, like, truth, CExpr, Call, EvalError, NAN_TEXT};
 use firedrill_value::{parse_number, Fields, Value};
 
 pub(super) const FUNCS: &[FnDef] = &[
@@ -20,9 +20,7 @@ pub(super) const FUNCS: &[FnDef] = &[
         ))
     }),
     strict("isnotnull", 1, 1, |a| Ok(Value::Bool(!a.v(0).is_null()))),
-    strict("isnum", 1, 1, |a| {
-        Ok(Value::Bool(a.v(0).as_num().is_some()))
-    }),
+    lazy("isnum", 1, 1, isnum),
     strict("isint", 1, 1, |a| {
         Ok(Value::Bool(
             a.v(0).as_num().is_some_and(|n| n.fract() == 0.0),
@@ -73,6 +71,17 @@ fn validate(c: &Call, row: &dyn Fields) -> Result<Value, EvalError> {
         }
     }
     Ok(Value::Null)
+}
+
+/// A quoted literal is a string, even `"NaN"` or `"3"` (as `"2" + "3"` is 23); any
+/// other value is a number when it is one, reads as one, or is the text `NaN`.
+fn isnum(c: &Call, row: &dyn Fields) -> Result<Value, EvalError> {
+    if matches!(c.args[0], CExpr::Lit(Value::Str(_))) {
+        return Ok(Value::Bool(false));
+    }
+    let v = c.args[0].eval(row)?;
+    let nan = matches!(&*v, Value::Str(s) if s == NAN_TEXT);
+    Ok(Value::Bool(nan || v.as_num().is_some()))
 }
 
 fn typeof_(a: &Args<'_>) -> Result<Value, EvalError> {
@@ -154,6 +163,8 @@ mod tests {
         assert_eq!(ev("typeof(s)"), Value::str("String"));
         assert_eq!(ev("in(s, \"x\", \"Hello World\")"), Value::Bool(true));
         assert_eq!(ev("nullif(1, 1)"), Value::Null);
+        assert_eq!(ev("isnum(\"NaN\" % 1)"), Value::Bool(true));
+        assert_eq!(ev("isnum(\"NaN\")"), Value::Bool(false));
     }
 
     #[test]

@@ -13,10 +13,12 @@ pub(super) const FUNCS: &[FnDef] = &[
             _ => Value::Null,
         })
     }),
+    // Splunk's strptime gives a time that prints with six decimals
+    // (`1534143600.000000`); a numeric string, it still adds and compares as a number.
     strict("strptime", 2, 2, |a| {
         Ok(match (a.text(0), a.text(1)) {
             (Some(s), Some(f)) => time::strptime(&s, &f)
-                .map(Value::Num)
+                .map(|t| Value::Str(format!("{t:.6}")))
                 .unwrap_or(Value::Null),
             _ => Value::Null,
         })
@@ -44,7 +46,11 @@ mod tests {
         );
         assert_eq!(
             ev("strptime(\"1970-01-02\", \"%Y-%m-%d\")"),
-            Value::Num(86400.0)
+            Value::str("86400.000000")
+        );
+        assert_eq!(
+            ev("strptime(\"1970-01-02\", \"%Y-%m-%d\") + 1 > 86400"),
+            Value::Bool(true)
         );
         assert_eq!(ev("relative_time(90000, \"@d\")"), Value::Num(86400.0));
     }

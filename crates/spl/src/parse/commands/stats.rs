@@ -1,7 +1,7 @@
 //! `stats`, `eventstats`, `streamstats`, `tstats`, `timechart`, `top` and `rare`: aggregations.
 
 use super::*;
-use crate::ast::{Agg, Stats, Tstats};
+use crate::ast::{Agg, SeriesTest, SeriesWhere, Stats, Tstats};
 use crate::span::Span;
 
 /// The commands this module parses.
@@ -9,7 +9,7 @@ pub(super) const PARSERS: &[(&str, ParseFn)] = &[
     ("stats", aggregating),
     ("eventstats", aggregating),
     ("streamstats", aggregating),
-    ("timechart", aggregating),
+    ("timechart", timechart),
     ("tstats", |_, c, opts| {
         Ok(CommandKind::Tstats(parse_tstats(c, opts)?))
     }),
@@ -32,9 +32,66 @@ fn aggregating(
     Ok(CommandKind::Stats(stats))
 }
 
-/// `chart aggs (OVER row [BY split] | BY row [split])`, options anywhere.
+/// `timechart aggs [BY split [WHERE …]]`, options anywhere.
+fn timechart(_: &str, c: &mut Cursor<'_>, opts: &mut Vec<Opt>) -> Result<CommandKind, ParseError> {
+    let mut stats = parse_stats(c, &["where"], opts)?;
+    if stats.aggs.is_empty() {
+        return Err(c.error("`timechart` needs at least one aggregation"));
+    }
+    stats.series = series_where(c, opts)?;
+    Ok(CommandKind::Stats(stats))
+}
+
+/// The where-clause of `chart`/`timechart`: `WHERE <agg> (< | >) <number>` or
+/// `WHERE <agg> (in | notin) (top | bottom)<int>`, options after it.
+fn series_where(
+    c: &mut Cursor<'_>,
+    opts: &mut Vec<Opt>,
+) -> Result<Option<SeriesWhere>, ParseError> {
+    c.skip_ws();
+    let start = c.pos;
+    if !c.eat_keyword("where") {
+        return Ok(None);
+    }
+    let agg = parse_agg(c)?;
+    let number = |c: &mut Cursor<'_>| -> Result<f64, ParseError> {
+        c.bare_word()
+            .and_then(|(w, _)| w.parse().ok())
+            .ok_or_else(|| c.error("expected a number"))
+    };
+    let test = if c.eat('>') {
+        SeriesTest::Above(number(c)?)
+    } else if c.eat('<') {
+        SeriesTest::Below(number(c)?)
+    } else {
+        let inside = if c.eat_keyword("in") {
+            true
+        } else if c.eat_keyword("notin") {
+            false
+        } else {
+            return Err(
+                c.error("expected `<`, `>`, `in` or `notin` after the where-clause's aggregation")
+            );
+        };
+        let rank = c.bare_word().and_then(|(w, _)| {
+            let w = w.to_ascii_lowercase();
+            let (top, n) = match w.strip_prefix("top") {
+                Some(n) => (true, n.to_string()),
+                None => (false, w.strip_prefix("bottom")?.to_string()),
+            };
+            Some((top, n.parse().ok()?))
+        });
+        let (top, n) = rank.ok_or_else(|| c.error("expected topN or bottomN"))?;
+        SeriesTest::Rank { top, n, inside }
+    };
+    let span = Span::new(start, c.pos);
+    collect_options(c, opts);
+    Ok(Some(SeriesWhere { agg, test, span }))
+}
+
+/// `chart aggs (OVER row [BY split] | BY row [split]) [WHERE …]`, options anywhere.
 fn chart(_: &str, c: &mut Cursor<'_>, opts: &mut Vec<Opt>) -> Result<CommandKind, ParseError> {
-    let stats = parse_stats(c, &["over"], opts)?;
+    let stats = parse_stats(c, &["over", "where"], opts)?;
     if stats.aggs.is_empty() {
         return Err(c.error("`chart` needs at least one aggregation"));
     }
@@ -62,10 +119,12 @@ fn chart(_: &str, c: &mut Cursor<'_>, opts: &mut Vec<Opt>) -> Result<CommandKind
     } else {
         (by.next(), by.next())
     };
+    let series = series_where(c, opts)?;
     Ok(CommandKind::Chart {
         aggs: stats.aggs,
         row,
         split,
+        series,
     })
 }
 
@@ -144,7 +203,11 @@ pub(super) fn parse_stats(
             return Err(c.error("expected a field name after `by`"));
         }
     }
-    Ok(Stats { aggs, by })
+    Ok(Stats {
+        aggs,
+        by,
+        series: None,
+    })
 }
 
 pub(super) fn parse_agg(c: &mut Cursor<'_>) -> Result<Agg, ParseError> {
@@ -238,6 +301,7 @@ pub(super) fn parse_tstats(c: &mut Cursor<'_>, opts: &mut Vec<Opt>) -> Result<Ts
         let mut tail = Stats {
             aggs: Vec::new(),
             by: Vec::new(),
+            series: None,
         };
         loop {
             c.skip_ws();
