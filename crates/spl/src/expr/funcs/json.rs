@@ -20,7 +20,7 @@ pub(super) const FUNCS: &[FnDef] = &[
     strict("json_valid", 1, 1, |a| {
         Ok(Value::Bool(a.text(0).is_some_and(|s| parse(&s).is_some())))
     }),
-    strict("json_extract", 1, MANY, json_extract),
+    strict("json_extract", 1, MANY, json_extract).checked(extract_paths),
     strict("json_extract_exact", 1, MANY, json_extract_exact),
     strict("json_keys", 1, 1, json_keys),
     strict("json_has_key_exact", 2, 2, json_has_key_exact),
@@ -287,7 +287,7 @@ fn arg(e: &CExpr, row: &dyn Fields) -> Result<J, EvalError> {
 }
 
 fn pairs(args: &[CExpr]) -> Result<(), String> {
-    if args.len() % 2 == 1 {
+    if !args.len().is_multiple_of(2) {
         return Err("json_object() takes key-value pairs (an even number of arguments)".into());
     }
     Ok(())
@@ -356,6 +356,19 @@ fn steps(path: &str) -> Option<Vec<Step<'_>>> {
         }
     }
     Some(out)
+}
+
+/// A literal `json_extract` path must be keys joined with `.`, each with optional
+/// `{N}` or `{}` steps: any other form (quoted keys, `{name}`) is refused.
+fn extract_paths(args: &[CExpr]) -> Result<(), String> {
+    for p in &args[1..] {
+        if let CExpr::Lit(Value::Str(s)) = p {
+            if steps(s).is_none() {
+                return Err(format!("json_extract() path `{s}` (keys joined with `.`, each with optional `{{N}}` or `{{}}`)"));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The value at `path`: one value, or (a path with `{}`) the array of every match.
@@ -476,7 +489,7 @@ fn set_exact_args(args: &[CExpr]) -> Result<(), String> {
 }
 
 fn set_shape(args: &[CExpr], name: &str) -> Result<(), String> {
-    if args.len() % 2 == 0 {
+    if args.len().is_multiple_of(2) {
         return Err(format!(
             "{name}() takes a JSON object and path-value pairs (an odd number of arguments)"
         ));
@@ -665,5 +678,27 @@ mod tests {
             s(r#"{"a":{"b":1,"c":2},"d":"x"}"#)
         );
         assert_eq!(ev(r#"json_set("{\"a\":1}", "a.c", 2)"#), Value::Null);
+        assert_eq!(
+            ev(r#"json_extract("{\"a\":{\"b\":2}}")"#),
+            s(r#"{"a":{"b":2}}"#)
+        );
+    }
+
+    #[test]
+    fn refuses_undocumented_forms_at_compile_time() {
+        use crate::cursor::Cursor;
+        use crate::parse::expr::parse_expr;
+        for bad in [
+            r#"json_object("a")"#,
+            r#"json_set("{}", "a")"#,
+            r#"json_set("{}", "a{0}", 1)"#,
+            r#"json_set("{}", s, 1)"#,
+            r#"json_extract(s, "a{x}")"#,
+            r#"json_extract(s, "a..b")"#,
+        ] {
+            let mut c = Cursor::new(bad, 0, bad.len());
+            let e = parse_expr(&mut c, false).unwrap();
+            assert!(crate::expr::compile(&e).is_err(), "{bad} compiles");
+        }
     }
 }
