@@ -5,6 +5,7 @@
 
 mod conditional;
 mod hash;
+mod json;
 mod math;
 mod multivalue;
 mod network;
@@ -107,7 +108,7 @@ impl FnDef {
 }
 
 /// Every family's table.
-fn families() -> [&'static [FnDef]; 8] {
+fn families() -> [&'static [FnDef]; 9] {
     [
         conditional::FUNCS,
         text::FUNCS,
@@ -117,6 +118,7 @@ fn families() -> [&'static [FnDef]; 8] {
         hash::FUNCS,
         network::FUNCS,
         spl2::FUNCS,
+        json::FUNCS,
     ]
 }
 
