@@ -272,7 +272,7 @@ impl Applier {
                         t.extractor.run(&as_text(v), &mut found);
                         for (k, v) in found.drain(..) {
                             let k = if t.clean_keys {
-                                crate::extract::clean_key(&k)
+                                firedrill_value::kv::clean_key(&k)
                             } else {
                                 k
                             };
@@ -381,9 +381,9 @@ impl Applier {
                         for t in ts {
                             let hit = match t.extractor.outputs() {
                                 None => true,
-                                Some(o) if t.clean_keys => {
-                                    o.iter().any(|f| want.wants(&crate::extract::clean_key(f)))
-                                }
+                                Some(o) if t.clean_keys => o
+                                    .iter()
+                                    .any(|f| want.wants(&firedrill_value::kv::clean_key(f))),
                                 Some(o) => o.iter().any(|f| want.wants(f)),
                             };
                             if hit {

@@ -3,6 +3,7 @@
 //! `DELIMS`/`FIELDS` split. Each produces (field name, value) pairs from one text.
 
 use firedrill_spl::exec::re::Re;
+use firedrill_value::kv::{delimited, split_quoted, unquote};
 
 /// One side of a `FORMAT` item: text with `$n` group references.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -148,23 +149,6 @@ pub fn group_names(re: &Re) -> Names {
     Names::Groups { fixed, pairs }
 }
 
-/// Splunk's `CLEAN_KEYS`: characters other than letters, digits and `_` become `_`;
-/// leading `_` and digits are dropped.
-pub fn clean_key(k: &str) -> String {
-    let s: String = k
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    s.trim_start_matches(|c: char| c == '_' || c.is_ascii_digit())
-        .to_string()
-}
-
 impl Extractor {
     /// The field names it can produce; `None` when the data names them.
     pub fn outputs(&self) -> Option<Vec<&str>> {
@@ -240,62 +224,16 @@ impl Extractor {
                 }
             }
             Extractor::Delims { pair, kv, fields } => {
-                let parts = split_quoted(text, pair);
                 if kv.is_empty() {
-                    for (name, v) in fields.iter().zip(parts) {
+                    for (name, v) in fields.iter().zip(split_quoted(text, pair)) {
                         out.push((name.clone(), v));
                     }
                 } else {
-                    for p in parts {
-                        if let Some(at) = p.find(|c| kv.contains(&c)) {
-                            let (k, v) = (&p[..at], &p[at..]);
-                            let v = &v[v.chars().next().map_or(0, char::len_utf8)..];
-                            out.push((unquote(k.trim()).to_string(), unquote(v).to_string()));
-                        }
-                    }
+                    out.extend(delimited(text, pair, kv));
                 }
             }
         }
     }
-}
-
-/// `text` split at any of `delims`. A value that starts with a double quote runs to
-/// its closing quote (delimiters inside it are text, two quotes are one) and loses its
-/// quotes; a quote elsewhere is text.
-fn split_quoted(text: &str, delims: &[char]) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut chars = text.chars().peekable();
-    let (mut quoted, mut at_start) = (false, true);
-    while let Some(c) = chars.next() {
-        if quoted {
-            if c != '"' {
-                cur.push(c);
-            } else if chars.peek() == Some(&'"') {
-                cur.push('"');
-                chars.next();
-            } else {
-                quoted = false;
-            }
-        } else if c == '"' && at_start {
-            quoted = true;
-            at_start = false;
-        } else if delims.contains(&c) {
-            out.push(std::mem::take(&mut cur));
-            at_start = true;
-        } else {
-            cur.push(c);
-            at_start = false;
-        }
-    }
-    out.push(cur);
-    out
-}
-
-fn unquote(s: &str) -> &str {
-    s.strip_prefix('"')
-        .and_then(|x| x.strip_suffix('"'))
-        .unwrap_or(s)
 }
 
 /// Parses `DELIMS` (`"<pairs>", "<kv>"` or one quoted string); `\t` and `\"` as
@@ -428,12 +366,6 @@ mod tests {
         );
         assert!(parse_delims("|").is_err());
         assert!(parse_delims(r#""a"#).is_err());
-    }
-
-    #[test]
-    fn clean_keys() {
-        assert_eq!(clean_key("1_user-name.x"), "user_name_x");
-        assert_eq!(clean_key("__a b"), "a_b");
     }
 
     #[test]

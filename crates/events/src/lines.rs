@@ -10,41 +10,23 @@ use crate::{Skipped, SourceMeta};
 use chrono::NaiveDateTime;
 use firedrill_value::Value;
 use memchr::memchr;
-use regex::Regex;
 use serde::Deserialize;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-fn kv_regex() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        Regex::new(r#"(?:^|[\s,;])([A-Za-z_][\w.:-]*)=("(?:[^"\\]|\\.)*"|'[^']*'|[^\s,;"]*)"#)
-            .expect("a constant, valid regular expression")
-    })
-}
-
 /// Adds the `key=value` fields found in `text` that the output keeps (quotes
 /// removed; repeats make multivalues; metadata names are not data).
 fn auto_kv<O: Out>(out: &mut O, text: &str) {
     let mut found: BTreeMap<&str, (O::Key, Vec<Value>)> = BTreeMap::new();
-    for c in kv_regex().captures_iter(text) {
-        let (Some(k), Some(v)) = (c.get(1), c.get(2)) else {
-            continue;
-        };
-        let v = v.as_str();
-        let v = v
-            .strip_prefix('"')
-            .and_then(|x| x.strip_suffix('"'))
-            .or_else(|| v.strip_prefix('\'').and_then(|x| x.strip_suffix('\'')))
-            .unwrap_or(v);
-        if v.is_empty() || is_meta(k.as_str()) {
+    for (k, v) in firedrill_value::kv::pairs(text) {
+        if is_meta(k) {
             continue;
         }
-        if let Some(slot) = found.get_mut(k.as_str()) {
+        if let Some(slot) = found.get_mut(k) {
             slot.1.push(Value::str(v));
-        } else if let Some(key) = out.key(k.as_str()) {
-            found.insert(k.as_str(), (key, vec![Value::str(v)]));
+        } else if let Some(key) = out.key(k) {
+            found.insert(k, (key, vec![Value::str(v)]));
         }
     }
     for (k, (key, vs)) in found {

@@ -129,6 +129,8 @@ pub enum CommandKind {
     Xmlkv(Option<String>),
     /// `iplocation field` (`prefix=`, `allfields=`, `lang=` are options).
     Iplocation(String),
+    /// `extract`/`kv [extractor-name…]` (`pairdelim=`, `kvdelim=`, … are options).
+    Extract(Vec<String>),
     /// `top`/`rare [N] fields [by fields]`.
     Top {
         /// A positional count, when given.

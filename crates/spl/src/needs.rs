@@ -228,6 +228,7 @@ fn before(
             s.add(field);
         }
         Stage::Spath { input, .. } => s.add(input),
+        Stage::Extract { .. } => s.add("_raw"),
         Stage::Iplocation { field, prefix, .. } => {
             for f in crate::exec::extract::IPLOCATION_FIELDS {
                 s.remove(&format!("{prefix}{f}"));

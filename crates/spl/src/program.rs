@@ -163,6 +163,15 @@ pub(crate) enum Stage {
     },
     Fromjson(String),
     Xmlkv(String),
+    /// `extract`/`kv`: `key=value` pairs of `_raw` (or pairs split by `delims`: the
+    /// pair and key-value delimiter characters) as fields it does not have yet.
+    Extract {
+        delims: Option<(Vec<char>, Vec<char>)>,
+        clean_keys: bool,
+        mv_add: bool,
+        limit: usize,
+        maxchars: usize,
+    },
     /// `iplocation`: the location fields of the address in `field`.
     Iplocation {
         field: String,
@@ -352,6 +361,7 @@ impl Stage {
                     | Stage::Fromjson(_)
                     | Stage::Xmlkv(_)
                     | Stage::Iplocation { .. }
+                    | Stage::Extract { .. }
                     | Stage::Lookup { .. }
                     | Stage::Replace { .. }
                     | Stage::Addtotals { .. }

@@ -444,3 +444,48 @@ fn streamstats_resets_every_group() {
     assert_eq!(col(&rows, "count"), ["1", "1", "1"]);
     assert!(unsupported("* | streamstats window=2 count reset_on_change=t").contains("reset"));
 }
+
+#[test]
+fn extract_pairs_keep_existing_fields_and_refuse_what_it_cannot() {
+    let rows = |spl: &str, raw: &str| {
+        let events = vec![Row::from([
+            ("_raw".to_string(), Value::str(raw)),
+            ("user".to_string(), Value::str("kept")),
+        ])];
+        firedrill_spl::search_rows(spl, &events).unwrap_or_else(|e| panic!("{spl}: {e}"))
+    };
+    let get = |r: &[Row], f: &str| r[0].get(f).map(|v| v.to_string());
+    // Automatic pairs; a field the event has keeps its value, the first repeat wins.
+    let r = rows("* | extract", "user=bob n=1 n=2 msg=\"a b\"");
+    assert_eq!(get(&r, "user").as_deref(), Some("kept"));
+    assert_eq!(get(&r, "n").as_deref(), Some("1"));
+    assert_eq!(get(&r, "msg").as_deref(), Some("a b"));
+    // mv_add: repeats and existing fields gain the new values.
+    let r = rows("* | extract mv_add=true", "user=bob n=1 n=2");
+    assert_eq!(r[0]["n"].values().len(), 2);
+    assert_eq!(r[0]["user"].values().len(), 2);
+    // Delimiters, clean keys, limit, maxchars.
+    let r = rows(
+        "* | kv pairdelim=\";\" kvdelim=\":\"",
+        "Rescan Verdict:Phish;ms:Invoice: due;tsd:a@b",
+    );
+    assert_eq!(get(&r, "Rescan_Verdict").as_deref(), Some("Phish"));
+    assert_eq!(get(&r, "ms").as_deref(), Some("Invoice: due"));
+    let r = rows(
+        "* | extract clean_keys=false pairdelim=\";\" kvdelim=\":\"",
+        "a b:1",
+    );
+    assert_eq!(get(&r, "a b").as_deref(), Some("1"));
+    let r = rows("* | extract limit=1", "a=1 b=2");
+    assert_eq!((get(&r, "a").as_deref(), get(&r, "b")), (Some("1"), None));
+    let r = rows("* | extract maxchars=5", "a=1 b=2");
+    assert_eq!((get(&r, "a").as_deref(), get(&r, "b")), (Some("1"), None));
+    for s in [
+        "* | extract pairdelim=\";\"",
+        "* | extract my_transform",
+        "* | extract segment=true",
+        "* | extract frobnicate=1",
+    ] {
+        assert!(!unsupported(s).is_empty(), "{s}");
+    }
+}

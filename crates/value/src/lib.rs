@@ -5,6 +5,7 @@
 
 pub mod fields;
 pub mod json;
+pub mod kv;
 
 pub use fields::{FieldRef, Fields, FieldsMut, Record, Sym, Want};
 

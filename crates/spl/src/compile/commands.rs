@@ -446,6 +446,40 @@ impl Compiler<'_> {
             CommandKind::Xmlkv(f) => {
                 out.push(Stage::Xmlkv(f.clone().unwrap_or_else(|| "_raw".into())))
             }
+            CommandKind::Extract(names) => {
+                if let Some(n) = names.first() {
+                    return Err(unsupported(
+                        format!("`{name} {n}`: extractions named from transforms.conf are not supported by firedrill yet"),
+                        span,
+                    ));
+                }
+                let pair = opts.take("pairdelim");
+                let kv = opts.take("kvdelim");
+                let delims = match (pair, kv) {
+                    (None, None) => None,
+                    (Some(p), Some(k)) => Some((p.value.chars().collect(), k.value.chars().collect())),
+                    (Some(o), None) | (None, Some(o)) => {
+                        return Err(unsupported(
+                            format!("`{name}` with only one of pairdelim= and kvdelim= is not supported by firedrill yet"),
+                            o.span,
+                        ))
+                    }
+                };
+                let clean_keys = opts.bool("clean_keys")?.unwrap_or(true);
+                let mv_add = opts.bool("mv_add")?.unwrap_or(false);
+                let limit = opts.count("limit")?.unwrap_or(50);
+                let maxchars = opts.count("maxchars")?.unwrap_or(10240);
+                opts.only("segment", false)?;
+                // Re-reads props.conf/transforms.conf on a live Splunk.
+                opts.no_effect(&["reload"]);
+                out.push(Stage::Extract {
+                    delims,
+                    clean_keys,
+                    mv_add,
+                    limit,
+                    maxchars,
+                });
+            }
             CommandKind::Iplocation(field) => {
                 let db = self.geoip(span)?;
                 let prefix = opts.str("prefix").unwrap_or_default();

@@ -331,6 +331,61 @@ pub fn iplocation(
     }
 }
 
+/// `extract`/`kv`: the pairs in the first `maxchars` characters of `_raw` — Splunk's
+/// automatic `key=value` pairs, or, with `delims`, parts split by the pair delimiters
+/// and each at its first key-value delimiter — at most `limit` of them, keys cleaned
+/// as `CLEAN_KEYS` cleans them when `clean_keys`. As transforms.conf's `MV_ADD`
+/// documents: a field the row has keeps its value (with `mv_add`, the new value is
+/// added to it), and so does the first of repeated keys.
+pub fn extract(
+    rows: &mut [Row],
+    delims: Option<&(Vec<char>, Vec<char>)>,
+    clean_keys: bool,
+    mv_add: bool,
+    limit: usize,
+    maxchars: usize,
+) {
+    for row in rows {
+        let Some(raw) = row
+            .get("_raw")
+            .and_then(|v| v.values().first().map(|x| x.to_string()))
+        else {
+            continue;
+        };
+        let text = match raw.char_indices().nth(maxchars) {
+            Some((at, _)) => &raw[..at],
+            None => raw.as_str(),
+        };
+        let pairs: Vec<(String, String)> = match delims {
+            Some((pair, kv)) => firedrill_value::kv::delimited(text, pair, kv),
+            None => firedrill_value::kv::pairs(text)
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        };
+        for (k, v) in pairs.into_iter().take(limit) {
+            let k = if clean_keys {
+                firedrill_value::kv::clean_key(&k)
+            } else {
+                k
+            };
+            if k.is_empty() {
+                continue;
+            }
+            match row.get_mut(&k) {
+                None => {
+                    row.insert(k, Value::Str(v));
+                }
+                Some(old) if mv_add => {
+                    let mut vs = old.values().to_vec();
+                    vs.push(Value::Str(v));
+                    *old = Value::multi(vs);
+                }
+                Some(_) => {}
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -77,6 +77,20 @@ pub(crate) fn row_stage(stage: &Stage, mut row: Row, out: &mut Vec<Row>) -> Resu
         } => extract::spath(one, input, path.as_deref(), output.as_deref()),
         Stage::Fromjson(f) => extract::fromjson(one, f),
         Stage::Xmlkv(f) => extract::xmlkv(one, f),
+        Stage::Extract {
+            delims,
+            clean_keys,
+            mv_add,
+            limit,
+            maxchars,
+        } => extract::extract(
+            one,
+            delims.as_ref(),
+            *clean_keys,
+            *mv_add,
+            *limit,
+            *maxchars,
+        ),
         Stage::Iplocation {
             field,
             prefix,

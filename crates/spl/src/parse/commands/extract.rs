@@ -11,6 +11,8 @@ pub(super) const PARSERS: &[(&str, ParseFn)] = &[
     ("fromjson", fromjson),
     ("xmlkv", xmlkv),
     ("iplocation", iplocation),
+    ("extract", extract),
+    ("kv", extract),
     ("lookup", parse_lookup),
     ("inputlookup", inputlookup),
     ("from", parse_from),
@@ -70,6 +72,22 @@ fn iplocation(_: &str, c: &mut Cursor<'_>, opts: &mut Vec<Opt>) -> Result<Comman
         .0;
     collect_options(c, opts);
     Ok(CommandKind::Iplocation(f))
+}
+
+fn extract(_: &str, c: &mut Cursor<'_>, opts: &mut Vec<Opt>) -> Result<CommandKind, ParseError> {
+    let mut names = Vec::new();
+    loop {
+        if let Some(o) = c.opt() {
+            opts.push(o);
+        } else if c.eat(',') {
+            // `pairdelim="|;", kvdelim="=:"`, as the Search Reference writes it.
+        } else if let Some((n, _)) = c.field_name() {
+            names.push(n);
+        } else {
+            break;
+        }
+    }
+    Ok(CommandKind::Extract(names))
 }
 
 fn inputlookup(
