@@ -131,6 +131,9 @@ pub enum CommandKind {
     Iplocation(String),
     /// `extract`/`kv [extractor-name…]` (`pairdelim=`, `kvdelim=`, … are options).
     Extract(Vec<String>),
+    /// `format [rowprefix colprefix colsep colend rowsep rowend]` (`mvsep=`,
+    /// `maxresults=`, `emptystr=` are options): the six strings, when given.
+    Format(Vec<(String, crate::span::Span)>),
     /// `top`/`rare [N] fields [by fields]`.
     Top {
         /// A positional count, when given.

@@ -229,6 +229,8 @@ fn before(
         }
         Stage::Spath { input, .. } => s.add(input),
         Stage::Extract { .. } => s.add("_raw"),
+        // Every field of every row becomes part of the search string.
+        Stage::Format(_) => s = FieldSet::All,
         Stage::Iplocation { field, prefix, .. } => {
             for f in crate::exec::extract::IPLOCATION_FIELDS {
                 s.remove(&format!("{prefix}{f}"));

@@ -172,6 +172,8 @@ pub(crate) enum Stage {
         limit: usize,
         maxchars: usize,
     },
+    /// `format`: the rows as one search string.
+    Format(crate::exec::reshape::Format),
     /// `iplocation`: the location fields of the address in `field`.
     Iplocation {
         field: String,

@@ -489,3 +489,18 @@ fn extract_pairs_keep_existing_fields_and_refuse_what_it_cannot() {
         assert!(!unsupported(s).is_empty(), "{s}");
     }
 }
+
+#[test]
+fn format_escapes_values_and_takes_six_strings_or_none() {
+    let events = vec![Row::from([
+        ("cmd".to_string(), Value::str(r#"a "b" \c"#)),
+        ("_time".to_string(), Value::Num(1.0)),
+    ])];
+    let r = firedrill_spl::search_rows("* | format", &events).unwrap();
+    assert_eq!(r[0]["search"].to_string(), r#"( ( cmd="a \"b\" \\c" ) )"#);
+    assert_eq!(r.len(), 1);
+    let r = firedrill_spl::search_rows("* | where 1=2 | format", &events).unwrap();
+    assert_eq!(r[0]["search"].to_string(), "NOT ( )");
+    assert!(unsupported("* | format \"[\" \"]\"").contains("all six"));
+    assert!(!unsupported("* | format frobnicate=1").is_empty());
+}

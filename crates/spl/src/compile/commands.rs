@@ -480,6 +480,37 @@ impl Compiler<'_> {
                     maxchars,
                 });
             }
+            CommandKind::Format(strings) => {
+                let mut f = crate::exec::reshape::Format::default();
+                match strings.as_slice() {
+                    [] => {}
+                    [a, b, c, d, e, g] => {
+                        f.row_prefix = a.0.clone();
+                        f.col_prefix = b.0.clone();
+                        f.col_sep = c.0.clone();
+                        f.col_end = d.0.clone();
+                        f.row_sep = e.0.clone();
+                        f.row_end = g.0.clone();
+                    }
+                    [first, ..] => {
+                        return Err(unsupported(
+                            format!(
+                                "`format` takes all six of rowprefix colprefix colsep colend rowsep rowend or none; it has {}",
+                                strings.len()
+                            ),
+                            first.1,
+                        ))
+                    }
+                }
+                if let Some(m) = opts.str("mvsep") {
+                    f.mv_sep = m;
+                }
+                if let Some(e) = opts.str("emptystr") {
+                    f.empty = e;
+                }
+                f.max_results = opts.count("maxresults")?.unwrap_or(0);
+                out.push(Stage::Format(f));
+            }
             CommandKind::Iplocation(field) => {
                 let db = self.geoip(span)?;
                 let prefix = opts.str("prefix").unwrap_or_default();

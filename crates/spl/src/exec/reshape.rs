@@ -126,6 +126,89 @@ pub fn replace(rows: &mut [Row], pairs: &[(String, String)], fields: &[String]) 
     }
 }
 
+/// `format`'s strings: each row is `col_prefix field="value" col_sep … col_end`, the
+/// rows joined by `row_sep` inside `row_prefix … row_end`; a multivalue field is
+/// `( field="a" mv_sep field="b" )`; no fields at all is `empty`.
+#[derive(Clone, Debug)]
+pub struct Format {
+    pub row_prefix: String,
+    pub col_prefix: String,
+    pub col_sep: String,
+    pub col_end: String,
+    pub row_sep: String,
+    pub row_end: String,
+    pub mv_sep: String,
+    /// Rows used, 0 for all.
+    pub max_results: usize,
+    pub empty: String,
+}
+
+impl Default for Format {
+    fn default() -> Format {
+        let s = |x: &str| x.to_string();
+        Format {
+            row_prefix: s("("),
+            col_prefix: s("("),
+            col_sep: s("AND"),
+            col_end: s(")"),
+            row_sep: s("OR"),
+            row_end: s(")"),
+            mv_sep: s("OR"),
+            max_results: 0,
+            empty: s("NOT ( )"),
+        }
+    }
+}
+
+/// `field="value"`, the value's `\` and `"` escaped.
+fn term(field: &str, v: &Value) -> String {
+    let text = v.to_string().replace('\\', "\\\\").replace('"', "\\\"");
+    format!("{field}=\"{text}\"")
+}
+
+/// `format`: the rows (their fields that do not start with `_`, in name order) as one
+/// row whose `search` field is the search they stand for.
+pub fn format(rows: &[Row], f: &Format) -> Row {
+    let take = if f.max_results == 0 {
+        rows.len()
+    } else {
+        f.max_results
+    };
+    let mut out_rows = Vec::new();
+    for r in rows.iter().take(take) {
+        let cols: Vec<String> = r
+            .iter()
+            .filter(|(k, v)| !k.starts_with('_') && !v.is_null())
+            .map(|(k, v)| match v.values() {
+                [one] => term(k, one),
+                vs => {
+                    let parts: Vec<String> = vs.iter().map(|x| term(k, x)).collect();
+                    format!("( {} )", parts.join(&format!(" {} ", f.mv_sep)))
+                }
+            })
+            .collect();
+        if !cols.is_empty() {
+            out_rows.push(format!(
+                "{} {} {}",
+                f.col_prefix,
+                cols.join(&format!(" {} ", f.col_sep)),
+                f.col_end
+            ));
+        }
+    }
+    let search = if out_rows.is_empty() {
+        f.empty.clone()
+    } else {
+        format!(
+            "{} {} {}",
+            f.row_prefix,
+            out_rows.join(&format!(" {} ", f.row_sep)),
+            f.row_end
+        )
+    };
+    Row::from([("search".to_string(), Value::Str(search))])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -214,6 +214,7 @@ pub(crate) fn batch_stage(
         }
         Stage::Sort { limit, keys } => rows::sort(rows, keys, *limit),
         Stage::Top(t) => reshape::top(&rows, t),
+        Stage::Format(f) => vec![reshape::format(&rows, f)],
         Stage::Transaction(t) => stream::transaction(rows, t),
         Stage::Join {
             fields,

@@ -13,6 +13,7 @@ pub(super) const PARSERS: &[(&str, ParseFn)] = &[
     ("iplocation", iplocation),
     ("extract", extract),
     ("kv", extract),
+    ("format", format),
     ("lookup", parse_lookup),
     ("inputlookup", inputlookup),
     ("from", parse_from),
@@ -88,6 +89,23 @@ fn extract(_: &str, c: &mut Cursor<'_>, opts: &mut Vec<Opt>) -> Result<CommandKi
         }
     }
     Ok(CommandKind::Extract(names))
+}
+
+fn format(_: &str, c: &mut Cursor<'_>, opts: &mut Vec<Opt>) -> Result<CommandKind, ParseError> {
+    let mut strings = Vec::new();
+    loop {
+        c.skip_ws();
+        if let Some(o) = c.opt() {
+            opts.push(o);
+        } else if matches!(c.peek(), Some('"' | '\'')) {
+            strings.push(c.quoted()?);
+        } else if let Some(w) = c.bare_word() {
+            strings.push(w);
+        } else {
+            break;
+        }
+    }
+    Ok(CommandKind::Format(strings))
 }
 
 fn inputlookup(
