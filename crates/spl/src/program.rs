@@ -320,6 +320,8 @@ pub(crate) struct Top {
     pub rare: bool,
     pub countfield: Option<String>,
     pub percentfield: Option<String>,
+    /// `useother=true`: the label of the row that counts the values past `limit`.
+    pub other: Option<String>,
 }
 
 /// `transaction`, compiled.

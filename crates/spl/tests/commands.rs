@@ -185,7 +185,7 @@ fn unknown_names_and_options_are_unsupported_in_every_family() {
         ("* | transaction host keepevicted=true", "keepevicted"),
         ("* | sort frobnicate(user)", "frobnicate"),
         ("* | join usetime=true host [search *]", "usetime"),
-        ("* | top useother=t host", "useother"),
+        ("* | top useother=t user host", "useother"),
         ("* | bin bins=10 _time", "bins"),
         ("* | spath frobnicate=x", "frobnicate"),
         ("| tstats prestats=t count", "prestats"),
@@ -503,4 +503,12 @@ fn format_escapes_values_and_takes_six_strings_or_none() {
     assert_eq!(r[0]["search"].to_string(), "NOT ( )");
     assert!(unsupported("* | format \"[\" \"]\"").contains("all six"));
     assert!(!unsupported("* | format frobnicate=1").is_empty());
+}
+
+#[test]
+fn top_useother_over_several_fields_is_refused() {
+    assert!(unsupported("* | top useother=true user host").contains("several fields"));
+    let r = q("* | top limit=1 useother=t otherstr=rest host");
+    assert_eq!(col(&r, "host"), ["h1", "rest"]);
+    assert_eq!(col(&r, "count"), ["2", "1"]);
 }

@@ -549,7 +549,17 @@ impl Compiler<'_> {
                 let showperc = opts.bool("showperc")?.unwrap_or(true);
                 let countfield = opts.str("countfield").unwrap_or_else(|| "count".into());
                 let percentfield = opts.str("percentfield").unwrap_or_else(|| "percent".into());
-                opts.only("useother", false)?;
+                let otherstr = opts.str("otherstr").unwrap_or_else(|| "OTHER".into());
+                let other = match opts.bool("useother")? {
+                    Some(true) if fields.len() > 1 => {
+                        return Err(unsupported(
+                            format!("`{name} useother=true` over several fields is not supported by firedrill yet"),
+                            span,
+                        ))
+                    }
+                    Some(true) => Some(otherstr),
+                    _ => None,
+                };
                 out.push(Stage::Top(Top {
                     fields: fields.clone(),
                     by: by.clone(),
@@ -557,6 +567,7 @@ impl Compiler<'_> {
                     rare: name == "rare",
                     countfield: showcount.then_some(countfield),
                     percentfield: showperc.then_some(percentfield),
+                    other,
                 }));
             }
             CommandKind::Addtotals(fields) => {

@@ -41,10 +41,18 @@ pub fn top(rows: &[Row], t: &Top) -> Vec<Row> {
     let mut out = Vec::new();
     for (gkey, mut counts, total) in groups {
         counts.sort_by(|a, b| if rare { a.1.cmp(&b.1) } else { b.1.cmp(&a.1) });
-        for (key, n) in counts
-            .into_iter()
-            .take(if limit == 0 { usize::MAX } else { limit })
-        {
+        let keep = if limit == 0 {
+            counts.len()
+        } else {
+            limit.min(counts.len())
+        };
+        let rest: usize = counts[keep..].iter().map(|(_, n)| n).sum();
+        counts.truncate(keep);
+        if let (Some(label), true) = (&t.other, rest > 0) {
+            // `useother`: one more row, counting the values past the limit.
+            counts.push((vec![label.clone(); fields.len()], rest));
+        }
+        for (key, n) in counts {
             let mut row = Row::new();
             for (f, v) in by.iter().zip(&gkey) {
                 row.insert(f.clone(), Value::str(v));
@@ -226,6 +234,7 @@ mod tests {
             rare,
             countfield: Some("count".into()),
             percentfield: None,
+            other: None,
         };
         let t = top(&rows, &spec(2, false));
         assert_eq!(t.len(), 2);
@@ -234,6 +243,27 @@ mod tests {
         assert!(!t[0].contains_key("percent"));
         let r = top(&rows, &spec(1, true));
         assert_eq!(r[0]["x"], Value::str("c"));
+        // useother: the values past the limit in one row; none when nothing is past it.
+        let o = top(
+            &rows,
+            &Top {
+                other: Some("OTHER".into()),
+                ..spec(1, false)
+            },
+        );
+        assert_eq!(o.len(), 2);
+        assert_eq!(
+            (o[1]["x"].clone(), o[1]["count"].clone()),
+            (Value::str("OTHER"), Value::Num(3.0))
+        );
+        let all = top(
+            &rows,
+            &Top {
+                other: Some("OTHER".into()),
+                ..spec(3, false)
+            },
+        );
+        assert_eq!(all.len(), 3);
     }
 
     #[test]
