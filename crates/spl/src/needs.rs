@@ -231,12 +231,8 @@ fn before(
         Stage::Extract { .. } => s.add("_raw"),
         // Every field of every row becomes part of the search string.
         Stage::Format(_) => s = FieldSet::All,
-        Stage::Iplocation { field, prefix, .. } => {
-            for f in crate::exec::extract::IPLOCATION_FIELDS {
-                s.remove(&format!("{prefix}{f}"));
-            }
-            s.add(field);
-        }
+        // An address it does not locate keeps the row's own fields of those names.
+        Stage::Iplocation { field, .. } => s.add(field),
         Stage::Lookup { spec, .. } => {
             for (_, f) in &spec.outputs {
                 if !spec.output_new {

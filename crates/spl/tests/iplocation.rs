@@ -133,3 +133,20 @@ fn without_a_database_or_with_a_language_it_lacks_it_is_refused() {
         Err(CompileError::Unsupported(_))
     ));
 }
+
+#[test]
+fn an_address_it_does_not_locate_keeps_the_rows_own_fields() {
+    let events = vec![Row::from([
+        ("src".to_string(), Value::str("10.0.0.1")),
+        ("Country".to_string(), Value::str("DE")),
+        ("Timezone".to_string(), Value::str("Europe/Berlin")),
+    ])];
+    let program = compile(
+        &parse("* | iplocation src | table Country Timezone").unwrap(),
+        &WithDb,
+    )
+    .unwrap();
+    let r = firedrill_spl::run(&program, &events).unwrap();
+    assert_eq!(get(&r[0], "Country").as_deref(), Some("DE"));
+    assert_eq!(get(&r[0], "Timezone").as_deref(), Some("Europe/Berlin"));
+}

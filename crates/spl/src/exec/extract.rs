@@ -278,18 +278,6 @@ pub fn xmlkv(rows: &mut [Row], field: &str) {
     }
 }
 
-/// Every field `iplocation` can add (before its `prefix=`).
-pub const IPLOCATION_FIELDS: &[&str] = &[
-    "City",
-    "Country",
-    "Region",
-    "lat",
-    "lon",
-    "Continent",
-    "MetroCode",
-    "Timezone",
-];
-
 /// `iplocation`: City, Country, Region, lat and lon (with `allfields`, also Continent,
 /// MetroCode and Timezone) of the address in `field`, each prefixed. As the Search
 /// Reference says, a located address gets every field, empty where the database has
