@@ -4,9 +4,9 @@
 mod common;
 
 use assert_cmd::Command;
-use common::{Reply, Server};
+use common::{workdir, Reply, Server};
 use predicates::prelude::*;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 const DATASET: &str = "/datasets/attack_techniques/T1003.001/firedrill_example/windows-sysmon.log";
 
@@ -16,25 +16,6 @@ fn example_bytes() -> Vec<u8> {
 
 fn firedrill() -> Command {
     Command::cargo_bin("firedrill").unwrap()
-}
-
-/// A work dir with the v5 example detection and its macros, and an empty cache.
-fn workdir() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let content = dir.path().join("content");
-    std::fs::create_dir_all(content.join("detections")).unwrap();
-    std::fs::create_dir_all(content.join("macros")).unwrap();
-    for m in std::fs::read_dir("examples/macros").unwrap() {
-        let m = m.unwrap().path();
-        std::fs::copy(&m, content.join("macros").join(m.file_name().unwrap())).unwrap();
-    }
-    let det = content.join("detections/example_comsvcs_minidump.yml");
-    std::fs::copy(
-        "examples/detections/endpoint/example_comsvcs_minidump.yml",
-        &det,
-    )
-    .unwrap();
-    (dir, det)
 }
 
 fn run_json(dir: &Path, det: &Path, extra: &[&str]) -> (i32, serde_json::Value, String) {

@@ -156,21 +156,14 @@ fn search_runs_iplocation_with_geoip_and_refuses_it_without() {
 fn coverage_and_run_take_geoip() {
     let dir = tempfile::tempdir().unwrap();
     let db = database(dir.path());
-    let content = dir.path().join("content");
-    std::fs::create_dir_all(content.join("detections")).unwrap();
-    std::fs::create_dir_all(content.join("macros")).unwrap();
-    for m in std::fs::read_dir("examples/macros").unwrap() {
-        let m = m.unwrap().path();
-        std::fs::copy(&m, content.join("macros").join(m.file_name().unwrap())).unwrap();
-    }
-    let text = std::fs::read_to_string("examples/detections/endpoint/example_comsvcs_minidump.yml")
-        .unwrap()
-        .replace(
-            "| `drop_dm_object_name(Processes)`",
-            "| iplocation dest | `drop_dm_object_name(Processes)`",
-        );
+    let (work, det) = common::workdir();
+    let content = work.path().join("content");
+    let text = std::fs::read_to_string(&det).unwrap().replace(
+        "| `drop_dm_object_name(Processes)`",
+        "| iplocation dest | `drop_dm_object_name(Processes)`",
+    );
     assert!(text.contains("iplocation"));
-    std::fs::write(content.join("detections/geo.yml"), text).unwrap();
+    std::fs::write(&det, text).unwrap();
     let coverage = |geoip: bool| {
         let mut c = Command::cargo_bin("firedrill").unwrap();
         c.arg("coverage").arg(&content).args(["--format", "json"]);
@@ -193,7 +186,7 @@ fn coverage_and_run_take_geoip() {
     let out = Command::cargo_bin("firedrill")
         .unwrap()
         .arg("run")
-        .arg(content.join("detections/geo.yml"))
+        .arg(&det)
         .args([
             "--data",
             "examples/attack_data",

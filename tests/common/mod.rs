@@ -152,3 +152,22 @@ pub fn replace_search(text: &str, with: &str) -> String {
     }
     out.join("\n") + "\n"
 }
+
+/// A work dir with the v5 example detection and its macros, and an empty cache.
+pub fn workdir() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let content = dir.path().join("content");
+    std::fs::create_dir_all(content.join("detections")).unwrap();
+    std::fs::create_dir_all(content.join("macros")).unwrap();
+    for m in std::fs::read_dir("examples/macros").unwrap() {
+        let m = m.unwrap().path();
+        std::fs::copy(&m, content.join("macros").join(m.file_name().unwrap())).unwrap();
+    }
+    let det = content.join("detections/example_comsvcs_minidump.yml");
+    std::fs::copy(
+        "examples/detections/endpoint/example_comsvcs_minidump.yml",
+        &det,
+    )
+    .unwrap();
+    (dir, det)
+}
