@@ -248,6 +248,8 @@ pub(crate) enum Stage {
         sub: PipeId,
         left: bool,
         max: usize,
+        /// Subsearch fields replace the main result's fields of the same name.
+        overwrite: bool,
     },
     Append {
         sub: PipeId,
@@ -291,6 +293,8 @@ pub(crate) struct Dedup {
     pub fields: Vec<String>,
     pub keepempty: bool,
     pub consecutive: bool,
+    /// `keepevents=true`: a duplicate stays, without the dedup fields.
+    pub keepevents: bool,
     pub sortby: Vec<SortKey>,
 }
 

@@ -178,7 +178,7 @@ fn unknown_names_and_options_are_unsupported_in_every_family() {
     assert!(unsupported("* | eval y=if(x, 1)").contains("takes 3"));
     // Options, in each family of commands.
     for (s, opt) in [
-        ("* | dedup keepevents=true host", "keepevents"),
+        ("* | dedup frobnicate=true host", "frobnicate"),
         ("* | stats allnum=t count", "allnum"),
         ("* | eventstats allnum=t count", "allnum"),
         ("* | streamstats time_window=1h count", "time_window"),
@@ -201,11 +201,11 @@ fn unknown_names_and_options_are_unsupported_in_every_family() {
 
 #[test]
 fn the_caret_points_at_the_option() {
-    let s = "* | dedup keepevents=true host";
+    let s = "* | dedup frobnicate=true host";
     let p = parse(s).unwrap();
     let e = compile(&p, &NoLookups).unwrap_err();
     let span = e.span();
-    assert_eq!(&s[span.start..span.end], "keepevents=true");
+    assert_eq!(&s[span.start..span.end], "frobnicate=true");
 }
 
 #[test]
@@ -511,4 +511,17 @@ fn top_useother_over_several_fields_is_refused() {
     let r = q("* | top limit=1 useother=t otherstr=rest host");
     assert_eq!(col(&r, "host"), ["h1", "rest"]);
     assert_eq!(col(&r, "count"), ["2", "1"]);
+}
+
+#[test]
+fn searchmatch_matches_as_search_does_and_reads_the_fields_it_names() {
+    // Only `n` is kept downstream; the search's own fields must still be read.
+    let r = q("* | eval n=if(searchmatch(\"user=alice OR code\"), 1, 0) | stats sum(n) as n");
+    assert_eq!(col(&r, "n"), ["3"]);
+    let r = q("* | eval n=if(searchmatch(\"user=a* host=h1\"), 1, 0) | stats sum(n) as n");
+    assert_eq!(col(&r, "n"), ["1"]);
+    let r = q("* | where searchmatch(\"4625 NOT user=bob\") | table user");
+    assert_eq!(col(&r, "user"), ["carol"]);
+    assert!(unsupported("* | eval n=searchmatch(user)").contains("quoted search string"));
+    assert!(unsupported("* | eval n=searchmatch(\"user=(\")").contains("searchmatch"));
 }

@@ -261,11 +261,13 @@ impl Compiler<'_> {
             } => {
                 let keepempty = opts.bool("keepempty")?.unwrap_or(false);
                 let consecutive = opts.bool("consecutive")?.unwrap_or(false);
+                let keepevents = opts.bool("keepevents")?.unwrap_or(false);
                 out.push(Stage::Dedup(Dedup {
                     count: count.unwrap_or(1).max(1),
                     fields: fields.clone(),
                     keepempty,
                     consecutive,
+                    keepevents,
                     sortby: sort_keys(sortby)?,
                 }));
             }
@@ -422,7 +424,7 @@ impl Compiler<'_> {
                     },
                 };
                 let max = opts.count("max")?.unwrap_or(1);
-                opts.only("overwrite", true)?;
+                let overwrite = opts.bool("overwrite")?.unwrap_or(true);
                 opts.only("usetime", false)?;
                 let sub = self.pipe(sub, true)?;
                 out.push(Stage::Join {
@@ -430,6 +432,7 @@ impl Compiler<'_> {
                     sub,
                     left,
                     max,
+                    overwrite,
                 });
             }
             CommandKind::Spath(path) => {

@@ -259,21 +259,28 @@ pub fn dedup(rows: Vec<Row>, d: &Dedup) -> Vec<Row> {
             }
             continue;
         };
-        if d.consecutive {
+        let first = if d.consecutive {
             if last.as_ref() == Some(&key) {
                 run += 1;
             } else {
                 run = 1;
                 last = Some(key);
             }
-            if run <= d.count {
-                out.push(row);
-            }
-            continue;
-        }
-        let n = seen.entry(key).or_insert(0);
-        if *n < d.count {
+            run <= d.count
+        } else {
+            let n = seen.entry(key).or_insert(0);
             *n += 1;
+            *n <= d.count
+        };
+        if first {
+            out.push(row);
+        } else if d.keepevents {
+            // Search Reference: keeps all events, but removes the selected fields from
+            // events after the first event containing a particular combination.
+            let mut row = row;
+            for f in &d.fields {
+                row.remove(f);
+            }
             out.push(row);
         }
     }
@@ -330,7 +337,15 @@ fn sort_cmp(x: &Value, y: &Value, how: SortAs) -> Ordering {
 
 /// `join`: adds to each row the fields of the first `max` subsearch rows that agree on
 /// every join field (0: all); unmatched rows are dropped unless `left`.
-pub fn join(rows: Vec<Row>, right: &[Row], fields: &[String], left: bool, max: usize) -> Vec<Row> {
+/// `overwrite=false` keeps the main result's value where both have a field.
+pub fn join(
+    rows: Vec<Row>,
+    right: &[Row],
+    fields: &[String],
+    left: bool,
+    max: usize,
+    overwrite: bool,
+) -> Vec<Row> {
     let key = |r: &Row| -> Option<Vec<String>> {
         fields
             .iter()
@@ -357,7 +372,9 @@ pub fn join(rows: Vec<Row>, right: &[Row], fields: &[String], left: bool, max: u
                 for m in ms.iter().take(take) {
                     let mut r = row.clone();
                     for (k, v) in m.iter() {
-                        r.insert(k.clone(), v.clone());
+                        if overwrite || !r.contains_key(k) {
+                            r.insert(k.clone(), v.clone());
+                        }
                     }
                     out.push(r);
                 }

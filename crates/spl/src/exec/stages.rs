@@ -221,9 +221,10 @@ pub(crate) fn batch_stage(
             sub,
             left,
             max,
+            overwrite,
         } => {
             let right = f.finish(*sub)?;
-            rows::join(rows, &right, fields, *left, *max)
+            rows::join(rows, &right, fields, *left, *max, *overwrite)
         }
         Stage::Append { sub, maxout } => {
             let more = f.finish(*sub)?;

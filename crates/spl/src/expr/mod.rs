@@ -54,6 +54,8 @@ pub struct Call {
     pub span: Span,
     /// The regular-expression argument, compiled once when it is a literal.
     pub re: Option<Re>,
+    /// `searchmatch()`'s search string, compiled once.
+    pub search: Option<crate::search::Matcher>,
 }
 
 /// Compiles an expression: unknown functions and wrong argument counts are
@@ -111,14 +113,41 @@ pub fn compile(e: &Expr) -> Result<CExpr, Unsupported> {
             if let Some(check) = def.check {
                 check(&args).map_err(|what| Unsupported { what, span: *span })?;
             }
+            let search = match (def.name, args.first()) {
+                ("searchmatch", Some(CExpr::Lit(Value::Str(text)))) => {
+                    Some(search_matcher(text).map_err(|what| Unsupported { what, span: *span })?)
+                }
+                ("searchmatch", _) => {
+                    return Err(Unsupported {
+                        what: "`searchmatch()` of anything but a quoted search string is not supported by firedrill yet".into(),
+                        span: *span,
+                    })
+                }
+                _ => None,
+            };
             CExpr::Call(Box::new(Call {
                 def,
                 args,
                 span: *span,
                 re,
+                search,
             }))
         }
     })
+}
+
+/// A search string (`searchmatch("x=hi y=*")`), parsed and compiled as `search`.
+fn search_matcher(text: &str) -> Result<crate::search::Matcher, String> {
+    let mut c = crate::cursor::Cursor::new(text, 0, text.len());
+    let expr = crate::parse::search::parse_search(&mut c, &[])
+        .map_err(|e| format!("`searchmatch()`: its search does not parse: {}", e.message))?;
+    if !c.at_end() {
+        return Err("`searchmatch()`: unexpected text in its search".into());
+    }
+    if crate::search::has_subsearch(&expr) {
+        return Err("a subsearch in `searchmatch()` is not supported by firedrill yet".into());
+    }
+    Ok(crate::search::compile(&expr))
 }
 
 impl CExpr {
@@ -173,7 +202,12 @@ impl CExpr {
         match self {
             CExpr::Lit(_) => {}
             CExpr::Field(f) => out.push(&f.name),
-            CExpr::Call(c) => c.args.iter().for_each(|a| a.fields(out)),
+            CExpr::Call(c) => {
+                c.args.iter().for_each(|a| a.fields(out));
+                if let Some(m) = &c.search {
+                    m.fields(out);
+                }
+            }
             CExpr::Unary(_, a) => a.fields(out),
             CExpr::Binary(_, a, b) => {
                 a.fields(out);

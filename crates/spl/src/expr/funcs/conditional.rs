@@ -10,6 +10,12 @@ pub(super) const FUNCS: &[FnDef] = &[
     lazy("case", 2, MANY, case),
     lazy("coalesce", 1, MANY, coalesce),
     lazy("validate", 2, MANY, validate),
+    // `searchmatch("…")`: whether the event matches the search, as `search` would.
+    lazy("searchmatch", 1, 1, |call, row| {
+        Ok(Value::Bool(
+            call.search.as_ref().is_some_and(|m| m.matches(row)),
+        ))
+    }),
     strict("null", 0, 0, |_| Ok(Value::Null)),
     strict("true", 0, 0, |_| Ok(Value::Bool(true))),
     strict("false", 0, 0, |_| Ok(Value::Bool(false))),
