@@ -285,6 +285,8 @@ impl FieldsMut for Record {
 #[derive(Clone, Debug, Default)]
 pub struct Want {
     names: HashMap<&'static str, Sym>,
+    /// By symbol index: named (for [`Want::wants_sym`], without hashing a name).
+    by_sym: Vec<bool>,
     /// Keep everything.
     pub all: bool,
 }
@@ -303,6 +305,7 @@ impl Want {
     pub fn everything() -> Want {
         Want {
             names: HashMap::new(),
+            by_sym: Vec::new(),
             all: true,
         }
     }
@@ -310,13 +313,17 @@ impl Want {
     /// Adds a field.
     pub fn add(&mut self, name: &str) -> Sym {
         let s = Sym::intern(name);
-        self.names.insert(s.name(), s);
+        self.insert(s.name(), s);
         s
     }
 
     /// Adds a field already interned.
     pub fn insert(&mut self, name: &'static str, s: Sym) {
         self.names.insert(name, s);
+        if self.by_sym.len() <= s.index() {
+            self.by_sym.resize(s.index() + 1, false);
+        }
+        self.by_sym[s.index()] = true;
     }
 
     /// The symbol of a wanted field (`None`: skip it). With `all`, interns nothing and
@@ -329,6 +336,12 @@ impl Want {
     /// True if the field is wanted.
     pub fn wants(&self, name: &str) -> bool {
         self.all || self.names.contains_key(name)
+    }
+
+    /// True if the field with this symbol is wanted.
+    #[inline]
+    pub fn wants_sym(&self, s: Sym) -> bool {
+        self.all || self.by_sym.get(s.index()).copied().unwrap_or(false)
     }
 
     /// The number of named fields.

@@ -6,6 +6,8 @@
 //! on a multivalue field is true if any value satisfies it.
 
 pub mod funcs;
+pub mod specialize;
+pub mod switch;
 
 use crate::ast::{BinOp, Expr, UnOp};
 use crate::exec::re::Re;
@@ -56,6 +58,8 @@ pub struct Call {
     pub re: Option<Re>,
     /// `searchmatch()`'s search string, compiled once.
     pub search: Option<crate::search::Matcher>,
+    /// `case()` over one field's values, as a table.
+    pub switch: Option<switch::Switch>,
 }
 
 /// Compiles an expression: unknown functions and wrong argument counts are
@@ -125,12 +129,17 @@ pub fn compile(e: &Expr) -> Result<CExpr, Unsupported> {
                 }
                 _ => None,
             };
+            let switch = match def.name {
+                "case" => switch::Switch::build(&args),
+                _ => None,
+            };
             CExpr::Call(Box::new(Call {
                 def,
                 args,
                 span: *span,
                 re,
                 search,
+                switch,
             }))
         }
     })

@@ -52,6 +52,17 @@ fn if_(c: &Call, row: &dyn Fields) -> Result<Value, EvalError> {
 }
 
 fn case(c: &Call, row: &dyn Fields) -> Result<Value, EvalError> {
+    if let Some(s) = &c.switch {
+        let v = row.get(s.key());
+        // An absent dotted name may be a path into a map: tested in turn.
+        if v.is_some() || !s.key().name.contains('.') {
+            match s.arm(v) {
+                Some(Some(i)) => return c.args[2 * i + 1].value(row),
+                Some(None) => return Ok(Value::Null),
+                None => {}
+            }
+        }
+    }
     for pair in c.args.chunks(2) {
         if pair.len() == 2 && truth(&*pair[0].eval(row)?) == Some(true) {
             return pair[1].value(row);
@@ -118,16 +129,23 @@ fn in_(c: &Call, row: &dyn Fields) -> Result<Value, EvalError> {
     }
     for a in &c.args[1..] {
         let candidates = a.eval(row)?;
-        if v.values().iter().any(|x| {
-            candidates
-                .values()
-                .iter()
-                .any(|y| x.to_string() == y.to_string())
-        }) {
+        if v.values()
+            .iter()
+            .any(|x| candidates.values().iter().any(|y| same_text(x, y)))
+        {
             return Ok(Value::Bool(true));
         }
     }
     Ok(Value::Bool(false))
+}
+
+/// True when `x` and `y` display as the same text (without building it for two
+/// strings).
+fn same_text(x: &Value, y: &Value) -> bool {
+    match (x, y) {
+        (Value::Str(a), Value::Str(b)) => a == b,
+        _ => x.to_string() == y.to_string(),
+    }
 }
 
 fn like_(a: &Args<'_>) -> Result<Value, EvalError> {

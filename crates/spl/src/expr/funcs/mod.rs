@@ -149,19 +149,21 @@ pub fn call(c: &Call, row: &dyn Fields) -> Result<Value, EvalError> {
     match c.def.imp {
         Imp::Lazy(f) => f(c, row),
         Imp::Strict(f) => {
-            let vals = c
-                .args
-                .iter()
-                .map(|a| a.eval(row))
-                .collect::<Result<Vec<_>, _>>()?;
+            let mut vals = ArgVals::new();
+            for a in &c.args {
+                vals.push(a.eval(row)?);
+            }
             f(&Args { vals, call: c })
         }
     }
 }
 
+/// Evaluated arguments, kept inline for the usual few (no allocation per call).
+type ArgVals<'a> = smallvec::SmallVec<[Cow<'a, Value>; 4]>;
+
 /// The evaluated arguments of a strict call.
 pub struct Args<'a> {
-    vals: Vec<Cow<'a, Value>>,
+    vals: ArgVals<'a>,
     call: &'a Call,
 }
 
