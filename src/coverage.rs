@@ -38,8 +38,9 @@ pub struct DetectionCoverage {
     pub datamodels: Vec<String>,
     /// Data sources it declares.
     pub data_source: Vec<String>,
-    /// Each test sourcetype and what gives its fields: `built-in (<reader>)` or the
-    /// user's add-on file (`--addons`), or nothing.
+    /// Each test sourcetype and what gives its fields: a `[sourcetype]` stanza's file
+    /// (a built-in app's, or the user's from `--addons`), else `built-in (<reader>:
+    /// <what gives the fields>)`, or nothing.
     pub fields_from: BTreeMap<String, Option<String>>,
 }
 
@@ -206,7 +207,8 @@ fn fields_from(st: &str, addons: Option<&firedrill_addons::AddOns>) -> Option<St
             f.display().to_string()
         });
     }
-    firedrill_events::sourcetype_support(st).map(|(reader, _)| format!("built-in ({reader})"))
+    firedrill_events::sourcetype_support(st)
+        .map(|(reader, fields)| format!("built-in ({reader}: {fields})"))
 }
 
 /// Computes coverage for planned detections: "supported" is exactly "compiles" —

@@ -695,9 +695,8 @@ fn read_dataset<'p>(
             }
         }
     }
-    // The built-in tables' inputs are kept (views read them); what the .conf add-ons
-    // read is read for them and dropped (the reader expands for them itself).
-    firedrill_events::expand_want(&mut want);
+    // What the add-ons read is read for them and dropped (the reader expands for
+    // them itself).
     let mut report = opened.report();
     let began = Instant::now();
     let mut reading = match opened.read_codes(Arc::new(want), codes.map(Arc::new)) {

@@ -713,6 +713,15 @@ fn fake_splunk(disagree: bool) -> firedrill_replay::Sink {
                         .events,
                 );
             }
+            // As a Splunk with the add-ons installed: the built-in apps' fields.
+            let addons = firedrill_addons::builtin::get();
+            for e in &mut events {
+                firedrill_events::SearchTime::apply(
+                    &*addons,
+                    &mut e.fields,
+                    &firedrill_value::Want::everything(),
+                );
+            }
             let rows =
                 firedrill::run::search_events(&program, &events).map_err(|e| e.to_string())?;
             Ok(rows

@@ -1,5 +1,5 @@
 //! Reading throughput on real-shaped XmlWinEventLog data:
-//! `cargo bench -p firedrill-events --bench read [-- MODE...]`.
+//! `cargo bench -p firedrill-addons --bench read [-- MODE...]`.
 //!
 //! Builds (once) a file of FIREDRILL_BENCH_MB megabytes (default 300) under
 //! /tmp/firedrill-bench by repeating the events of the XmlWinEventLog samples in
@@ -12,15 +12,17 @@
 //! Modes: `sha256` (hashing the file: a floor), `quickxml` (quick-xml tokenising the
 //! same bytes, in memory: the parser's floor), `split` (finding the events only),
 //! `want5` (5 fields), `cim` (every CIM data model and SSA input, add-on fields
-//! computed for them), `addon` (every add-on field, as Records), `all` (every field
-//! and every add-on field, as Rows). With `--features bench-mimalloc` the benchmark
+//! computed for them), `addon` (every field the built-in apps compute, as Records),
+//! `all` (every field and every add-on field, as Rows). The add-on fields are the
+//! built-in apps' (`builtin/firedrill_windows` for these events), as a run computes
+//! them. With `--features bench-mimalloc` the benchmark
 //! runs with mimalloc as its global allocator (the library does not choose one).
 
 #[cfg(feature = "bench-mimalloc")]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use firedrill_events::{expand_want, open, AddOn, DataModels, ReadOptions, SourceMeta};
+use firedrill_events::{open, DataModels, ReadOptions, SourceMeta};
 use firedrill_value::Want;
 use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
@@ -124,14 +126,9 @@ fn want_for(mode: &str) -> Option<Want> {
                     w.add(f);
                 }
             }
-            expand_want(&mut w);
             w
         }
-        "addon" => {
-            let mut w = Want::of(AddOn::get().outputs());
-            expand_want(&mut w);
-            w
-        }
+        "addon" => Want::of(firedrill_addons::builtin::get().outputs()),
         "all" => Want::everything(),
         _ => return None,
     })
@@ -183,7 +180,8 @@ fn run(mode: &str, path: &Path) -> (u64, u64) {
         "split" => firedrill_events::split_only(std::fs::File::open(path).unwrap()).unwrap(),
         m => {
             let want = want_for(m).unwrap_or_else(|| panic!("unknown mode {m}"));
-            let opts = ReadOptions::with_want(want.shared());
+            let mut opts = ReadOptions::with_want(want.shared());
+            opts.knowledge = Some(firedrill_addons::builtin::get());
             let mut s = open(path, &SourceMeta::default(), &opts).unwrap();
             let mut events = 0u64;
             while let Some(b) = s.next_batch().unwrap() {

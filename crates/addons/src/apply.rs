@@ -12,7 +12,34 @@ use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 const MAX_CACHED: usize = 4096;
 
 /// The settings for one kind of event, in the order they run.
-type Plan = Arc<Vec<(usize, usize)>>;
+type Plan = Arc<Steps>;
+
+/// At most this many values of a plan's key keep their specialised expressions.
+const MAX_SPECIALISED: usize = 1024;
+
+/// A plan's calculated fields are specialised on a field its conditions test at
+/// least this often.
+const MIN_TESTS: usize = 8;
+
+/// The settings for one kind of event, and their calculated fields specialised to
+/// the values of the field their conditions test most (add-ons for event logs test
+/// `EventCode` in most of theirs): for each value seen, each setting's expression
+/// with what that value decides already decided.
+struct Steps {
+    steps: Vec<(usize, usize)>,
+    key: Option<FieldRef>,
+    specialised: RwLock<HashMap<String, Arc<Vec<Spec>>>>,
+}
+
+/// A setting's calculated field for one value of the plan's key.
+enum Spec {
+    /// Not a calculated field, or not specialised: as compiled.
+    Compiled,
+    /// The field keeps the value it has: nothing to do.
+    Unchanged,
+    /// This expression instead.
+    Expr(firedrill_spl::expr::CExpr),
+}
 
 thread_local! {
     /// The last (applier, sourcetype, source, host) this thread planned, and its plan.
@@ -214,7 +241,11 @@ impl Applier {
             let (x, y) = (self.setting(*a), self.setting(*b));
             (x.phase, &x.key).cmp(&(y.phase, &y.key))
         });
-        let plan = Arc::new(plan);
+        let plan = Arc::new(Steps {
+            key: self.most_tested(&plan),
+            steps: plan,
+            specialised: RwLock::new(HashMap::new()),
+        });
         let mut c = self.cache.write().unwrap_or_else(PoisonError::into_inner);
         if c.len() < MAX_CACHED {
             c.insert(key.clone(), plan.clone());
@@ -224,6 +255,71 @@ impl Applier {
 
     fn setting(&self, (i, j): (usize, usize)) -> &Compiled {
         &self.stanzas[i].settings[j]
+    }
+
+    /// The field the calculated fields of `steps` compare with literals most often,
+    /// when that is often enough to specialise on.
+    fn most_tested(&self, steps: &[(usize, usize)]) -> Option<FieldRef> {
+        let mut tested = Vec::new();
+        for &at in steps {
+            if let Action::Eval(_, e) = &self.setting(at).action {
+                firedrill_spl::expr::specialize::tested_fields(e, &mut tested);
+            }
+        }
+        let mut counts: BTreeMap<&str, (usize, &FieldRef)> = BTreeMap::new();
+        for f in tested {
+            counts.entry(&f.name).or_insert((0, f)).0 += 1;
+        }
+        counts
+            .into_values()
+            .filter(|(n, f)| *n >= MIN_TESTS && !f.name.contains('.'))
+            .max_by_key(|(n, _)| *n)
+            .map(|(_, f)| f.clone())
+    }
+
+    /// `plan`'s calculated fields for events whose key has `v` (`None` when the value
+    /// is not one to specialise on: a multivalue, or too many values seen).
+    fn specialised(&self, plan: &Steps, v: Option<&Value>) -> Option<Arc<Vec<Spec>>> {
+        let key = plan.key.as_ref()?;
+        let text = match v {
+            None => String::new(),
+            Some(Value::Str(s)) if !s.is_empty() => s.clone(),
+            Some(_) => return None,
+        };
+        if let Some(s) = plan
+            .specialised
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&text)
+        {
+            return Some(s.clone());
+        }
+        let known = firedrill_spl::expr::specialize::Known {
+            field: key,
+            value: v,
+        };
+        let specs: Vec<Spec> = plan
+            .steps
+            .iter()
+            .map(|&at| match &self.setting(at).action {
+                Action::Eval(f, e) => {
+                    match firedrill_spl::expr::specialize::specialize(e, &known) {
+                        firedrill_spl::expr::CExpr::Field(g) if g.name == f.name => Spec::Unchanged,
+                        s => Spec::Expr(s),
+                    }
+                }
+                _ => Spec::Compiled,
+            })
+            .collect();
+        let specs = Arc::new(specs);
+        let mut m = plan
+            .specialised
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        if m.len() < MAX_SPECIALISED {
+            m.insert(text, specs.clone());
+        }
+        Some(specs)
     }
 
     pub(crate) fn apply(&self, ev: &mut dyn FieldsMut, want: &Want) {
@@ -241,16 +337,18 @@ impl Applier {
             }
         }
         let Some(plan) = self.plan(ev) else { return };
-        if plan.is_empty() {
+        if plan.steps.is_empty() {
             return;
         }
+        // Read when the calculated fields start (earlier phases may set the key).
+        let mut specs: Option<Option<Arc<Vec<Spec>>>> = None;
         let keep = |name: &str| want.all || want.wants(name);
         // Fields this layer extracted on this event: a later extraction keeps the
         // first value unless its transform says MV_ADD.
         let mut ours: Vec<String> = Vec::new();
         let mut found: Vec<(String, String)> = Vec::new();
         let mut evals: Vec<(&FieldRef, Option<Value>)> = Vec::new();
-        for &at in plan.iter() {
+        for (n, &at) in plan.steps.iter().enumerate() {
             let c = self.setting(at);
             match &c.action {
                 Action::Extract { source, extractor } => {
@@ -293,7 +391,7 @@ impl Applier {
                 }
                 Action::Alias(list) => {
                     for a in list {
-                        if !keep(&a.dst.name) {
+                        if !want.wants_sym(a.dst.sym) {
                             continue;
                         }
                         match ev.get(&a.src).cloned() {
@@ -309,10 +407,20 @@ impl Applier {
                     }
                 }
                 Action::Eval(field, e) => {
-                    if keep(&field.name) {
-                        let v = e.value(&*ev).ok().filter(|v| !matches!(v, Value::Null));
-                        evals.push((field, v));
+                    if !want.wants_sym(field.sym) {
+                        continue;
                     }
+                    let specs = specs.get_or_insert_with(|| {
+                        let v = plan.key.as_ref().and_then(|k| ev.get(k));
+                        self.specialised(&plan, v)
+                    });
+                    let e = match specs.as_ref().map(|s| &s[n]) {
+                        Some(Spec::Unchanged) => continue,
+                        Some(Spec::Expr(s)) => s,
+                        Some(Spec::Compiled) | None => e,
+                    };
+                    let v = e.value(&*ev).ok().filter(|v| !matches!(v, Value::Null));
+                    evals.push((field, v));
                 }
                 Action::Rename(_) => {}
                 Action::Lookup(lk) => {

@@ -32,6 +32,10 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../builtin/firedrill_suricata/default/props.conf"),
     ),
     (
+        "builtin:firedrill_windows/default/props.conf",
+        include_str!("../builtin/firedrill_windows/default/props.conf"),
+    ),
+    (
         "builtin:firedrill_zeek/default/props.conf",
         include_str!("../builtin/firedrill_zeek/default/props.conf"),
     ),

@@ -120,6 +120,35 @@ impl AddOns {
         self.applier.stanzas.len()
     }
 
+    /// Every field some setting is known to set (the outputs of extractions whose
+    /// names depend on the data are left out), sorted.
+    pub fn outputs(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for s in &self.applier.stanzas {
+            for c in &s.settings {
+                match &c.action {
+                    compile::Action::Extract { extractor, .. } => {
+                        out.extend(extractor.outputs().unwrap_or_default())
+                    }
+                    compile::Action::Report(ts) => {
+                        for t in ts {
+                            out.extend(t.extractor.outputs().unwrap_or_default());
+                        }
+                    }
+                    compile::Action::Alias(list) => out.extend(list.iter().map(|a| a.dst.as_str())),
+                    compile::Action::Eval(f, _) => out.push(f.as_str()),
+                    compile::Action::Lookup(lk) => {
+                        out.extend(lk.outputs.iter().map(|(_, f)| f.as_str()))
+                    }
+                    compile::Action::Rename(_) | compile::Action::Time { .. } => {}
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
     /// The file of the `[sourcetype]` stanza that applies to `sourcetype`, when a
     /// stanza for it applies something (for `firedrill coverage`).
     pub fn feeds(&self, sourcetype: &str) -> Option<&Path> {

@@ -373,3 +373,121 @@ fn zeek_connections_map_to_network_traffic() {
     assert_eq!(b["All_Traffic.direction"], Value::str("inbound"));
     assert_eq!(b["All_Traffic.dest"], Value::str("10.1.1.9"));
 }
+
+/// One XmlWinEventLog event of `channel` with these `Data` fields.
+fn windows_event(channel: &str, code: &str, data: &[(&str, &str)]) -> String {
+    let data: String = data
+        .iter()
+        .map(|(k, v)| format!("<Data Name='{k}'>{v}</Data>"))
+        .collect();
+    format!(
+        "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System>\
+         <EventID>{code}</EventID><TimeCreated SystemTime='2024-05-14T09:21:07.482Z'/>\
+         <EventRecordID>7</EventRecordID><Channel>{channel}</Channel>\
+         <Computer>wks-1.corp</Computer></System><EventData>{data}</EventData></Event>\n"
+    )
+}
+
+#[test]
+fn windows_event_logs_get_the_windows_add_on_fields() {
+    let sysmon = "Microsoft-Windows-Sysmon/Operational";
+    let text = [
+        windows_event(
+            sysmon,
+            "1",
+            &[
+                ("Image", r"C:\Windows\System32\rundll32.exe"),
+                ("ParentImage", r"C:\Windows\explorer.exe"),
+                ("IntegrityLevel", "High"),
+                ("Hashes", "SHA1=AB12,MD5=CD34,IMPHASH=EF56"),
+            ],
+        ),
+        windows_event(
+            sysmon,
+            "13",
+            &[
+                ("EventType", "SetValue"),
+                ("TargetObject", r"HKLM\SOFTWARE\Run\evil"),
+                ("Details", "DWORD (0x00000001)"),
+            ],
+        ),
+        windows_event(
+            "Security",
+            "4624",
+            &[
+                ("IpAddress", "-"),
+                ("WorkstationName", "WKS-2"),
+                ("TargetUserName", "alice"),
+                ("ProcessName", r"C:\Windows\System32\lsass.exe"),
+            ],
+        ),
+    ]
+    .concat();
+    let ev = read(&text, "XmlWinEventLog");
+    let get = |i: usize, f: &str| ev[i].get(f).to_string();
+    // Sysmon process creation.
+    assert_eq!(get(0, "process_name"), "rundll32.exe");
+    assert_eq!(get(0, "parent_process_name"), "explorer.exe");
+    assert_eq!(get(0, "process_integrity_level"), "high");
+    assert_eq!(get(0, "signature"), "Process Create");
+    assert_eq!(get(0, "action"), "allowed");
+    assert_eq!(get(0, "dest"), "wks-1.corp");
+    assert_eq!(
+        (get(0, "MD5"), get(0, "SHA1"), get(0, "IMPHASH")),
+        ("CD34".into(), "AB12".into(), "EF56".into())
+    );
+    assert_eq!(get(0, "SHA256"), "", "no SHA256 in the list");
+    // Sysmon registry: the hive from the key, the DWORD's number.
+    assert_eq!(get(1, "registry_hive"), "HKEY_LOCAL_MACHINE");
+    assert_eq!(get(1, "registry_value_name"), "evil");
+    assert_eq!(get(1, "registry_key_name"), r"HKLM\SOFTWARE\Run");
+    assert_eq!(get(1, "registry_value_data"), "0x00000001");
+    assert_eq!(get(1, "action"), "modified");
+    assert_eq!(get(1, "process_name"), "", "no Image");
+    // Security logon: "-" is no value, so src is the workstation.
+    assert_eq!(get(2, "src"), "WKS-2");
+    assert_eq!(get(2, "src_ip"), "");
+    assert_eq!(get(2, "user"), "alice");
+    assert_eq!(get(2, "action"), "success");
+    assert_eq!(get(2, "process_name"), "lsass.exe");
+    assert_eq!(get(2, "signature"), "An account was successfully logged on");
+    assert_eq!(get(2, "vendor_product"), "Microsoft Windows");
+    // The same events again (their specialised fields now cached) agree.
+    assert_eq!(read(&text, "XmlWinEventLog"), ev);
+}
+
+#[test]
+fn windows_fields_follow_the_source_the_dataset_gives() {
+    let text = windows_event(
+        "Microsoft-Windows-Sysmon/Operational",
+        "1",
+        &[("Image", r"C:\x\a.exe")],
+    );
+    let read_as = |source: &str| {
+        let meta = SourceMeta {
+            sourcetype: Some("XmlWinEventLog".into()),
+            source: Some(source.into()),
+            ..SourceMeta::default()
+        };
+        let mut events = read_events(text.as_bytes(), &meta).unwrap().events;
+        builtin::get().apply(&mut events[0].fields, &Want::everything());
+        events.remove(0)
+    };
+    let sysmon = read_as("XmlWinEventLog:Microsoft-Windows-Sysmon/Operational");
+    assert_eq!(sysmon.get("process_name").to_string(), "a.exe");
+    // As Splunk applies the add-ons by source: a file declared another log's gets
+    // that log's settings, and one named otherwise gets none.
+    let security = read_as("XmlWinEventLog:Security");
+    assert_eq!(security.get("process_name").to_string(), "");
+    assert_eq!(
+        security.get("vendor_product").to_string(),
+        "Microsoft Windows"
+    );
+    let file = read_as("/data/sysmon.xml");
+    assert!(file.get("vendor_product").is_null());
+    let b = builtin::get();
+    let outputs = b.outputs();
+    for f in ["process_name", "MD5", "registry_hive", "signature"] {
+        assert!(outputs.contains(&f), "{f}");
+    }
+}

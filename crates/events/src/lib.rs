@@ -1,7 +1,9 @@
 //! Event data for firedrill: readers that turn dataset files into events with the
 //! search-time fields Splunk's add-ons give them, and the CIM data model views that
-//! `tstats` reads. The add-on extractions and data model mappings are data files
-//! (`data/*.yml`), compiled once, so a new mapping needs no Rust.
+//! `tstats` reads. The add-on fields come from a [`SearchTime`] the caller gives
+//! (firedrill-addons compiles Splunk's `props.conf`/`transforms.conf`, its built-in
+//! apps included); the data model mappings are data files (`data/*.yml`), compiled
+//! once, so a new mapping needs no Rust.
 //!
 //! Two ways to read:
 //!
@@ -14,20 +16,19 @@
 //!   stream), and [`reparse`] gives every field of one event from its `_raw`.
 //!
 //! ```
-//! use firedrill_events::{open_reader, expand_want, ReadOptions, SourceMeta};
+//! use firedrill_events::{open_reader, ReadOptions, SourceMeta};
 //! use firedrill_value::{FieldRef, Fields, Want};
 //!
 //! let xml = "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System>\
 //!   <EventID>1</EventID><TimeCreated SystemTime='2024-05-14T09:21:07.4829136Z'/>\
 //!   <Channel>Microsoft-Windows-Sysmon/Operational</Channel><Computer>wks-1</Computer>\
 //!   </System><EventData><Data Name='Image'>C:\\Windows\\System32\\cmd.exe</Data></EventData></Event>";
-//! let mut want = Want::of(["process_name"]);
-//! expand_want(&mut want); // what computing process_name reads: Image, Channel, EventCode
+//! let want = Want::of(["Image", "EventCode"]);
 //! let opts = ReadOptions::with_want(want.shared());
 //! let mut s = open_reader(Box::new(std::io::Cursor::new(xml)), "example", &SourceMeta::default(), &opts)?;
 //! let batch = s.next_batch()?.expect("one batch");
-//! let name = FieldRef::new("process_name");
-//! assert_eq!(batch.records[0].get(&name).map(|v| v.to_string()).as_deref(), Some("cmd.exe"));
+//! let image = FieldRef::new("Image");
+//! assert_eq!(batch.records[0].get(&image).map(|v| v.to_string()).as_deref(), Some(r"C:\Windows\System32\cmd.exe"));
 //! assert_eq!(s.finish().events, 1);
 //! # Ok::<(), firedrill_events::ReadError>(())
 //! ```
@@ -44,7 +45,6 @@ mod rules;
 mod source;
 mod ssa;
 mod stream;
-mod ta;
 mod table;
 mod xmlwin;
 
@@ -55,7 +55,6 @@ pub use cim::{
 };
 pub use ssa::{ssa_enriched, ssa_inputs, ssa_row};
 pub use stream::{open, open_reader, Batch, ReadOptions, Stream, StreamEnd, DEFAULT_BATCH_BYTES};
-pub use ta::AddOn;
 pub use table::TableError;
 pub use xmlwin::MAX_EVENT_BYTES;
 
@@ -233,33 +232,26 @@ fn by_sourcetype(st: &str) -> Option<Format> {
     support(st).and_then(|s| s.format)
 }
 
-/// Adds to `want` what computing its fields reads: the inputs of the add-on
-/// operations that set wanted fields and the fields their conditions read
-/// (`Channel`, `EventCode`, `sourcetype`…), transitively. Readers need nothing more:
-/// what they derive fields from (`EventID` for `EventCode`, `Computer` for `host`) they
-/// read whether or not it is wanted.
-pub fn expand_want(want: &mut Want) {
-    AddOn::get().expand(want);
-}
-
-/// [`expand_want`] with a user's add-ons too: what their settings read, and what the
-/// built-in fields those inputs need read, until nothing more is added.
+/// Adds to `want` what computing its fields with `knowledge` reads (the inputs of
+/// the settings that set wanted fields, and theirs), until nothing more is added.
+/// Readers need nothing more: what they derive fields from (`EventID` for
+/// `EventCode`, `Computer` for `host`) they read whether or not it is wanted.
 pub fn expand_want_with(want: &mut Want, knowledge: Option<&dyn SearchTime>) {
     loop {
         let before = want.len();
-        if let Some(k) = knowledge {
-            k.expand(want);
+        match knowledge {
+            Some(k) => k.expand(want),
+            None => return,
         }
-        AddOn::get().expand(want);
         if want.len() == before || want.all {
             return;
         }
     }
 }
 
-/// Search-time knowledge a user brings (their `props.conf` / `transforms.conf`,
-/// compiled by `firedrill-addons`), applied to each event after the built-in add-on
-/// fields, on both reading paths.
+/// Search-time knowledge: Splunk apps' `props.conf` / `transforms.conf` (firedrill's
+/// built-in apps and a user's, compiled by `firedrill-addons`), applied to each
+/// event after the reader, on both reading paths.
 pub trait SearchTime: Send + Sync + fmt::Debug {
     /// Adds to `want` what computing its fields reads (one step; the caller repeats).
     fn expand(&self, want: &mut Want);
@@ -267,14 +259,14 @@ pub trait SearchTime: Send + Sync + fmt::Debug {
     fn apply(&self, ev: &mut dyn FieldsMut, want: &Want);
 }
 
-/// Every field of one event, add-on fields included, from its `_raw` (for the few
-/// events a detection needs whole). `format` is the stream's
-/// ([`StreamEnd::format`]); EVTX events' `_raw` is their XML.
+/// Every field the reader gives one event, from its `_raw` (for the few events a
+/// detection needs whole). `format` is the stream's ([`StreamEnd::format`]); EVTX
+/// events' `_raw` is their XML.
 pub fn reparse(raw: &str, format: Format, meta: &SourceMeta) -> Result<Row, String> {
     reparse_with(raw, format, meta, None)
 }
 
-/// [`reparse`] with a user's add-ons applied too.
+/// [`reparse`] with `knowledge`'s add-on fields too.
 pub fn reparse_with(
     raw: &str,
     format: Format,
@@ -289,7 +281,6 @@ pub fn reparse_with(
         Format::Unknown => return Err("no reader for this format".into()),
         f => stream::parse_into(f, raw.as_bytes(), 0, meta, &mut o)?,
     }
-    AddOn::get().apply(&mut ev);
     if let Some(k) = knowledge {
         k.apply(&mut ev, &Want::everything());
     }

@@ -103,19 +103,10 @@ impl Names {
         )
     }
 
-    /// Every field: the names the add-on tables read or set are resolved to symbols
-    /// (so the tables look them up by symbol); others are kept by name.
+    /// Every field: `_raw` by symbol, the others by name.
     pub(crate) fn everything() -> &'static Names {
         static N: OnceLock<Names> = OnceLock::new();
-        N.get_or_init(|| {
-            let mut names: Vec<(&'static str, Sym)> = crate::ta::AddOn::get()
-                .names()
-                .into_iter()
-                .map(|f| (f.sym.name(), f.sym))
-                .collect();
-            names.push(("_raw", meta_refs().raw.sym));
-            Names::build(names, true)
-        })
+        N.get_or_init(|| Names::build([("_raw", meta_refs().raw.sym)], true))
     }
 
     #[inline]

@@ -12,7 +12,6 @@ use crate::json_reader::JsonSplit;
 use crate::lines::{ClassicSplit, LineSplit};
 use crate::out::{meta_refs, Ev, EvOut, Names, Out};
 use crate::source::{self, Input, Piece};
-use crate::ta::{AddOn, Plan};
 use crate::xmlwin::XmlSplit;
 use crate::SearchTime;
 use crate::{
@@ -178,8 +177,7 @@ impl Split {
 enum Mode {
     Records {
         names: Names,
-        plan: Plan,
-        /// What the user's add-ons compute: the wanted fields and their inputs.
+        /// What the add-ons compute: the wanted fields and their inputs.
         need: Want,
         /// Read to compute add-on fields but not wanted: removed after.
         drop: Vec<Sym>,
@@ -363,7 +361,6 @@ fn mode_for(want: &Want, knowledge: Option<&dyn SearchTime>) -> Mode {
     if want.all {
         return Mode::Rows;
     }
-    let ta = AddOn::get();
     let mut need = want.clone();
     crate::expand_want_with(&mut need, knowledge);
     let m = meta_refs();
@@ -376,7 +373,6 @@ fn mode_for(want: &Want, knowledge: Option<&dyn SearchTime>) -> Mode {
         .collect();
     Mode::Records {
         names: Names::of_want(&need),
-        plan: ta.plan(&need),
         need,
         drop,
     }
@@ -400,15 +396,9 @@ fn parse_one(
         }
     }
     match &ctx.mode {
-        Mode::Records {
-            names,
-            plan,
-            need,
-            drop,
-        } => {
+        Mode::Records { names, need, drop } => {
             let mut o = EvOut::new(ev, names);
             parse_into(format, bytes, kind, &ctx.meta, &mut o)?;
-            AddOn::get().apply_plan(plan, ev);
             if let Some(k) = &ctx.knowledge {
                 k.apply(ev, need);
             }
@@ -418,7 +408,6 @@ fn parse_one(
             let names = Names::everything();
             let mut o = EvOut::new(ev, names);
             parse_into(format, bytes, kind, &ctx.meta, &mut o)?;
-            AddOn::get().apply(ev);
             if let Some(k) = &ctx.knowledge {
                 k.apply(ev, &Want::everything());
             }

@@ -2,8 +2,8 @@
 //! limits as streams; hashes and counts; batch boundaries do not change results.
 
 use firedrill_events::{
-    expand_want, open, open_reader, read_events, reparse, AddOn, Batch, DataModels, Format,
-    ReadError, ReadOptions, SourceMeta, Stream,
+    expand_want_with, open, open_reader, read_events, reparse, reparse_with, Batch, DataModels,
+    Format, ReadError, ReadOptions, ReadOutcome, SearchTime, SourceMeta, Stream,
 };
 use firedrill_value::{Fields, Record, Row, Value, Want};
 use sha2::{Digest, Sha256};
@@ -75,12 +75,33 @@ fn read_all(s: &mut Stream) -> Vec<Batch> {
     out
 }
 
+/// The built-in apps (firedrill-addons), whose fields a run computes.
+fn addons() -> Arc<firedrill_addons::AddOns> {
+    firedrill_addons::builtin::get()
+}
+
+/// A full read with every add-on field, as a run computes them for whole events.
+fn read_full(bytes: &[u8], meta: &SourceMeta) -> ReadOutcome {
+    let mut out = read_events(bytes, meta).unwrap();
+    let a = addons();
+    for e in &mut out.events {
+        a.apply(&mut e.fields, &Want::everything());
+    }
+    out
+}
+
+/// `want` with what computing its add-on fields reads.
+fn expand_want(want: &mut Want) {
+    expand_want_with(want, Some(&*addons()));
+}
+
+/// The records of a restricted read, with the add-on fields `want` names.
 fn records(bytes: &[u8], meta: &SourceMeta, want: Want, batch_bytes: usize) -> Vec<Record> {
     let opts = ReadOptions {
         want: Arc::new(want),
         batch_bytes,
         event_codes: None,
-        knowledge: None,
+        knowledge: Some(addons()),
     };
     let mut s = open_reader(
         Box::new(std::io::Cursor::new(bytes.to_vec())),
@@ -105,7 +126,7 @@ fn expected(full: &Row, names: &BTreeSet<String>) -> Row {
 }
 
 fn check(label: &str, bytes: &[u8], meta: &SourceMeta, names: &BTreeSet<String>, expand: bool) {
-    let full = read_events(bytes, meta).unwrap();
+    let full = read_full(bytes, meta);
     let mut want = Want::of(names.iter().map(String::as_str));
     if expand {
         expand_want(&mut want);
@@ -125,7 +146,7 @@ fn check(label: &str, bytes: &[u8], meta: &SourceMeta, names: &BTreeSet<String>,
 #[test]
 fn every_field_alone_equals_the_full_read() {
     for (label, bytes, meta) in inputs() {
-        let full = read_events(&bytes, &meta).unwrap();
+        let full = read_full(&bytes, &meta);
         let all: BTreeSet<String> = full
             .events
             .iter()
@@ -139,11 +160,8 @@ fn every_field_alone_equals_the_full_read() {
         }
         // Everything at once, every add-on output, and names no event has.
         check(&label, &bytes, &meta, &all, false);
-        let outputs: BTreeSet<String> = AddOn::get()
-            .outputs()
-            .into_iter()
-            .map(str::to_string)
-            .collect();
+        let outputs: BTreeSet<String> =
+            addons().outputs().into_iter().map(str::to_string).collect();
         check(&label, &bytes, &meta, &outputs, false);
         check(&label, &bytes, &meta, &outputs, true);
         let none = BTreeSet::from(["no_such_field".to_string()]);
@@ -155,7 +173,7 @@ fn every_field_alone_equals_the_full_read() {
 fn data_model_views_from_records_equal_the_rows() {
     let dms = DataModels::get();
     for (label, bytes, meta) in inputs() {
-        let full = read_events(&bytes, &meta).unwrap();
+        let full = read_full(&bytes, &meta);
         for name in dms.names() {
             let ds = dms.resolve(&name).unwrap();
             let fields: Vec<&str> = ds.field_names().collect();
@@ -231,6 +249,11 @@ fn reparse_gives_every_field_back_from_raw() {
         for e in &full.events {
             let row = reparse(e.raw(), full.format, &meta).unwrap();
             assert_eq!(row, e.fields, "{label}");
+        }
+        let full = read_full(&bytes, &meta);
+        for e in &full.events {
+            let row = reparse_with(e.raw(), full.format, &meta, Some(&*addons())).unwrap();
+            assert_eq!(row, e.fields, "{label}: with the add-on fields");
         }
     }
     assert!(reparse("x", Format::Unknown, &SourceMeta::default()).is_err());
@@ -481,7 +504,7 @@ fn streams_and_their_parts_move_between_threads() {
     send::<Stream>();
     send::<Batch>();
     sync::<DataModels>();
-    sync::<AddOn>();
+    sync::<firedrill_addons::AddOns>();
     sync::<ReadOptions>();
 }
 

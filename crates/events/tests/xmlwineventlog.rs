@@ -1,11 +1,12 @@
-//! XmlWinEventLog reading, add-on fields, CIM rows and the SSA view, on small files
-//! written for these tests in the real shape (`tests/fixtures/`).
+//! XmlWinEventLog reading, add-on fields (the built-in apps of firedrill-addons, as a
+//! run applies them), CIM rows and the SSA view, on small files written for these
+//! tests in the real shape (`tests/fixtures/`).
 
 use firedrill_events::{
     datamodel_names, datamodel_rows, read_events, sniff, ssa_enriched, CimError, Format, ReadError,
-    ReadOutcome, SourceMeta,
+    ReadOutcome, SearchTime, SourceMeta,
 };
-use firedrill_value::{Event, Value};
+use firedrill_value::{Event, Value, Want};
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -13,7 +14,16 @@ fn fixture(name: &str) -> Vec<u8> {
 }
 
 fn read(name: &str) -> ReadOutcome {
-    read_events(&fixture(name), &SourceMeta::default()).unwrap()
+    with_addons(read_events(&fixture(name), &SourceMeta::default()).unwrap())
+}
+
+/// The events with every field of the built-in apps.
+fn with_addons(mut out: ReadOutcome) -> ReadOutcome {
+    let addons = firedrill_addons::builtin::get();
+    for e in &mut out.events {
+        addons.apply(&mut e.fields, &Want::everything());
+    }
+    out
 }
 
 fn s(v: &str) -> Value {
@@ -221,7 +231,7 @@ fn metadata_from_the_test_overrides_what_the_event_says() {
         sourcetype: Some("xmlwineventlog".into()),
         host: Some("replay-host".into()),
     };
-    let out = read_events(&fixture("sysmon_1.log"), &meta).unwrap();
+    let out = with_addons(read_events(&fixture("sysmon_1.log"), &meta).unwrap());
     let e = &out.events[0];
     assert_eq!(e.get("host"), &s("replay-host"));
     assert_eq!(e.get("sourcetype"), &s("xmlwineventlog"));
@@ -410,7 +420,7 @@ fn sourcetype_picks_the_reader_and_binary_is_refused() {
         sourcetype: Some("XmlWinEventLog:Microsoft-Windows-Sysmon/Operational".into()),
         ..SourceMeta::default()
     };
-    let out = read_events(&bytes, &meta).unwrap();
+    let out = with_addons(read_events(&bytes, &meta).unwrap());
     assert_eq!(out.format, Format::XmlWinEventLog);
     assert_eq!(out.events.len(), 1);
     assert_eq!(out.skipped.len(), 1);
