@@ -12,15 +12,36 @@ pub enum Re {
     Fancy(fancy_regex::Regex),
 }
 
+/// At most this many compiled patterns are kept for sharing.
+pub const MAX_SHARED: usize = 8192;
+
 impl Re {
-    /// Compiles `pattern` (already adapted by `pcre_compat`).
+    /// Compiles `pattern` (already adapted by `pcre_compat`). A pattern compiled
+    /// before is shared (content repeats its patterns across detections and add-on
+    /// settings), up to [`MAX_SHARED`] patterns.
     pub fn new(pattern: &str) -> Result<Re, String> {
-        match regex::Regex::new(pattern) {
-            Ok(r) => Ok(Re::Std(r)),
+        type Shared = std::sync::Mutex<std::collections::HashMap<String, Re>>;
+        static SHARED: std::sync::OnceLock<Shared> = std::sync::OnceLock::new();
+        let shared = SHARED.get_or_init(Default::default);
+        let lock = || {
+            shared
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        if let Some(r) = lock().get(pattern) {
+            return Ok(r.clone());
+        }
+        let r = match regex::Regex::new(pattern) {
+            Ok(r) => Re::Std(r),
             Err(first) => fancy_regex::Regex::new(pattern)
                 .map(Re::Fancy)
-                .map_err(|_| first.to_string()),
+                .map_err(|_| first.to_string())?,
+        };
+        let mut m = lock();
+        if m.len() < MAX_SHARED {
+            m.insert(pattern.to_string(), r.clone());
         }
+        Ok(r)
     }
 
     /// True if the pattern matches somewhere in `text` (a backtracking limit counts as

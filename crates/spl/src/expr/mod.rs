@@ -375,9 +375,14 @@ fn arith(n: f64) -> Value {
 pub fn compare(a: &Value, b: &Value) -> Option<Ordering> {
     match (a, b) {
         (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(y)),
-        (Value::Str(x), Value::Str(y)) => match (a.as_num(), b.as_num()) {
-            (Some(x), Some(y)) => x.partial_cmp(&y),
-            _ => Some(x.cmp(y)),
+        // Numerically only when both are numbers: the second is not parsed when the
+        // first is not one (a literal such as "-" is usually the second).
+        (Value::Str(x), Value::Str(y)) => match b.as_num() {
+            Some(ny) => match a.as_num() {
+                Some(nx) => nx.partial_cmp(&ny),
+                None => Some(x.cmp(y)),
+            },
+            None => Some(x.cmp(y)),
         },
         _ => match (a.as_num(), b.as_num()) {
             (Some(x), Some(y)) => x.partial_cmp(&y),
