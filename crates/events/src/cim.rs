@@ -182,7 +182,7 @@ impl DataModels {
 
     /// The base fields that the dataset fields `dm_fields` (prefixed or not) read, and
     /// the fields membership reads: what to add to a [`Want`](firedrill_value::Want)
-    /// (then [`expand_want`](crate::expand_want) adds the add-on inputs).
+    /// (then [`expand_want_with`](crate::expand_want_with) adds the add-on inputs).
     pub fn inputs(&self, dataset: &str, dm_fields: &[&str]) -> Result<Vec<&str>, CimError> {
         Ok(self.dataset(dataset)?.inputs(dm_fields))
     }

@@ -66,7 +66,7 @@ pub fn ssa_row<F: Fields + ?Sized>(ev: &F) -> Option<Row> {
 }
 
 /// The event fields [`ssa_row`] reads (for a [`Want`](firedrill_value::Want); add-on
-/// inputs come from [`expand_want`](crate::expand_want)).
+/// inputs come from [`expand_want_with`](crate::expand_want_with)).
 pub fn ssa_inputs() -> Vec<&'static str> {
     let v = view();
     let mut out: Vec<&str> = v

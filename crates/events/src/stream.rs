@@ -35,7 +35,7 @@ pub struct ReadOptions {
     /// [`Row`]s; otherwise they hold [`Record`]s of the named fields (plus `_time`,
     /// `host`, `source` and `sourcetype`; `_raw` only if named). Add-on fields are
     /// computed only when named; what computing them reads is read but not kept
-    /// (call [`expand_want`](crate::expand_want) first to keep it too).
+    /// (call [`expand_want_with`](crate::expand_want_with) first to keep it too).
     pub want: Arc<Want>,
     /// About how many bytes of raw events make a batch (the unit of parallel parsing).
     pub batch_bytes: usize,
@@ -43,7 +43,7 @@ pub struct ReadOptions {
     /// the others are counted but not parsed (when every search reading the file
     /// needs one of a few EventCodes). Events without an `EventID` are kept.
     pub event_codes: Option<Arc<std::collections::HashSet<String>>>,
-    /// A user's add-ons, applied after the built-in add-on fields.
+    /// The add-ons (built-in apps and a user's) whose fields are computed.
     pub knowledge: Option<Arc<dyn SearchTime>>,
 }
 
