@@ -14,6 +14,9 @@ const MAX_CACHED: usize = 4096;
 /// The settings for one kind of event, in the order they run.
 type Plan = Arc<Steps>;
 
+/// A stanza's precedence: a user's over a built-in one, then [`Target::rank`].
+type Rank = (bool, u8);
+
 /// At most this many values of a plan's key keep their specialised expressions.
 const MAX_SPECIALISED: usize = 1024;
 
@@ -222,10 +225,13 @@ impl Applier {
             |&i| matches!(&self.stanzas[i].target, Target::Source(g) if g.is_match(source)),
         ));
         // Each key from its highest-ranked stanza (ties: the name sorting first).
-        let mut win: BTreeMap<&str, (u8, &str, usize, usize)> = BTreeMap::new();
+        // A user's stanza wins over a built-in one whatever their kinds: the built-in
+        // apps stand in for add-ons the user may not have, so the user's own
+        // (Splunk_TA_windows' [source::XmlWinEventLog:Security]) replace them.
+        let mut win: BTreeMap<&str, (Rank, &str, usize, usize)> = BTreeMap::new();
         for &i in &hit {
             let s = &self.stanzas[i];
-            let rank = s.target.rank();
+            let rank = (!crate::builtin::is_builtin(&s.file), s.target.rank());
             for (j, c) in s.settings.iter().enumerate() {
                 let better = match win.get(c.key.as_str()) {
                     None => true,
@@ -278,21 +284,27 @@ impl Applier {
     }
 
     /// `plan`'s calculated fields for events whose key has `v` (`None` when the value
-    /// is not one to specialise on: a multivalue, or too many values seen).
+    /// is not one to specialise on: not one string, or a new one after
+    /// [`MAX_SPECIALISED`] values).
     fn specialised(&self, plan: &Steps, v: Option<&Value>) -> Option<Arc<Vec<Spec>>> {
         let key = plan.key.as_ref()?;
+        // An absent key is "", which no string value here is.
         let text = match v {
-            None => String::new(),
-            Some(Value::Str(s)) if !s.is_empty() => s.clone(),
+            None => "",
+            Some(Value::Str(s)) if !s.is_empty() => s.as_str(),
             Some(_) => return None,
         };
-        if let Some(s) = plan
-            .specialised
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(&text)
         {
-            return Some(s.clone());
+            let m = plan
+                .specialised
+                .read()
+                .unwrap_or_else(PoisonError::into_inner);
+            if let Some(s) = m.get(text) {
+                return Some(s.clone());
+            }
+            if m.len() >= MAX_SPECIALISED {
+                return None;
+            }
         }
         let known = firedrill_spl::expr::specialize::Known {
             field: key,
@@ -304,7 +316,12 @@ impl Applier {
             .map(|&at| match &self.setting(at).action {
                 Action::Eval(f, e) => {
                     match firedrill_spl::expr::specialize::specialize(e, &known) {
-                        firedrill_spl::expr::CExpr::Field(g) if g.name == f.name => Spec::Unchanged,
+                        // (A dotted name may read through a map: evaluated.)
+                        firedrill_spl::expr::CExpr::Field(g)
+                            if g.name == f.name && !f.name.contains('.') =>
+                        {
+                            Spec::Unchanged
+                        }
                         s => Spec::Expr(s),
                     }
                 }
@@ -317,7 +334,7 @@ impl Applier {
             .write()
             .unwrap_or_else(PoisonError::into_inner);
         if m.len() < MAX_SPECIALISED {
-            m.insert(text, specs.clone());
+            m.insert(text.to_string(), specs.clone());
         }
         Some(specs)
     }

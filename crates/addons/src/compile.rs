@@ -320,7 +320,7 @@ fn action(
     Ok(Some(match phase {
         Phase::Extract => {
             let (pattern, source) = split_in(&p.value);
-            let re = Re::compile(pattern).map_err(|m| err(ErrorKind::Regex, m))?;
+            let re = Re::shared(pattern).map_err(|m| err(ErrorKind::Regex, m))?;
             let names = extract::group_names(&re);
             if matches!(&names, Names::Groups { fixed, pairs } if fixed.is_empty() && pairs.is_empty())
             {
@@ -440,7 +440,7 @@ fn time(
         return Ok(None);
     }
     let prefix = match get("TIME_PREFIX") {
-        Some(t) => Some(Re::compile(&t.value).map_err(|msg| {
+        Some(t) => Some(Re::shared(&t.value).map_err(|msg| {
             AddonError::new(
                 ErrorKind::Regex,
                 &t.file,
@@ -812,7 +812,7 @@ fn transform(
     let flag = |k: &str, default: bool| get(k).map_or(Ok(default), |p| boolean(p, k));
     let extractor = match (get("REGEX"), get("DELIMS")) {
         (Some(r), _) => {
-            let re = Re::compile(&r.value).map_err(|msg| {
+            let re = Re::shared(&r.value).map_err(|msg| {
                 AddonError::new(ErrorKind::Regex, &r.file, r.line, format!("REGEX: {msg}"))
             })?;
             let names = match get("FORMAT") {

@@ -491,3 +491,27 @@ fn windows_fields_follow_the_source_the_dataset_gives() {
         assert!(outputs.contains(&f), "{f}");
     }
 }
+
+#[test]
+fn a_users_settings_override_the_built_in_windows_ones_whatever_their_stanza() {
+    let app = tempfile::tempdir().unwrap();
+    std::fs::create_dir(app.path().join("default")).unwrap();
+    std::fs::write(
+        app.path().join("default/props.conf"),
+        "[source::XmlWinEventLog:Security]\nEVAL-vendor_product = \"from the user's TA\"\n\
+         [xmlwineventlog]\nEVAL-product = \"user product\"\n",
+    )
+    .unwrap();
+    let addons = AddOns::load(&[app.path().to_path_buf()]).unwrap();
+    let text = windows_event("Security", "4624", &[("TargetUserName", "alice")]);
+    let mut ev = read_events(text.as_bytes(), &SourceMeta::default())
+        .unwrap()
+        .events
+        .remove(0);
+    addons.apply(&mut ev.fields, &Want::everything());
+    assert_eq!(ev.get("vendor_product").to_string(), "from the user's TA");
+    assert_eq!(ev.get("product").to_string(), "user product");
+    // The built-in settings the user did not write still apply.
+    assert_eq!(ev.get("user").to_string(), "alice");
+    assert_eq!(ev.get("app").to_string(), "win:local");
+}

@@ -54,7 +54,7 @@ pub(crate) fn known() -> &'static Known {
     })
 }
 
-/// Which events a rule or dataset takes: a channel (or several) and, optionally,
+/// Which events a data model dataset takes: a channel (or several) and, optionally,
 /// EventCodes; or a sourcetype and field values. Every condition given must hold.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(from = "WhenSpec")]

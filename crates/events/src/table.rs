@@ -42,6 +42,6 @@ pub(crate) fn parse<T: DeserializeOwned>(name: &str, text: &str) -> Result<T, Ta
 pub(crate) fn expect<T>(r: Result<T, TableError>) -> T {
     match r {
         Ok(t) => t,
-        Err(e) => panic!("embedded add-on table is broken: {e}"),
+        Err(e) => panic!("embedded data table is broken: {e}"),
     }
 }

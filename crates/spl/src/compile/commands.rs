@@ -114,7 +114,7 @@ fn parse_translit(expr: &str) -> Option<(Vec<char>, Vec<char>)> {
 }
 
 fn regex(pattern: &str, span: crate::span::Span) -> Result<Re, CompileError> {
-    Re::compile(pattern).map_err(|m| {
+    Re::shared(pattern).map_err(|m| {
         unsupported(
             format!("regular expression not supported by firedrill's regex engines: {m}"),
             span,

@@ -12,36 +12,21 @@ pub enum Re {
     Fancy(fancy_regex::Regex),
 }
 
-/// At most this many compiled patterns are kept for sharing.
+/// At most this many compiled patterns are kept for sharing ([`Re::shared`]).
 pub const MAX_SHARED: usize = 8192;
 
+/// Patterns compiled by [`Re::shared`].
+type Shared = std::sync::Mutex<std::collections::HashMap<String, Re>>;
+
 impl Re {
-    /// Compiles `pattern` (already adapted by `pcre_compat`). A pattern compiled
-    /// before is shared (content repeats its patterns across detections and add-on
-    /// settings), up to [`MAX_SHARED`] patterns.
+    /// Compiles `pattern` (already adapted by `pcre_compat`).
     pub fn new(pattern: &str) -> Result<Re, String> {
-        type Shared = std::sync::Mutex<std::collections::HashMap<String, Re>>;
-        static SHARED: std::sync::OnceLock<Shared> = std::sync::OnceLock::new();
-        let shared = SHARED.get_or_init(Default::default);
-        let lock = || {
-            shared
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-        };
-        if let Some(r) = lock().get(pattern) {
-            return Ok(r.clone());
-        }
-        let r = match regex::Regex::new(pattern) {
-            Ok(r) => Re::Std(r),
+        match regex::Regex::new(pattern) {
+            Ok(r) => Ok(Re::Std(r)),
             Err(first) => fancy_regex::Regex::new(pattern)
                 .map(Re::Fancy)
-                .map_err(|_| first.to_string())?,
-        };
-        let mut m = lock();
-        if m.len() < MAX_SHARED {
-            m.insert(pattern.to_string(), r.clone());
+                .map_err(|_| first.to_string()),
         }
-        Ok(r)
     }
 
     /// True if the pattern matches somewhere in `text` (a backtracking limit counts as
@@ -168,6 +153,29 @@ impl Re {
     /// linear engine when it can, the backtracking one when the pattern needs it.
     pub fn compile(pattern: &str) -> Result<Re, String> {
         Re::new(&pcre_compat(pattern))
+    }
+
+    /// [`Re::compile`] for a pattern written in a search or an add-on setting,
+    /// compiled once for all who write it (content repeats its patterns across
+    /// detections and settings), up to [`MAX_SHARED`] patterns. Patterns computed
+    /// from the data are compiled with [`Re::compile`], not kept.
+    pub fn shared(pattern: &str) -> Result<Re, String> {
+        static SHARED: std::sync::OnceLock<Shared> = std::sync::OnceLock::new();
+        let shared = SHARED.get_or_init(Default::default);
+        let lock = || {
+            shared
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        if let Some(r) = lock().get(pattern) {
+            return Ok(r.clone());
+        }
+        let r = Re::compile(pattern)?;
+        let mut m = lock();
+        if m.len() < MAX_SHARED {
+            m.insert(pattern.to_string(), r.clone());
+        }
+        Ok(r)
     }
 }
 

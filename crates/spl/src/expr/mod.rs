@@ -105,7 +105,7 @@ pub fn compile(e: &Expr) -> Result<CExpr, Unsupported> {
             let args: Vec<CExpr> = args.iter().map(compile).collect::<Result<_, _>>()?;
             let re = match def.regex_arg.and_then(|i| args.get(i)) {
                 Some(CExpr::Lit(Value::Str(p))) => {
-                    Some(Re::compile(p).map_err(|m| Unsupported {
+                    Some(Re::shared(p).map_err(|m| Unsupported {
                         what: format!(
                             "regular expression not supported by firedrill's regex engines: {m}"
                         ),

@@ -41,10 +41,11 @@ impl Key {
             Value::Multi(_) | Value::Map(_) => None,
             Value::Bool(_) => Some(Key::Text(v.to_string())),
             _ => match v.as_num() {
-                Some(n) if n.is_nan() => None,
                 // -0 and 0 are equal.
-                Some(n) => Some(Key::Num((n + 0.0).to_bits())),
-                None => Some(Key::Text(v.to_string())),
+                Some(n) if n.is_finite() => Some(Key::Num((n + 0.0).to_bits())),
+                // NaN and infinities: no literal is such a number (numeric text is
+                // finite), so `==` compares them as text ("NaN", "inf").
+                _ => Some(Key::Text(v.to_string())),
             },
         }
     }
@@ -186,6 +187,7 @@ mod tests {
             r#"case(x=="1", "a", x=="01", "b", x==2, "c", in(x, "3", "x"), "d", true(), "e", x=="9", "f")"#,
             r#"case(x=="a", 1, in(x, "b", 2), 2, x=="-0", 3, x=="", 4)"#,
             r#"case(in(x, "1.0"), "t", x=="1", "n", x=="true", "b")"#,
+            r#"case(x=="NaN", "nan", x=="inf", "inf", x=="-inf", "ninf", x=="1", "one")"#,
         ];
         let values = [
             None,
@@ -204,6 +206,9 @@ mod tests {
             Some(Value::str("-0")),
             Some(Value::str("")),
             Some(Value::str("NaN")),
+            Some(Value::Num(f64::NAN)),
+            Some(Value::Num(f64::INFINITY)),
+            Some(Value::Num(f64::NEG_INFINITY)),
             Some(Value::Bool(true)),
             Some(Value::multi(vec![Value::str("9"), Value::str("3")])),
             Some(Value::multi(vec![Value::str("zz"), Value::Null])),
