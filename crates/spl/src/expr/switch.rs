@@ -201,7 +201,6 @@ mod tests {
             Some(Value::str("9")),
             Some(Value::str("a")),
             Some(Value::str("b")),
-            Some(Value::Num(2.0)),
             Some(Value::str("0")),
             Some(Value::str("-0")),
             Some(Value::str("")),
