@@ -42,6 +42,9 @@ pub struct DetectionCoverage {
     /// (a built-in app's, or the user's from `--addons`), else `built-in (<reader>:
     /// <what gives the fields>)`, or nothing.
     pub fields_from: BTreeMap<String, Option<String>>,
+    /// Each data model it reads and the file that defines it (a built-in app's, or the
+    /// user's from `--addons`), or nothing.
+    pub datamodels_from: BTreeMap<String, Option<String>>,
 }
 
 /// Counts for one group (a type, a data model, a data source).
@@ -98,6 +101,8 @@ pub struct Summary {
     /// Tested active detections by what gives their sourcetypes' fields (a
     /// detection counts once per source of fields).
     pub fields_from: BTreeMap<String, usize>,
+    /// Tested detections by the file defining a data model they read.
+    pub datamodels_from: BTreeMap<String, usize>,
 }
 
 /// The whole coverage report.
@@ -177,6 +182,7 @@ fn data_gap(
     sts: &[String],
     dms: &[String],
     from: &BTreeMap<String, Option<String>>,
+    models: &firedrill_events::DataModels,
 ) -> Option<String> {
     if let Some(st) = sts
         .iter()
@@ -186,15 +192,22 @@ fn data_gap(
             "sourcetype `{st}` has no reader with its add-on's fields"
         ));
     }
-    if let Some(dm) = dms.iter().find(|dm| !firedrill_events::datamodel_known(dm)) {
+    if let Some(dm) = dms.iter().find(|dm| !models.known(dm)) {
         return Some(format!("data model `{dm}` has no mapping"));
     }
     dms.iter()
-        .find(|dm| {
-            !sts.iter()
-                .any(|st| firedrill_events::datamodel_fed_by(dm, st))
-        })
+        .find(|dm| !sts.iter().any(|st| models.fed_by(dm, st)))
         .map(|dm| format!("data model `{dm}` is not mapped from {}", sts.join(", ")))
+}
+
+/// The file that defines a data model, as coverage shows it.
+fn model_file(models: &firedrill_events::DataModels, dm: &str) -> Option<String> {
+    let f = models.resolve(dm)?.file();
+    Some(if firedrill_addons::builtin::is_builtin(f) {
+        format!("built-in ({})", f.display())
+    } else {
+        f.display().to_string()
+    })
 }
 
 /// What gives a sourcetype's fields: a user's add-on file first (it applies over
@@ -219,6 +232,10 @@ pub fn coverage(planned: &[Planned]) -> Coverage {
 
 /// [`coverage`] with a user's add-ons giving fields to the sourcetypes they name.
 pub fn coverage_with(planned: &[Planned], addons: Option<&firedrill_addons::AddOns>) -> Coverage {
+    let models = match addons {
+        Some(a) => a.datamodels(),
+        None => firedrill_addons::builtin::datamodels(),
+    };
     let mut detections = Vec::new();
     for p in planned {
         let d = &p.detection;
@@ -236,7 +253,7 @@ pub fn coverage_with(planned: &[Planned], addons: Option<&firedrill_addons::AddO
             .collect();
         let tested = d.tests.iter().any(|t| !t.attack_data.is_empty());
         let data_unsupported = if tested {
-            data_gap(&sts, &dms, &from)
+            data_gap(&sts, &dms, &from, models)
         } else {
             Some("no test data".into())
         };
@@ -254,6 +271,10 @@ pub fn coverage_with(planned: &[Planned], addons: Option<&firedrill_addons::AddO
             parsed,
             supported: unsupported.is_none(),
             unsupported: unsupported.map(|u| u.lines().next().unwrap_or("").to_string()),
+            datamodels_from: dms
+                .iter()
+                .map(|dm| (dm.clone(), model_file(models, dm)))
+                .collect(),
             datamodels: dms,
             data_source: d.data_source.clone(),
             fields_from: from,
@@ -301,6 +322,16 @@ pub fn coverage_with(planned: &[Planned], addons: Option<&firedrill_addons::AddO
             from.dedup();
             for f in from {
                 *s.fields_from.entry(f).or_insert(0) += 1;
+            }
+            let mut models: Vec<String> = d
+                .datamodels_from
+                .values()
+                .map(|f| f.clone().unwrap_or_else(|| "nothing (not defined)".into()))
+                .collect();
+            models.sort();
+            models.dedup();
+            for f in models {
+                *s.datamodels_from.entry(f).or_insert(0) += 1;
             }
         }
     }
@@ -366,11 +397,12 @@ pub fn render(c: &Coverage) -> String {
     for (k, n) in &s.causes {
         let _ = writeln!(out, "  {n:>5}  {k}");
     }
-    let _ = writeln!(
-        out,
-        "\nwhere tested detections' fields come from (data models: built-in data/cim.yml):"
-    );
+    let _ = writeln!(out, "\nwhere tested detections' fields come from:");
     for (k, n) in &s.fields_from {
+        let _ = writeln!(out, "  {n:>5}  {k}");
+    }
+    let _ = writeln!(out, "\nwhere tested detections' data models come from:");
+    for (k, n) in &s.datamodels_from {
         let _ = writeln!(out, "  {n:>5}  {k}");
     }
     let _ = writeln!(

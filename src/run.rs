@@ -16,6 +16,7 @@ use crate::source::{self, DatasetKey, Opened};
 use crate::verdict::judge_test;
 use crate::views::{Seen, View};
 use firedrill_dataset::Fetcher;
+use firedrill_events::DataModels;
 use firedrill_spl::{ExecError, PipeId, Program, State};
 use firedrill_value::{Event, FieldRef, Fields, Row, Value, Want};
 use rayon::prelude::*;
@@ -384,15 +385,23 @@ fn required_codes(program: &Program, pipe: PipeId, view: &View) -> Option<Vec<St
         View::DataModel(set) | View::DataModelEvents(set) => {
             Some(set.event_codes()?.into_iter().map(String::from).collect())
         }
-        View::Ssa | View::Ocsf => None,
+        View::Ssa | View::Ocsf(_) => None,
+    }
+}
+
+/// The data models of `knowledge`, or the built-in ones.
+pub fn datamodels(knowledge: Option<&dyn firedrill_events::SearchTime>) -> &DataModels {
+    match knowledge {
+        Some(k) => k.datamodels(),
+        None => firedrill_addons::builtin::datamodels(),
     }
 }
 
 /// The pipes of `program` that read events, with their views and wanted fields.
-fn inputs(program: &Program) -> Inputs {
+fn inputs(program: &Program, dms: &DataModels) -> Inputs {
     let mut out = Vec::new();
     for (pipe, src) in program.inputs() {
-        let view = match View::of(src) {
+        let view = match View::of(src, dms) {
             Ok(Some(v)) => v,
             Ok(None) => continue,
             Err(message) => return Err((pipe, message)),
@@ -652,7 +661,9 @@ fn read_dataset<'p>(
                 j.sink = h.start(&planned[j.det], &j.name);
             }
         }
-        let specs = match cache.inputs[j.det].get_or_init(|| inputs(j.program)) {
+        let specs = match cache.inputs[j.det]
+            .get_or_init(|| inputs(j.program, datamodels(opts.knowledge.as_deref())))
+        {
             Ok(specs) => specs,
             Err((pipe, message)) => {
                 let p = &planned[j.det];
@@ -886,7 +897,7 @@ struct Seens<'e> {
 }
 
 impl<'e> Seens<'e> {
-    fn get(&mut self, views: &[View], i: usize) -> Option<&dyn Fields> {
+    fn get(&mut self, views: &'e [View], i: usize) -> Option<&dyn Fields> {
         let ev = self.ev;
         match &views[i] {
             View::Event => Some(ev),
@@ -1071,9 +1082,11 @@ fn finish_job(j: &mut Job<'_>, planned: &[Planned], opts: &RunOptions<'_>, cache
 pub fn search_events(program: &Program, events: &[Event]) -> Result<Vec<Row>, ExecError> {
     let mut state = program.start();
     for (pipe, src) in program.inputs() {
-        let view = View::of(src).map_err(|message| ExecError::Data {
-            message,
-            span: program.source_span(pipe),
+        let view = View::of(src, firedrill_addons::builtin::datamodels()).map_err(|message| {
+            ExecError::Data {
+                message,
+                span: program.source_span(pipe),
+            }
         })?;
         let Some(view) = view else { continue };
         for e in events {

@@ -6,7 +6,7 @@ use firedrill_events::{DataModels, DmEvent, DmSet, DmView};
 use firedrill_spl::{FieldSet, Source};
 use firedrill_value::{Fields, Row, Value, Want};
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// OCSF paths and the CIM Endpoint.Processes fields that feed them (a data file).
 const OCSF_PROCESS: &str = include_str!("data/ocsf_process.yml");
@@ -18,13 +18,13 @@ pub enum View {
     /// restricts that to indexed fields).
     Event,
     /// A data model dataset.
-    DataModel(&'static DmSet),
+    DataModel(Arc<DmSet>),
     /// The events of a data model dataset, as they are (`| from datamodel:X`).
-    DataModelEvents(&'static DmSet),
+    DataModelEvents(Arc<DmSet>),
     /// The SSA enriched event (`from read_ssa_enriched_events()`).
     Ssa,
-    /// The OCSF process event (`from source`).
-    Ocsf,
+    /// The OCSF process event (`from source`), from Endpoint.Processes.
+    Ocsf(Arc<DmSet>),
 }
 
 impl PartialEq for View {
@@ -58,23 +58,16 @@ impl Seen<'_> {
     }
 }
 
-fn processes() -> Option<&'static DmSet> {
-    DataModels::get().resolve("Endpoint.Processes")
-}
-
 impl View {
-    /// The view of a program source, or why there is none.
-    pub fn of(source: &Source) -> Result<Option<View>, String> {
+    /// The view of a program source over the data models `dms`, or why there is none.
+    pub fn of(source: &Source, dms: &DataModels) -> Result<Option<View>, String> {
+        let set = |name: &str| dms.dataset(name).cloned().map_err(|e| e.to_string());
         Ok(Some(match source {
             Source::Events | Source::Indexed => View::Event,
-            Source::DataModel(name) => {
-                View::DataModel(DataModels::get().dataset(name).map_err(|e| e.to_string())?)
-            }
-            Source::DataModelEvents(name) => {
-                View::DataModelEvents(DataModels::get().dataset(name).map_err(|e| e.to_string())?)
-            }
+            Source::DataModel(name) => View::DataModel(set(name)?),
+            Source::DataModelEvents(name) => View::DataModelEvents(set(name)?),
             Source::Spl2(name) if name == "read_ssa_enriched_events" => View::Ssa,
-            Source::Spl2(name) if name == "source" => View::Ocsf,
+            Source::Spl2(name) if name == "source" => View::Ocsf(set("Endpoint.Processes")?),
             Source::Spl2(other) => return Err(format!("SPL2 source `{other}` is not available")),
             Source::Lookup(_) | Source::Input => return Ok(None),
         }))
@@ -82,14 +75,13 @@ impl View {
 
     /// The event through this view, if it belongs to it (`None` for [`View::Event`],
     /// which reads the event itself).
-    pub fn see<'e>(&self, e: &'e dyn Fields) -> Option<Seen<'e>> {
+    pub fn see<'e>(&'e self, e: &'e dyn Fields) -> Option<Seen<'e>> {
         match self {
             View::Event => None,
             View::DataModel(set) => set.contains(e).then(|| Seen::Dm(set.view(e))),
             View::DataModelEvents(set) => set.contains(e).then(|| Seen::Event(set.event(e))),
             View::Ssa => ssa_row(e).map(Seen::Row),
-            View::Ocsf => {
-                let set = processes()?;
+            View::Ocsf(set) => {
                 if !set.contains(e) {
                     return None;
                 }
@@ -113,7 +105,7 @@ impl View {
                     want.add(f);
                 }
                 for f in set.inputs(&[]) {
-                    want.add(f);
+                    want.add(&f);
                 }
             }
             View::DataModel(set) => {
@@ -125,7 +117,7 @@ impl View {
                 }
                 let refs: Vec<&str> = names.iter().map(String::as_str).collect();
                 for f in set.inputs(&refs) {
-                    want.add(f);
+                    want.add(&f);
                 }
             }
             View::Ssa => {
@@ -133,13 +125,11 @@ impl View {
                     want.add(f);
                 }
             }
-            View::Ocsf => {
-                if let Some(set) = processes() {
-                    let names = all_of(set);
-                    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-                    for f in set.inputs(&refs) {
-                        want.add(f);
-                    }
+            View::Ocsf(set) => {
+                let names = all_of(set);
+                let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+                for f in set.inputs(&refs) {
+                    want.add(&f);
                 }
             }
         }

@@ -1924,6 +1924,175 @@ tests:
     );
 }
 
+/// A user's own data model (`data/models/*.json` with `eventtypes.conf` and
+/// `tags.conf`): a `tstats` detection over a dataset of it, and over its child, fires
+/// on a sourcetype firedrill has never heard of; coverage names the model's file.
+#[test]
+fn a_users_data_model_feeds_tstats() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let app = dir.join("apps/TA-acme-web");
+    let write = |rel: &str, text: &str| {
+        let p = app.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    write(
+        "default/props.conf",
+        "[acme:web]\n\
+         EXTRACT-access = ^(?<src>\\S+) (?<uri>\\S+) (?<status>\\d{3})$\n",
+    );
+    write(
+        "default/eventtypes.conf",
+        "[acme_access]\nsearch = sourcetype=acme:web\n\n\
+         [acme_denied]\nsearch = sourcetype=acme:web status IN (401, 403)\n",
+    );
+    write(
+        "default/tags.conf",
+        "[eventtype=acme_access]\nweb = enabled\n\n[eventtype=acme_denied]\ndenied = enabled\n",
+    );
+    write(
+        "default/data/models/Acme_Web.json",
+        r#"{"modelName": "Acme_Web", "objects": [
+  {"objectName": "Access", "parentName": "BaseEvent",
+   "constraints": [{"search": "tag=web"}],
+   "fields": [{"fieldName": "src"}, {"fieldName": "uri"}],
+   "calculations": [{"calculationType": "Eval", "outputFields": [{"fieldName": "area"}],
+     "expression": "if(like(uri, \"/admin%\"), \"admin\", \"public\")"}]},
+  {"objectName": "Denied", "parentName": "Access",
+   "constraints": [{"search": "tag=denied"}],
+   "fields": [{"fieldName": "status"}]}
+]}"#,
+    );
+    let cache = dir.join("attack_data");
+    let data = cache.join("datasets/firedrill/acme/access.log");
+    std::fs::create_dir_all(data.parent().unwrap()).unwrap();
+    std::fs::write(
+        &data,
+        "10.0.0.5 /admin 403\n10.0.0.5 /admin/users 401\n10.0.0.6 /index.html 200\n\
+         10.0.0.7 /admin 200\n10.0.0.8 /shop 403\n",
+    )
+    .unwrap();
+    let detection = |name: &str, search: &str| {
+        let det = dir.join(format!("{name}.yml"));
+        std::fs::write(
+            &det,
+            format!(
+                r#"name: {name}
+id: 6f0c7a4e-2b1d-4c3e-9f8a-7d6e5c4b3a2{n}
+version: 1
+date: '2024-03-05'
+author: firedrill tests
+status: production
+type: TTP
+description: Admin pages denied.
+search: '{search}'
+how_to_implement: the TA-acme-web add-on
+known_false_positives: none
+references: []
+tags:
+  analytic_story: [Acme]
+  asset_type: Web Server
+  confidence: 80
+  impact: 50
+  message: Admin pages denied to $src$
+  mitre_attack_id: [T1190]
+  observable:
+  - name: src
+    type: IP Address
+    role: [Attacker]
+  product: [Splunk Enterprise]
+  security_domain: network
+tests:
+- name: True Positive Test
+  attack_data:
+  - data: https://media.githubusercontent.com/media/splunk/attack_data/master/datasets/firedrill/acme/access.log
+    sourcetype: acme:web
+    source: /var/log/acme/access.log
+"#,
+                n = name.len() % 10
+            ),
+        )
+        .unwrap();
+        det
+    };
+    let denied = detection(
+        "Acme Admin Denied",
+        "| tstats count from datamodel=Acme_Web.Denied where Access.area=admin by Access.src | rename Access.src as src | where count >= 2",
+    );
+    let access = detection(
+        "Acme Admin Access",
+        "| tstats count from datamodel=Acme_Web.Access where Access.area=admin by Access.src | rename Access.src as src",
+    );
+    let apps = dir.join("apps");
+    let out = firedrill()
+        .arg("run")
+        .arg(&denied)
+        .arg(&access)
+        .arg("--data")
+        .arg(&cache)
+        .args([
+            "--offline",
+            "--format",
+            "json",
+            "--show-results",
+            "5",
+            "--addons",
+        ])
+        .arg(&apps)
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let by_name = |n: &str| {
+        json["detections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["name"] == n)
+            .unwrap_or_else(|| panic!("{n}: {json}"))
+            .clone()
+    };
+    let d = by_name("Acme Admin Denied");
+    assert_eq!(d["status"], "pass", "{d}");
+    let t = &d["tests"][0];
+    assert_eq!(t["results"], 1, "{t}");
+    assert_eq!(t["rows"][0]["src"], "10.0.0.5", "{t}");
+    assert_eq!(t["rows"][0]["count"], "2", "{t}");
+    let t = &by_name("Acme Admin Access")["tests"][0];
+    assert_eq!(t["results"], 2, "{t}");
+    // Without the add-on the data model is not defined: an error that says so.
+    let out = firedrill()
+        .arg("run")
+        .arg(&denied)
+        .arg("--data")
+        .arg(&cache)
+        .args(["--offline", "--format", "json"])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let d = &json["detections"][0];
+    assert_eq!(d["status"], "error", "{d}");
+    assert!(d.to_string().contains("Acme_Web.Denied"), "{d}");
+    // Coverage names the file that defines the model.
+    let out = firedrill()
+        .args(["coverage", "--format", "json"])
+        .arg(&denied)
+        .arg("--addons")
+        .arg(&apps)
+        .output()
+        .unwrap();
+    let cov: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let from = cov["detections"][0]["datamodels_from"]["Acme_Web.Denied"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{cov}"));
+    assert!(
+        from.ends_with("TA-acme-web/default/data/models/Acme_Web.json"),
+        "{from}"
+    );
+    assert_eq!(cov["detections"][0]["data_covered"], true, "{cov}");
+}
+
 /// Past ten detections the table names the three slowest detections and datasets.
 #[test]
 fn the_table_names_the_slowest_detections_and_datasets() {

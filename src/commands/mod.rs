@@ -25,10 +25,12 @@ pub fn feed(
     use firedrill::views::View;
     let inputs: Vec<(firedrill_spl::PipeId, View)> = program
         .inputs()
-        .filter_map(|(id, src)| match View::of(src) {
-            Ok(Some(v)) => Some(Ok((id, v))),
-            Ok(None) => None,
-            Err(e) => Some(Err(e)),
+        .filter_map(|(id, src)| {
+            match View::of(src, firedrill::run::datamodels(opened.knowledge.as_deref())) {
+                Ok(Some(v)) => Some(Ok((id, v))),
+                Ok(None) => None,
+                Err(e) => Some(Err(e)),
+            }
         })
         .collect::<Result<_, _>>()?;
     let mut reading = opened.read(std::sync::Arc::new(firedrill_value::Want::everything()))?;

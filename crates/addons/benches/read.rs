@@ -22,7 +22,7 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use firedrill_events::{open, DataModels, ReadOptions, SourceMeta};
+use firedrill_events::{open, ReadOptions, SourceMeta};
 use firedrill_value::Want;
 use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
@@ -118,12 +118,12 @@ fn want_for(mode: &str) -> Option<Want> {
             "TargetUserName",
         ]),
         "cim" => {
-            let dms = DataModels::get();
+            let dms = firedrill_addons::builtin::datamodels();
             let mut w = Want::of(firedrill_events::ssa_inputs());
             for name in dms.names() {
                 let fields: Vec<&str> = dms.resolve(&name).unwrap().field_names().collect();
                 for f in dms.inputs(&name, &fields).unwrap() {
-                    w.add(f);
+                    w.add(&f);
                 }
             }
             w

@@ -18,6 +18,10 @@ pub enum ErrorKind {
     Reference,
     /// A setting's value is not one it takes (`MV_ADD = maybe`).
     Value,
+    /// An event type's search or a data model constraint does not parse.
+    Search,
+    /// A data model definition is not Splunk's data model JSON.
+    DataModel,
 }
 
 /// A problem in an add-on file, with its place.

@@ -32,13 +32,29 @@ pub struct Merged {
     pub line: usize,
 }
 
-/// The layered `props.conf` and `transforms.conf` of a set of apps.
+/// A data model definition file (`data/models/<Model>.json`): the highest layer's
+/// replaces the others whole, as in Splunk.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModelFile {
+    /// Where it was read.
+    pub file: PathBuf,
+    /// Its text.
+    pub text: String,
+}
+
+/// The layered configuration of a set of apps.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Layered {
     /// `props.conf` stanzas by name.
     pub props: BTreeMap<String, Merged>,
     /// `transforms.conf` stanzas by name.
     pub transforms: BTreeMap<String, Merged>,
+    /// `eventtypes.conf` stanzas by name.
+    pub eventtypes: BTreeMap<String, Merged>,
+    /// `tags.conf` stanzas by name (`eventtype=x`, `field=value`).
+    pub tags: BTreeMap<String, Merged>,
+    /// Data model definitions by model name (the file's stem).
+    pub models: BTreeMap<String, ModelFile>,
     /// The files read, highest precedence first.
     pub files: Vec<PathBuf>,
 }
@@ -95,28 +111,88 @@ pub fn layer(builtin: &[(&str, &str)], dirs: &[PathBuf]) -> Result<Layered, Addo
     let mut out = Layered::default();
     for (path, text) in builtin {
         let path = Path::new(path);
-        let into = if path.ends_with("transforms.conf") {
-            &mut out.transforms
-        } else {
-            &mut out.props
+        if path.extension().is_some_and(|e| e == "json") {
+            out.add_model(path, text.to_string());
+            continue;
+        }
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let Some(into) = out.conf(name) else {
+            continue;
         };
         merge(into, path, conf::parse(path, text)?);
         out.files.insert(0, path.to_path_buf());
     }
     // Applied lowest first, so a higher layer overwrites.
     for dir in files.iter().rev() {
-        for (name, into) in [
-            ("props.conf", &mut out.props),
-            ("transforms.conf", &mut out.transforms),
-        ] {
+        for name in CONF_FILES {
             let path = dir.join(name);
             if !path.is_file() {
                 continue;
             }
-            merge(into, &path, conf::read(&path)?);
+            let stanzas = conf::read(&path)?;
+            if let Some(into) = out.conf(name) {
+                merge(into, &path, stanzas);
+            }
             out.files.insert(0, path);
         }
+        for path in model_files(&dir.join("data/models"))? {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| AddonError::new(ErrorKind::Io, &path, 0, e.to_string()))?;
+            out.add_model(&path, text);
+        }
     }
+    Ok(out)
+}
+
+/// The `.conf` files firedrill reads from each layer.
+const CONF_FILES: [&str; 4] = [
+    "props.conf",
+    "transforms.conf",
+    "eventtypes.conf",
+    "tags.conf",
+];
+
+impl Layered {
+    fn conf(&mut self, name: &str) -> Option<&mut BTreeMap<String, Merged>> {
+        Some(match name {
+            "props.conf" => &mut self.props,
+            "transforms.conf" => &mut self.transforms,
+            "eventtypes.conf" => &mut self.eventtypes,
+            "tags.conf" => &mut self.tags,
+            _ => return None,
+        })
+    }
+
+    fn add_model(&mut self, path: &Path, text: String) {
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        self.models.insert(
+            stem,
+            ModelFile {
+                file: path.to_path_buf(),
+                text,
+            },
+        );
+        self.files.insert(0, path.to_path_buf());
+    }
+}
+
+/// The `*.json` files of a layer's `data/models/`, sorted.
+fn model_files(dir: &Path) -> Result<Vec<PathBuf>, AddonError> {
+    if !dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    let io = |e: std::io::Error| AddonError::new(ErrorKind::Io, dir, 0, e.to_string());
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let path = entry.map_err(io)?.path();
+        if path.is_file() && path.extension().is_some_and(|e| e == "json") {
+            out.push(path);
+        }
+    }
+    out.sort();
     Ok(out)
 }
 

@@ -1,7 +1,9 @@
 //! Splunk add-ons as data: the search-time settings of `props.conf` and
 //! `transforms.conf` (`EXTRACT-`, `REPORT-` with `REGEX`/`FORMAT`/`DELIMS`/`FIELDS`,
-//! `FIELDALIAS-`, `EVAL-`, `rename`), read from Splunk apps a user brings, layered as
-//! Splunk layers them, compiled once (regular expressions as `rex` reads them,
+//! `FIELDALIAS-`, `EVAL-`, `rename`), event types and tags (`eventtypes.conf`,
+//! `tags.conf`) and data models (`data/models/*.json`, [`AddOns::datamodels`]), read
+//! from Splunk apps a user brings and firedrill's built-in ones, layered as Splunk
+//! layers them, compiled once (regular expressions as `rex` reads them,
 //! calculated fields with firedrill's SPL eval engine) and applied to every event
 //! after firedrill's built-in add-on fields. What firedrill cannot apply is listed
 //! with its file and line ([`AddOns::findings`]); what is broken stops loading.
@@ -32,10 +34,12 @@ mod apply;
 pub mod builtin;
 pub mod compile;
 pub mod conf;
+mod datamodel;
 mod error;
 pub mod extract;
 pub mod layer;
 pub mod settings;
+mod tags;
 
 pub use compile::Finding;
 pub use error::{AddonError, ErrorKind};
@@ -50,6 +54,8 @@ pub const ENV: &str = "FIREDRILL_ADDONS";
 /// A user's add-ons, compiled.
 pub struct AddOns {
     applier: apply::Applier,
+    tagger: tags::Tagger,
+    models: firedrill_events::DataModels,
     findings: Vec<Finding>,
     files: Vec<PathBuf>,
 }
@@ -69,9 +75,14 @@ impl AddOns {
     pub fn load(dirs: &[PathBuf]) -> Result<AddOns, AddonError> {
         let layered = layer::layer(builtin::FILES, dirs)?;
         let out = compile::compile(&layered)?;
+        let mut findings = out.findings;
+        let tagger = tags::Tagger::compile(&layered, &mut findings)?;
+        let models = datamodel::compile(&layered, &tagger, &mut findings)?;
         Ok(AddOns {
             applier: apply::Applier::new(out.stanzas, out.renames),
-            findings: out.findings,
+            tagger,
+            models,
+            findings,
             files: layered.files,
         })
     }
@@ -149,6 +160,11 @@ impl AddOns {
         out
     }
 
+    /// The data models defined (built-in and the user's).
+    pub fn datamodels(&self) -> &firedrill_events::DataModels {
+        &self.models
+    }
+
     /// The file of the `[sourcetype]` stanza that applies to `sourcetype`, when a
     /// stanza for it applies something (for `firedrill coverage`).
     pub fn feeds(&self, sourcetype: &str) -> Option<&Path> {
@@ -168,8 +184,13 @@ impl AddOns {
 impl firedrill_events::SearchTime for AddOns {
     fn expand(&self, want: &mut Want) {
         self.applier.expand(want);
+        self.tagger.expand(want);
     }
     fn apply(&self, ev: &mut dyn FieldsMut, want: &Want) {
         self.applier.apply(ev, want);
+        self.tagger.apply(ev, want);
+    }
+    fn datamodels(&self) -> &firedrill_events::DataModels {
+        &self.models
     }
 }

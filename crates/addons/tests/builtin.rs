@@ -4,8 +4,15 @@
 //! security_content is read through them too.
 
 use firedrill_addons::{builtin, AddOns};
-use firedrill_events::{datamodel_rows, read_events, SearchTime, SourceMeta};
+use firedrill_events::{read_events, SearchTime, SourceMeta};
 use firedrill_value::{Event, Value, Want};
+
+fn datamodel_rows(
+    dataset: &str,
+    events: &[firedrill_value::Event],
+) -> Result<Vec<firedrill_value::Row>, firedrill_events::CimError> {
+    firedrill_addons::builtin::datamodels().rows(dataset, events)
+}
 
 fn read(text: &str, sourcetype: &str) -> Vec<Event> {
     let meta = SourceMeta {
@@ -62,6 +69,48 @@ fn suricata_http_records_map_to_web() {
     assert_eq!(r["Web.site"], Value::str("vpn.example"));
     assert_eq!(r["Web.http_method"], Value::str("GET"));
     assert_eq!(r["Web.vendor_product"], Value::str("Suricata"));
+}
+
+#[test]
+fn zscaler_web_logs_map_to_web() {
+    // Written in Zscaler's documented NSS feed output format for Splunk.
+    let log = concat!(
+        r#"{"datetime":"2023-06-01 10:00:00","reason":"Virus/Spyware/Malware Blocked","event_id":"7239","protocol":"HTTPS","action":"Blocked","transactionsize":"1024","responsesize":"900","requestsize":"124","urlcategory":"Miscellaneous or Unknown","serverip":"203.0.113.9","requestmethod":"GET","refererURL":"None","useragent":"curl/8.0","product":"NSS","location":"HQ","ClientIP":"10.0.0.5","status":"403","user":"ann@example.com","url":"dl.example/x.exe","vendor":"Zscaler","hostname":"dl.example","threatcategory":"Virus","threatname":"EICAR_Test_File","filetype":"exe","threatclass":"Virus","fileclass":"Executable","deviceowner":"ann","devicehostname":"wks-7","contenttype":"application/octet-stream"}"#,
+        "\n",
+        r#"{"datetime":"2023-06-01 10:00:05","action":"Allowed","serverip":"203.0.113.10","ClientIP":"10.0.0.6","status":"200","user":"bob@example.com","url":"news.example/","hostname":"","threatname":"None"}"#,
+    );
+    let events = read(log, "zscalernss-web");
+    assert_eq!(events[0].fields["_time"], Value::Num(1_685_613_600.0));
+    let rows = datamodel_rows("Web", &events).unwrap();
+    assert_eq!(rows.len(), 2);
+    let r = &rows[0];
+    for (f, v) in [
+        ("Web.action", "blocked"),
+        ("Web.src", "10.0.0.5"),
+        ("Web.dest", "dl.example"),
+        ("Web.user", "ann@example.com"),
+        ("Web.url", "dl.example/x.exe"),
+        ("Web.http_method", "GET"),
+        ("Web.http_user_agent", "curl/8.0"),
+        ("Web.status", "403"),
+        ("Web.category", "Miscellaneous or Unknown"),
+        ("Web.bytes_in", "900"),
+        ("Web.vendor_product", "Zscaler Internet Access"),
+    ] {
+        assert_eq!(
+            r.get(f).map(|v| v.to_string()).as_deref(),
+            Some(v),
+            "{f}: {r:?}"
+        );
+    }
+    // No host: the server's address.
+    assert_eq!(rows[1]["Web.dest"], Value::str("203.0.113.10"));
+    assert_eq!(rows[1]["Web.action"], Value::str("allowed"));
+    // The raw fields the detections read stay as the feed names them.
+    assert_eq!(events[0].fields["threatclass"], Value::str("Virus"));
+    assert_eq!(events[0].fields["deviceowner"], Value::str("ann"));
+    let tags = events[0].fields["tag"].to_string();
+    assert!(tags.contains("proxy") && tags.contains("web"), "{tags}");
 }
 
 #[test]

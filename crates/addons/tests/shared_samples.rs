@@ -9,7 +9,7 @@
 #[test]
 #[ignore = "reads ../shared/samples, which is not part of the repository"]
 fn shared_samples_stream_like_full_reads() {
-    use firedrill_events::{open, read_events, DataModels, ReadOptions, SearchTime, SourceMeta};
+    use firedrill_events::{open, read_events, ReadOptions, SearchTime, SourceMeta};
     use std::path::{Path, PathBuf};
     let addons = firedrill_addons::builtin::get();
     use firedrill_value::{Fields, Want};
@@ -24,11 +24,11 @@ fn shared_samples_stream_like_full_reads() {
         return;
     };
     let mut want = Want::of(addons.outputs());
-    let dms = DataModels::get();
+    let dms = firedrill_addons::builtin::datamodels();
     for name in dms.names() {
         let fields: Vec<&str> = dms.resolve(&name).unwrap().field_names().collect();
         for f in dms.inputs(&name, &fields).unwrap() {
-            want.add(f);
+            want.add(&f);
         }
     }
     for f in [

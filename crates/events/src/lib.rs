@@ -2,8 +2,8 @@
 //! search-time fields Splunk's add-ons give them, and the CIM data model views that
 //! `tstats` reads. The add-on fields come from a [`SearchTime`] the caller gives
 //! (firedrill-addons compiles Splunk's `props.conf`/`transforms.conf`, its built-in
-//! apps included); the data model mappings are data files (`data/*.yml`), compiled
-//! once, so a new mapping needs no Rust.
+//! apps included), and so do the data models ([`DataModels`], from Splunk's data model
+//! JSON).
 //!
 //! Two ways to read:
 //!
@@ -50,8 +50,8 @@ mod xmlwin;
 
 pub use archive::{MAX_EXPANDED, MAX_RATIO};
 pub use cim::{
-    datamodel_fed_by, datamodel_known, datamodel_names, datamodel_rows, CimError, DataModels,
-    DmEvent, DmSet, DmView,
+    unknown_value, Calc, CimError, DataModels, DmEvent, DmFieldSpec, DmSet, DmSetSpec, DmValue,
+    DmView, Feeds, Member,
 };
 pub use ssa::{ssa_enriched, ssa_inputs, ssa_row};
 pub use stream::{open, open_reader, Batch, ReadOptions, Stream, StreamEnd, DEFAULT_BATCH_BYTES};
@@ -257,6 +257,8 @@ pub trait SearchTime: Send + Sync + fmt::Debug {
     fn expand(&self, want: &mut Want);
     /// Computes on `ev` the fields `want` names (every field when `want.all`).
     fn apply(&self, ev: &mut dyn FieldsMut, want: &Want);
+    /// The data models the knowledge defines (Splunk's data model JSON).
+    fn datamodels(&self) -> &DataModels;
 }
 
 /// Every field the reader gives one event, from its `_raw` (for the few events a

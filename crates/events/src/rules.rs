@@ -1,4 +1,4 @@
-//! Which events a data model dataset takes (`from` in `data/cim.yml`), compiled:
+//! Which events an SPL2 view takes (`from` in `data/ssa.yml`), compiled:
 //! field names are resolved to [`FieldRef`]s when a table loads, so a condition looks
 //! fields up by symbol on a [`Record`](firedrill_value::Record) (or by name on a
 //! [`Row`](firedrill_value::Row)) and never builds a name per event.
@@ -113,21 +113,6 @@ fn any_ci(xs: &[String], c: &str) -> bool {
 }
 
 impl When {
-    /// The EventCodes the condition requires, if it requires some.
-    pub fn event_codes(&self) -> Option<&[String]> {
-        self.event_code.as_deref()
-    }
-
-    /// True if events of this sourcetype (lower-case; `windows` when it carries
-    /// Windows event logs) can satisfy the condition.
-    pub fn could_take(&self, sourcetype: &str, windows: bool) -> bool {
-        match (&self.sourcetype, &self.channel) {
-            (Some(st), _) => any_ci(st, sourcetype),
-            (None, Some(_)) => windows,
-            (None, None) => true,
-        }
-    }
-
     /// True if `ev` is such an event.
     #[inline]
     pub fn matches<F: Fields + ?Sized>(&self, ev: &F) -> bool {

@@ -8,7 +8,7 @@ use std::fmt;
 /// An embedded table that could not be loaded.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TableError {
-    /// The table, e.g. `data/cim.yml`.
+    /// The table, e.g. `data/ssa.yml`.
     pub table: String,
     /// 1-based line and column of the error, when serde knows them.
     pub at: Option<(usize, usize)>,

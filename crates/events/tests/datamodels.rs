@@ -1,6 +1,13 @@
 //! Data model rows from events with the built-in apps' fields.
 
-use firedrill_events::{datamodel_rows, DataModels, SearchTime};
+use firedrill_events::SearchTime;
+
+fn datamodel_rows(
+    dataset: &str,
+    events: &[firedrill_value::Event],
+) -> Result<Vec<firedrill_value::Row>, firedrill_events::CimError> {
+    firedrill_addons::builtin::datamodels().rows(dataset, events)
+}
 use firedrill_value::{Event, FieldRef, Fields, Value, Want};
 
 fn read(text: &str, sourcetype: &str) -> Vec<Event> {
@@ -32,7 +39,9 @@ fn linux_sysmon_process_events_map_to_processes() {
         Value::str("unknown")
     );
     // The view answers the same as the row, by symbol and by name.
-    let ds = DataModels::get().resolve("Endpoint.Processes").unwrap();
+    let ds = firedrill_addons::builtin::datamodels()
+        .resolve("Endpoint.Processes")
+        .unwrap();
     let view = ds.view(&events[0].fields);
     let f = FieldRef::new("Processes.process_name");
     assert_eq!(view.get(&f), Some(&Value::str("sudo")));

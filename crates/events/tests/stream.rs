@@ -171,7 +171,7 @@ fn every_field_alone_equals_the_full_read() {
 
 #[test]
 fn data_model_views_from_records_equal_the_rows() {
-    let dms = DataModels::get();
+    let dms = firedrill_addons::builtin::datamodels();
     for (label, bytes, meta) in inputs() {
         let full = read_full(&bytes, &meta);
         for name in dms.names() {
@@ -179,7 +179,7 @@ fn data_model_views_from_records_equal_the_rows() {
             let fields: Vec<&str> = ds.field_names().collect();
             let mut want = Want::default();
             for f in dms.inputs(&name, &fields).unwrap() {
-                want.add(f);
+                want.add(&f);
             }
             expand_want(&mut want);
             let recs = records(&bytes, &meta, want, 1 << 20);
@@ -188,7 +188,7 @@ fn data_model_views_from_records_equal_the_rows() {
                 .filter(|r| ds.contains(*r))
                 .map(|r| ds.row(r))
                 .collect();
-            let rows = firedrill_events::datamodel_rows(&name, &full.events).unwrap();
+            let rows = dms.rows(&name, &full.events).unwrap();
             assert_eq!(from_records, rows, "{label}: {name}");
             for (r, row) in recs.iter().filter(|r| ds.contains(*r)).zip(&rows) {
                 let view = ds.view(r);

@@ -3,10 +3,14 @@
 //! tests in the real shape (`tests/fixtures/`).
 
 use firedrill_events::{
-    datamodel_names, datamodel_rows, read_events, sniff, ssa_enriched, CimError, Format, ReadError,
-    ReadOutcome, SearchTime, SourceMeta,
+    read_events, sniff, ssa_enriched, CimError, Format, ReadError, ReadOutcome, SearchTime,
+    SourceMeta,
 };
-use firedrill_value::{Event, Value, Want};
+use firedrill_value::{Event, Row, Value, Want};
+
+fn datamodel_rows(dataset: &str, events: &[Event]) -> Result<Vec<Row>, CimError> {
+    firedrill_addons::builtin::datamodels().rows(dataset, events)
+}
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -365,7 +369,7 @@ fn endpoint_processes_rows_from_sysmon_and_4688() {
 
 #[test]
 fn other_endpoint_datasets_and_unknown_names() {
-    let names = datamodel_names();
+    let names = firedrill_addons::builtin::datamodels().names();
     for n in [
         "Endpoint.Processes",
         "Endpoint.Filesystem",

@@ -258,6 +258,31 @@ impl Matcher {
         }
     }
 
+    /// The values `field` must have for a match (compared as ASCII lower-case text),
+    /// when the expression requires one of a known list: `None` when it may match
+    /// whatever the field holds.
+    pub fn values_of(&self, field: &str) -> Option<Vec<String>> {
+        match self {
+            Matcher::Eq(f, p) if &*f.name == field => Some(vec![p.literal.clone()?]),
+            Matcher::In(f, ps) if &*f.name == field => {
+                ps.iter().map(|p| p.literal.clone()).collect()
+            }
+            Matcher::Or(items) => {
+                let mut all = Vec::new();
+                for i in items {
+                    all.extend(i.values_of(field)?);
+                }
+                Some(all)
+            }
+            Matcher::And(items) => items
+                .iter()
+                .filter_map(|m| m.values_of(field))
+                .min_by_key(Vec::len),
+            Matcher::Nothing => Some(Vec::new()),
+            _ => None,
+        }
+    }
+
     /// Every field the expression reads.
     pub fn fields<'a>(&'a self, out: &mut Vec<&'a str>) {
         match self {

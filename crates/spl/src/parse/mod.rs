@@ -26,6 +26,13 @@ pub fn parse_eval_expr(text: &str) -> Result<crate::ast::Expr, ParseError> {
     Ok(e)
 }
 
+/// Parses `text` as search terms, all of it (an eventtype's `search` in
+/// `eventtypes.conf`, a data model dataset's constraint).
+pub fn parse_search_expr(text: &str) -> Result<crate::ast::SearchExpr, ParseError> {
+    let mut c = Cursor::new(text, 0, text.len());
+    search::parse_search(&mut c, &[])
+}
+
 /// Parses the search in `text[start..end]` (used for subsearches too).
 pub fn parse_range(text: &str, start: usize, end: usize) -> Result<Pipeline, ParseError> {
     parse_pipeline(text, start, end, true)
