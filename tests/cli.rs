@@ -1731,7 +1731,7 @@ fn a_users_addon_gives_a_new_sourcetype_its_fields() {
          FIELDALIAS-src = src_ip AS src\n\
          EVAL-outcome = case(status>=500, \"error\", status>=400, \"denied\", true(), \"ok\")\n\
          EVAL-vendor_product = \"Acme Web\"\n\
-         KV_MODE = none\n",
+         KV_MODE = xml\n",
     )
     .unwrap();
     std::fs::write(
@@ -1825,7 +1825,7 @@ tests:
     assert_eq!(t["rows"][0]["vendor_product"], "Acme Web", "{t}");
     // TIME_FORMAT gave the events their time (2024-03-05T10:00:00Z).
     assert_eq!(t["rows"][0]["firstTime"], "1709632800", "{t}");
-    // KV_MODE is not applied: said on stderr, pointing at `addons check`.
+    // KV_MODE = xml is not applied: said on stderr, pointing at `addons check`.
     assert!(stderr.contains("1 setting not applied"), "{stderr}");
     assert!(stderr.contains("firedrill addons check"), "{stderr}");
     // The same through FIREDRILL_ADDONS.

@@ -339,6 +339,22 @@ impl Applier {
         Some(specs)
     }
 
+    /// How the reader should take fields from events like `ev` (its sourcetype, source
+    /// and host): `INDEXED_EXTRACTIONS = json` or `KV_MODE = json` read JSON,
+    /// `KV_MODE = none` plain lines.
+    pub(crate) fn reader_mode(&self, ev: &dyn Fields) -> Option<firedrill_events::KvMode> {
+        use firedrill_events::KvMode;
+        let plan = self.plan(ev)?;
+        let modes = plan
+            .steps
+            .iter()
+            .filter_map(|&at| match &self.setting(at).action {
+                Action::Reader(m) => Some(*m),
+                _ => None,
+            });
+        modes.max_by_key(|m| matches!(m, KvMode::Json))
+    }
+
     pub(crate) fn apply(&self, ev: &mut dyn FieldsMut, want: &Want) {
         // A renamed sourcetype takes the target's settings, not its own; the
         // original stays in `_sourcetype`.
@@ -439,7 +455,7 @@ impl Applier {
                     let v = e.value(&*ev).ok().filter(|v| !matches!(v, Value::Null));
                     evals.push((field, v));
                 }
-                Action::Rename(_) => {}
+                Action::Rename(_) | Action::Reader(_) => {}
                 Action::Lookup(lk) => {
                     flush(ev, &mut evals);
                     if !lk.outputs.iter().any(|(_, f)| keep(f)) {
@@ -530,7 +546,7 @@ impl Applier {
                         e.fields(&mut ins);
                         (Some(vec![&f.name]), ins)
                     }
-                    Action::Rename(_) => continue,
+                    Action::Rename(_) | Action::Reader(_) => continue,
                     Action::Lookup(lk) => (
                         Some(lk.outputs.iter().map(|(_, f)| f.as_str()).collect()),
                         lk.spec.inputs.iter().map(|(_, f)| f.as_str()).collect(),

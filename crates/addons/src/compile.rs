@@ -117,6 +117,8 @@ pub enum Action {
     Eval(FieldRef, CExpr),
     /// `rename`.
     Rename(String),
+    /// `KV_MODE` or `INDEXED_EXTRACTIONS`: how the reader takes fields.
+    Reader(firedrill_events::KvMode),
     /// `LOOKUP-`: a CSV lookup.
     Lookup(Arc<Lookup>),
     /// `TIME_FORMAT`: `_time` parsed from `_raw`, after `prefix`'s first match,
@@ -408,7 +410,62 @@ fn action(
             }
             Action::Rename(p.value.clone())
         }
+        Phase::Reader => match reader_mode(key, &p.value) {
+            Ok(Some(m)) => Action::Reader(m),
+            Ok(None) => return Ok(None),
+            Err(Ok(why)) => {
+                findings.push(Finding {
+                    file: p.file.clone(),
+                    line: p.line,
+                    stanza: stanza.to_string(),
+                    key: key.to_string(),
+                    why: why.to_string(),
+                });
+                return Ok(None);
+            }
+            Err(Err(m)) => return Err(err(ErrorKind::Value, m)),
+        },
     }))
+}
+
+/// What a `KV_MODE` or `INDEXED_EXTRACTIONS` value asks of the reader: `Ok(None)` for
+/// nothing (`KV_MODE = auto`, firedrill's default), `Err(Ok(why))` for a value firedrill
+/// does not apply, `Err(Err(message))` for one Splunk does not take.
+#[allow(clippy::type_complexity)]
+fn reader_mode(
+    key: &str,
+    value: &str,
+) -> Result<Option<firedrill_events::KvMode>, Result<&'static str, String>> {
+    use firedrill_events::KvMode;
+    let v = value.trim().to_ascii_lowercase();
+    if key.eq_ignore_ascii_case("INDEXED_EXTRACTIONS") {
+        return match v.as_str() {
+            "json" => Ok(Some(KvMode::Json)),
+            "csv" | "tsv" | "psv" | "w3c" | "hec" => {
+                Err(Ok("only INDEXED_EXTRACTIONS = json is applied (firedrill has no reader for delimited files)"))
+            }
+            _ => Err(Err(format!(
+                "INDEXED_EXTRACTIONS is csv, tsv, psv, w3c, json or hec, not `{value}`"
+            ))),
+        };
+    }
+    match v.as_str() {
+        "auto" => Ok(None),
+        "none" => Ok(Some(KvMode::None)),
+        "json" => Ok(Some(KvMode::Json)),
+        "xml" => Err(Ok(
+            "KV_MODE = xml is not applied: firedrill reads XML fields from Windows event logs only",
+        )),
+        "auto_escaped" | "multi" => Err(Ok(
+            "not applied: firedrill's automatic extraction is KV_MODE = auto",
+        )),
+        _ if v.starts_with("multi:") => Err(Ok(
+            "not applied: firedrill's automatic extraction is KV_MODE = auto",
+        )),
+        _ => Err(Err(format!(
+            "KV_MODE is none, auto, auto_escaped, multi, json or xml, not `{value}`"
+        ))),
+    }
 }
 
 /// `TIME_FORMAT` with the stanza's `TIME_PREFIX` and `MAX_TIMESTAMP_LOOKAHEAD` (which

@@ -151,7 +151,9 @@ impl AddOns {
                     compile::Action::Lookup(lk) => {
                         out.extend(lk.outputs.iter().map(|(_, f)| f.as_str()))
                     }
-                    compile::Action::Rename(_) | compile::Action::Time { .. } => {}
+                    compile::Action::Rename(_)
+                    | compile::Action::Time { .. }
+                    | compile::Action::Reader(_) => {}
                 }
             }
         }
@@ -192,5 +194,18 @@ impl firedrill_events::SearchTime for AddOns {
     }
     fn datamodels(&self) -> &firedrill_events::DataModels {
         &self.models
+    }
+    fn kv_mode(&self, meta: &firedrill_events::SourceMeta) -> Option<firedrill_events::KvMode> {
+        let mut ev = firedrill_value::Row::new();
+        for (k, v) in [
+            ("sourcetype", &meta.sourcetype),
+            ("source", &meta.source),
+            ("host", &meta.host),
+        ] {
+            if let Some(v) = v {
+                ev.insert(k.to_string(), firedrill_value::Value::str(v.as_str()));
+            }
+        }
+        self.applier.reader_mode(&ev)
     }
 }

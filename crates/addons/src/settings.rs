@@ -22,6 +22,9 @@ pub enum Phase {
     Lookup,
     /// `rename`: the sourcetype's new name (handled before the others).
     Rename,
+    /// `KV_MODE`, `INDEXED_EXTRACTIONS`: how the reader takes fields from the text
+    /// (read before the events are, not applied to each).
+    Reader,
 }
 
 /// How firedrill handles a setting.
@@ -39,7 +42,7 @@ use Handling::*;
 
 const INDEX_TIME: &str =
     "an index-time setting: firedrill's readers split events by the data's format";
-const KV: &str = "firedrill's readers extract fields by the data's format (XML, JSON, key=value), whatever KV_MODE says";
+const KV: &str = "firedrill's readers extract fields by the data's format (XML, JSON, key=value): only KV_MODE and INDEXED_EXTRACTIONS change that";
 
 /// `props.conf`: (key, or prefix when it ends in `-`, how). Keys compare ignoring case.
 pub const PROPS: &[(&str, Handling)] = &[
@@ -49,10 +52,10 @@ pub const PROPS: &[(&str, Handling)] = &[
     ("EVAL-", Applied(Phase::Eval)),
     ("rename", Applied(Phase::Rename)),
     ("LOOKUP-", Applied(Phase::Lookup)),
-    ("KV_MODE", NotApplied(KV)),
+    ("KV_MODE", Applied(Phase::Reader)),
     ("AUTO_KV_JSON", NotApplied(KV)),
     ("KV_TRIM_SPACES", NotApplied(KV)),
-    ("INDEXED_EXTRACTIONS", NotApplied(KV)),
+    ("INDEXED_EXTRACTIONS", Applied(Phase::Reader)),
     ("TRANSFORMS-", NotApplied(INDEX_TIME)),
     ("SEDCMD-", NotApplied(INDEX_TIME)),
     ("SHOULD_LINEMERGE", NotApplied(INDEX_TIME)),
@@ -182,7 +185,8 @@ mod tests {
     fn prefixes_and_names_ignore_case() {
         assert_eq!(handling(PROPS, "eVaL-x"), Some(Applied(Phase::Eval)));
         assert_eq!(handling(PROPS, "EVAL-"), None);
-        assert_eq!(handling(PROPS, "kv_mode"), Some(NotApplied(KV)));
+        assert_eq!(handling(PROPS, "kv_mode"), Some(Applied(Phase::Reader)));
+        assert_eq!(handling(PROPS, "auto_kv_json"), Some(NotApplied(KV)));
         assert_eq!(handling(PROPS, "FROBNICATE"), None);
         // A prefix's length may end inside a multi-byte character.
         assert_eq!(handling(PROPS, "EVALé"), None);

@@ -536,7 +536,7 @@ fn time_formats_without_a_year_or_a_limit_and_broken_ones() {
 #[test]
 fn settings_not_applied_are_findings_with_their_line() {
     let (_t, a) = load(
-        "[web]\nKV_MODE = json\nSEDCMD-geo = s/a/b/\nTRANSFORMS-route = x\nFROBNICATE = 1\ncategory = Web\nEVAL-h = frobnicate(x)\n",
+        "[web]\nKV_MODE = xml\nSEDCMD-geo = s/a/b/\nTRANSFORMS-route = x\nFROBNICATE = 1\ncategory = Web\nEVAL-h = frobnicate(x)\n",
         "",
     );
     let f: Vec<(usize, &str)> = a

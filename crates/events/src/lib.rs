@@ -85,6 +85,8 @@ pub enum Format {
     WinEventLog,
     /// Any other text, one event per line, with `key=value` extraction.
     Lines,
+    /// Text, one event per line, nothing extracted (an add-on's `KV_MODE = none`).
+    Text,
     /// Not recognised (binary data).
     Unknown,
 }
@@ -259,6 +261,24 @@ pub trait SearchTime: Send + Sync + fmt::Debug {
     fn apply(&self, ev: &mut dyn FieldsMut, want: &Want);
     /// The data models the knowledge defines (Splunk's data model JSON).
     fn datamodels(&self) -> &DataModels;
+    /// How the reader takes fields from a file with this metadata (`KV_MODE`,
+    /// `INDEXED_EXTRACTIONS`), when the knowledge says.
+    fn kv_mode(&self, meta: &SourceMeta) -> Option<KvMode> {
+        let _ = meta;
+        None
+    }
+}
+
+/// How the reader takes fields from a file's text, as an add-on's `KV_MODE` or
+/// `INDEXED_EXTRACTIONS` says (without either, firedrill reads by the data's format:
+/// XML event logs, JSON, or lines with automatic `key=value` pairs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KvMode {
+    /// `KV_MODE = none`: one event per line, no automatic extraction (binary EVTX
+    /// records are still events).
+    None,
+    /// `KV_MODE = json` or `INDEXED_EXTRACTIONS = json`: the JSON reader.
+    Json,
 }
 
 /// Every field the reader gives one event, from its `_raw` (for the few events a

@@ -147,7 +147,7 @@ impl LineSplit {
 }
 
 /// One line as an event (`kind` says whether it ended with `\n`).
-pub(crate) fn line_event<O: Out>(bytes: &[u8], kind: u8, meta: &SourceMeta, out: &mut O) {
+pub(crate) fn line_event<O: Out>(bytes: &[u8], kind: u8, meta: &SourceMeta, out: &mut O, kv: bool) {
     let text = String::from_utf8_lossy(bytes);
     let line: &str = if kind == ENDED {
         text.strip_suffix('\r').unwrap_or(&text)
@@ -162,7 +162,9 @@ pub(crate) fn line_event<O: Out>(bytes: &[u8], kind: u8, meta: &SourceMeta, out:
         meta.sourcetype.clone().unwrap_or_default(),
     );
     out.set_ref(&meta_refs().raw, || Value::str(line));
-    auto_kv(out, line);
+    if kv {
+        auto_kv(out, line);
+    }
 }
 
 #[derive(Deserialize)]
@@ -408,7 +410,7 @@ mod tests {
                 if classic {
                     classic_event(b, &SourceMeta::default(), &mut o);
                 } else {
-                    line_event(b, u.kind, &SourceMeta::default(), &mut o);
+                    line_event(b, u.kind, &SourceMeta::default(), &mut o, true);
                 }
                 o.row
             })

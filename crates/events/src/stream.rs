@@ -151,7 +151,7 @@ impl Split {
             Format::XmlWinEventLog | Format::Evtx => Split::Xml(XmlSplit::new(base)),
             Format::Json => Split::Json(JsonSplit::new(base)),
             Format::WinEventLog => Split::Classic(ClassicSplit::new(base)),
-            Format::Lines | Format::Unknown => Split::Lines(LineSplit::new(base)),
+            Format::Lines | Format::Text | Format::Unknown => Split::Lines(LineSplit::new(base)),
         }
     }
 
@@ -416,6 +416,16 @@ fn parse_one(
     }
 }
 
+/// The reader a file's metadata names: an add-on's `KV_MODE`/`INDEXED_EXTRACTIONS`
+/// first, then the sourcetype's own (`data/sourcetypes.yml`); `None` to sniff.
+fn reader_for(meta: &SourceMeta, knowledge: Option<&dyn SearchTime>) -> Option<Format> {
+    match knowledge.and_then(|k| k.kv_mode(meta)) {
+        Some(crate::KvMode::Json) => Some(Format::Json),
+        Some(crate::KvMode::None) => Some(Format::Text),
+        None => meta.sourcetype.as_deref().and_then(by_sourcetype),
+    }
+}
+
 pub(crate) fn parse_into<O: Out>(
     format: Format,
     bytes: &[u8],
@@ -431,7 +441,11 @@ pub(crate) fn parse_into<O: Out>(
             Ok(())
         }
         Format::Lines => {
-            lines::line_event(bytes, kind, meta, out);
+            lines::line_event(bytes, kind, meta, out, true);
+            Ok(())
+        }
+        Format::Text => {
+            lines::line_event(bytes, kind, meta, out, false);
             Ok(())
         }
         Format::Unknown => Err("no reader for this format".into()),
@@ -462,7 +476,7 @@ impl Stream {
                 event_codes: opts.event_codes.clone(),
                 batch: opts.batch_bytes.max(1) as u64,
                 knowledge: opts.knowledge.clone(),
-                by_st: meta.sourcetype.as_deref().and_then(by_sourcetype),
+                by_st: reader_for(meta, opts.knowledge.as_deref()),
             },
             pieces: None,
             evtx: None,
