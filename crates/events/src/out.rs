@@ -196,11 +196,11 @@ impl Ev {
     }
 
     /// The event as a record (without the `drop` fields); the builder is emptied.
-    pub(crate) fn take_record(&mut self, drop: &[Sym]) -> Record {
+    pub(crate) fn take_record(&mut self, drop: &[bool]) -> Record {
         let mut fields = Vec::with_capacity(self.known.len());
         for (s, v) in self.known.drain(..) {
             self.slot[s.index()] = 0;
-            if !drop.contains(&s) {
+            if !drop.get(s.index()).copied().unwrap_or(false) {
                 fields.push((s, v));
             }
         }

@@ -179,8 +179,9 @@ enum Mode {
         names: Names,
         /// What the add-ons compute: the wanted fields and their inputs.
         need: Want,
-        /// Read to compute add-on fields but not wanted: removed after.
-        drop: Vec<Sym>,
+        /// Read to compute add-on fields but not wanted: removed after (by symbol
+        /// index, so an event's fields are checked without a search).
+        drop: Vec<bool>,
     },
     Rows,
 }
@@ -365,12 +366,16 @@ fn mode_for(want: &Want, knowledge: Option<&dyn SearchTime>) -> Mode {
     crate::expand_want_with(&mut need, knowledge);
     let m = meta_refs();
     let always = [m.time.sym, m.host.sym, m.source.sym, m.sourcetype.sym];
-    let drop = need
+    let dropped: Vec<Sym> = need
         .names()
         .filter(|n| want.get(n).is_none())
         .filter_map(|n| need.get(n))
         .filter(|s| !always.contains(s))
         .collect();
+    let mut drop = vec![false; dropped.iter().map(|s| s.index() + 1).max().unwrap_or(0)];
+    for s in dropped {
+        drop[s.index()] = true;
+    }
     Mode::Records {
         names: Names::of_want(&need),
         need,
