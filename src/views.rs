@@ -101,10 +101,12 @@ impl View {
                 }
             }
             View::DataModelEvents(set) => {
-                for f in filter.iter().copied().chain(fields.names()) {
+                let names: Vec<&str> = filter.iter().copied().chain(fields.names()).collect();
+                for f in &names {
                     want.add(f);
                 }
-                for f in set.inputs(&[]) {
+                // The dataset's own fields by name, with what their calculations read.
+                for f in set.inputs(&names) {
                     want.add(&f);
                 }
             }

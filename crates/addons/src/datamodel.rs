@@ -95,20 +95,25 @@ impl Calc for EvalCalc {
     }
 }
 
-/// The 1-based line of `"objectName": "<name>"` in `text` (1 when not found).
-fn object_line(text: &str, name: &str) -> usize {
-    let mut from = 0;
+/// The 1-based line of each `"objectName": "<name>"` in `text`, by name (the first
+/// when a name is given twice), in one pass.
+fn object_lines(text: &str) -> BTreeMap<String, usize> {
+    let mut out = BTreeMap::new();
+    let (mut from, mut line) = (0, 1);
     while let Some(i) = text[from..].find("\"objectName\"") {
         let at = from + i;
+        line += text[from..at].matches('\n').count();
         let rest = text[at + 12..].trim_start();
         if let Some(rest) = rest.strip_prefix(':') {
-            if rest.trim_start().starts_with(&format!("\"{name}\"")) {
-                return text[..at].matches('\n').count() + 1;
+            if let Some(name) = rest.trim_start().strip_prefix('"') {
+                if let Some(end) = name.find('"') {
+                    out.entry(name[..end].to_string()).or_insert(line);
+                }
             }
         }
         from = at + 12;
     }
-    1
+    out
 }
 
 /// `if(isnull(f) OR f="", <literal>, f)` (either order of the two tests): the CIM's
@@ -141,6 +146,9 @@ fn default_of(e: &Expr, field: &str) -> Option<Value> {
 /// A dataset as compiled so far: what its children inherit.
 #[derive(Clone)]
 struct Lineage {
+    /// The dataset's lineage (`All_Changes.Account_Management`): it prefixes the
+    /// fields the dataset itself declares.
+    path: String,
     constraints: Vec<Matcher>,
     fields: Vec<(String, String)>,
     /// Calculated fields by output name: (owner, expression text).
@@ -189,13 +197,15 @@ fn compile_model(
     // Datasets not compiled (a finding says why): their children are not either.
     let mut skipped: Vec<String> = Vec::new();
     let mut out = Vec::new();
+    let lines = object_lines(&mf.text);
+    let object_line = |name: &str| lines.get(name).copied().unwrap_or(1);
     // Parents come before children in Splunk's files, but need not.
     let mut pending: Vec<&ObjectJson> = model.objects.iter().collect();
     while !pending.is_empty() {
         let before = pending.len();
         let mut later = Vec::new();
         for o in pending {
-            let line = object_line(&mf.text, &o.object_name);
+            let line = object_line(&o.object_name);
             let finding = |key: &str, why: String| Finding {
                 file: file.clone(),
                 line,
@@ -213,7 +223,15 @@ fn compile_model(
             } else if skipped.contains(&o.parent_name) {
                 Some(format!("its parent `{}` is not supported", o.parent_name))
             } else {
-                None
+                o.constraints
+                    .iter()
+                    .find(|c| c.search.contains('`'))
+                    .map(|c| {
+                        format!(
+                            "its constraint uses a macro, which firedrill does not expand: {}",
+                            c.search
+                        )
+                    })
             };
             if let Some(why) = unsupported {
                 findings.push(finding("parentName", why));
@@ -228,11 +246,18 @@ fn compile_model(
                 later.push(o);
                 continue;
             };
+            let root = parent.is_none();
             let mut lin = parent.unwrap_or(Lineage {
+                path: String::new(),
                 constraints: Vec::new(),
                 fields: Vec::new(),
                 calcs: BTreeMap::new(),
             });
+            lin.path = if root {
+                o.object_name.clone()
+            } else {
+                format!("{}.{}", lin.path, o.object_name)
+            };
             for c in &o.constraints {
                 let what = format!("constraint of `{stem}.{}`", o.object_name);
                 lin.constraints
@@ -240,7 +265,7 @@ fn compile_model(
             }
             let own = |name: &str, lin: &mut Lineage| {
                 if !PASSED.contains(&name) && !lin.fields.iter().any(|(_, n)| n == name) {
-                    lin.fields.push((o.object_name.clone(), name.to_string()));
+                    lin.fields.push((lin.path.clone(), name.to_string()));
                 }
             };
             for f in &o.fields {
@@ -283,11 +308,11 @@ fn compile_model(
                 own(out_field, &mut lin);
                 lin.calcs.insert(
                     out_field.to_string(),
-                    (o.object_name.clone(), c.expression.clone()),
+                    (lin.path.clone(), c.expression.clone()),
                 );
             }
             let name = format!("{stem}.{}", o.object_name);
-            out.push(build(&name, &lin, file, line, tagger, findings)?);
+            out.push(build(&name, root, &lin, file, line, tagger, findings)?);
             done.insert(o.object_name.clone(), lin);
         }
         if later.len() == before {
@@ -295,7 +320,7 @@ fn compile_model(
             return Err(AddonError::new(
                 ErrorKind::DataModel,
                 file,
-                object_line(&mf.text, &o.object_name),
+                object_line(&o.object_name),
                 format!(
                     "dataset `{}` has parent `{}`, which the model does not define \
                      (or the parents form a cycle)",
@@ -310,6 +335,7 @@ fn compile_model(
 
 fn build(
     name: &str,
+    root: bool,
     lin: &Lineage,
     file: &std::path::Path,
     line: usize,
@@ -366,6 +392,7 @@ fn build(
     let reads: Vec<String> = reads.into_iter().map(String::from).collect();
     Ok(DmSet::new(DmSetSpec {
         name: name.to_string(),
+        root,
         event_codes: event_codes(&member, tagger),
         feeds: feeds(&member, tagger),
         member: Box::new(Constraint(member)),
@@ -395,13 +422,27 @@ fn givers<'a>(
     )
 }
 
-/// The EventCodes a member must have, when its constraint (or every event type
-/// and field value that gives it a required tag) requires one of a list.
-fn event_codes(m: &Matcher, tagger: &Tagger) -> Option<Vec<String>> {
-    if let Some(codes) = m.values_of("EventCode") {
-        return Some(codes);
+/// What a member must satisfy, as conjuncts: each of these alternatives of some
+/// field's values must hold (`tag=process tag=report` is two, one tag each).
+fn required(m: &Matcher, field: &str) -> Vec<Vec<String>> {
+    match m {
+        Matcher::And(items) => items.iter().flat_map(|i| required(i, field)).collect(),
+        other => other.values_of(field).into_iter().collect(),
     }
-    let (types, pairs) = givers(&m.values_of("tag")?, tagger);
+}
+
+/// Keeps in `acc` what is also in `next` (`None`: anything).
+fn intersect(acc: Option<Vec<String>>, next: Option<Vec<String>>) -> Option<Vec<String>> {
+    match (acc, next) {
+        (None, x) | (x, None) => x,
+        (Some(a), Some(b)) => Some(a.into_iter().filter(|x| b.contains(x)).collect()),
+    }
+}
+
+/// The EventCodes of the events one tag requirement admits: those of every event
+/// type and field value that gives one of its tags (`None` if one admits any).
+fn codes_for(tags: &[String], tagger: &Tagger) -> Option<Vec<String>> {
+    let (types, pairs) = givers(tags, tagger);
     let mut out = Vec::new();
     for t in types {
         out.extend(t.values_of("EventCode")?);
@@ -412,38 +453,88 @@ fn event_codes(m: &Matcher, tagger: &Tagger) -> Option<Vec<String>> {
         }
         out.push(p.value.clone());
     }
+    Some(out)
+}
+
+/// The EventCodes a member must have, when its constraint requires one of a list:
+/// directly, or because every event type and field value giving a tag it requires
+/// does. Each requirement must hold, so their lists intersect.
+fn event_codes(m: &Matcher, tagger: &Tagger) -> Option<Vec<String>> {
+    let mut acc = m.values_of("EventCode");
+    for tags in required(m, "tag") {
+        acc = intersect(acc, codes_for(&tags, tagger));
+    }
+    let mut out = acc?;
     out.sort();
     out.dedup();
     Some(out)
 }
 
-/// Which sourcetypes can feed a dataset.
-fn feeds(m: &Matcher, tagger: &Tagger) -> Feeds {
+/// Which sourcetypes an event matching `m` alone could have.
+fn feeds_of(m: &Matcher) -> Feeds {
+    if let Some(st) = m.values_of("sourcetype") {
+        Feeds {
+            sourcetypes: st,
+            ..Feeds::default()
+        }
+    } else if m.values_of("Channel").is_some() {
+        Feeds {
+            channels: true,
+            ..Feeds::default()
+        }
+    } else {
+        Feeds {
+            any: true,
+            ..Feeds::default()
+        }
+    }
+}
+
+/// The sourcetypes both `a` and `b` allow.
+fn both(a: Feeds, b: Feeds) -> Feeds {
+    if a.any {
+        return b;
+    }
+    if b.any {
+        return a;
+    }
+    Feeds {
+        any: false,
+        sourcetypes: a
+            .sourcetypes
+            .into_iter()
+            .filter(|s| b.sourcetypes.contains(s))
+            .collect(),
+        channels: a.channels && b.channels,
+    }
+}
+
+/// The sourcetypes of the events one tag requirement admits.
+fn feeds_for(tags: &[String], tagger: &Tagger) -> Feeds {
+    let (types, pairs) = givers(tags, tagger);
     let mut f = Feeds::default();
-    let one = |m: &Matcher, f: &mut Feeds| {
-        if let Some(st) = m.values_of("sourcetype") {
-            f.sourcetypes.extend(st);
-        } else if m.values_of("Channel").is_some() {
-            f.channels = true;
+    for t in types {
+        let g = feeds_of(t);
+        f.any |= g.any;
+        f.channels |= g.channels;
+        f.sourcetypes.extend(g.sourcetypes);
+    }
+    for p in pairs {
+        if p.field.as_str() == "sourcetype" {
+            f.sourcetypes.push(p.value.clone());
         } else {
             f.any = true;
         }
-    };
-    match m.values_of("tag") {
-        Some(tags) if m.values_of("sourcetype").is_none() => {
-            let (types, pairs) = givers(&tags, tagger);
-            for t in types {
-                one(t, &mut f);
-            }
-            for p in pairs {
-                if p.field.as_str() == "sourcetype" {
-                    f.sourcetypes.push(p.value.clone());
-                } else {
-                    f.any = true;
-                }
-            }
-        }
-        _ => one(m, &mut f),
+    }
+    f
+}
+
+/// Which sourcetypes can feed a dataset: what its constraint allows directly, and
+/// what each tag it requires allows.
+fn feeds(m: &Matcher, tagger: &Tagger) -> Feeds {
+    let mut f = feeds_of(m);
+    for tags in required(m, "tag") {
+        f = both(f, feeds_for(&tags, tagger));
     }
     f.sourcetypes.sort();
     f.sourcetypes.dedup();
@@ -475,8 +566,9 @@ mod tests {
     #[test]
     fn object_lines_are_found() {
         let t = "{\n \"objects\": [\n  {\"objectName\" : \"A\"},\n  {\"objectName\": \"B\"}]}";
-        assert_eq!(object_line(t, "B"), 4);
-        assert_eq!(object_line(t, "A"), 3);
-        assert_eq!(object_line(t, "C"), 1);
+        let l = object_lines(t);
+        assert_eq!(l.get("B"), Some(&4));
+        assert_eq!(l.get("A"), Some(&3));
+        assert_eq!(l.get("C"), None);
     }
 }

@@ -165,7 +165,8 @@ fn a_dataset_takes_its_parents_constraints_and_fields_with_their_owner_prefix() 
     let r = &admins[0];
     assert_eq!(text(r, "Logins.user").as_deref(), Some("Admin7"));
     assert_eq!(text(r, "Logins.user_lower").as_deref(), Some("admin7"));
-    assert_eq!(text(r, "Admin_Logins.role").as_deref(), Some("root"));
+    // A child's own fields are named by its lineage, inherited ones by their owner.
+    assert_eq!(text(r, "Logins.Admin_Logins.role").as_deref(), Some("root"));
     assert_eq!(text(r, "sourcetype").as_deref(), Some("acme:auth"));
     assert_eq!(r.get_str("role"), None, "only dataset names are visible");
     // The dataset reads `tag`, which the add-ons expand to what the event types read.
@@ -216,7 +217,7 @@ fn broken_definitions_stop_loading_with_file_and_line() {
         ("default/data/models/M.json", "{\n  \"objects\": [\n    {\"objectName\": 3}\n  ]\n}", "", ErrorKind::DataModel, 3, "not Splunk data model JSON"),
         ("default/data/models/M.json", "{\"modelName\": \"N\", \"objects\": []}", "", ErrorKind::DataModel, 1, "defines `N`"),
         ("default/data/models/M.json", "{\"objects\": [\n{\"objectName\": \"A\", \"parentName\": \"Z\"}]}", "", ErrorKind::DataModel, 2, "parent `Z`"),
-        ("default/data/models/M.json", "{\"objects\": [\n{\"objectName\": \"A\", \"parentName\": \"BaseEvent\",\n \"constraints\": [{\"search\": \"(`cim_M_indexes`) tag=x\"}]}]}", "", ErrorKind::Search, 2, "macros are not expanded"),
+        ("default/data/models/M.json", "{\"objects\": [\n{\"objectName\": \"A\", \"parentName\": \"BaseEvent\",\n \"constraints\": [{\"search\": \"tag=x (\"}]}]}", "", ErrorKind::Search, 2, "constraint of `M.A`"),
         ("default/data/models/M.json", "{\"objects\": [\n{\"objectName\": \"A\", \"parentName\": \"BaseEvent\",\n \"calculations\": [{\"calculationType\": \"Eval\", \"outputFields\": [{\"fieldName\": \"x\"}], \"expression\": \"if(\"}]}]}", "", ErrorKind::Eval, 2, "calculated field `x`"),
         ("default/eventtypes.conf", "[e]\nsearch = a=1 (b=2\n", "", ErrorKind::Search, 2, "event type `e`"),
         ("default/eventtypes.conf", "[e]\ndescription = none\n", "", ErrorKind::Value, 1, "has no `search`"),
@@ -309,4 +310,84 @@ fn built_in_datasets_know_their_event_codes_and_sourcetypes() {
     assert!(dms.fed_by("Web", "nginx:plus:kv"));
     assert!(!dms.fed_by("Web", "aws:cloudtrail"));
     assert!(!dms.fed_by("Nope", "aws:cloudtrail"));
+}
+
+#[test]
+fn every_required_tag_narrows_event_codes_and_sourcetypes() {
+    let dms = firedrill_addons::builtin::datamodels();
+    // `tag=network tag=resolution tag=dns`: only Sysmon's DNS events have all three.
+    let dns = dms.resolve("Network_Resolution.DNS").unwrap();
+    assert_eq!(dns.event_codes(), Some(vec!["22"]));
+    assert!(!dms.fed_by("Network_Resolution.DNS", "pan:traffic"));
+    assert!(!dms.fed_by("Network_Resolution.DNS", "bro:conn:json"));
+    assert!(dms.fed_by("Network_Resolution.DNS", "XmlWinEventLog"));
+    assert!(dms.fed_by("Network_Traffic", "pan:traffic"));
+    // `tag=endpoint tag=filesystem`: not the registry's codes.
+    let fs = dms.resolve("Endpoint.Filesystem").unwrap();
+    assert_eq!(
+        fs.event_codes(),
+        Some(vec!["11", "15", "2", "23", "26", "27", "29"])
+    );
+}
+
+#[test]
+fn a_calculation_sees_the_defaults_and_calculations_before_it() {
+    let t = tempfile::tempdir().unwrap();
+    let model = r#"{"objects": [{"objectName": "A", "parentName": "BaseEvent",
+  "constraints": [{"search": "sourcetype=acme:auth"}],
+  "calculations": [
+    {"calculationType": "Eval", "outputFields": [{"fieldName": "user"}],
+     "expression": "if(isnull(user) OR user=\"\",\"unknown\",user)"},
+    {"calculationType": "Eval", "outputFields": [{"fieldName": "user_upper"}],
+     "expression": "upper(user)"},
+    {"calculationType": "Eval", "outputFields": [{"fieldName": "tagged"}],
+     "expression": "user_upper.\"!\""}]}]}"#;
+    write(t.path(), "TA-x/default/data/models/M.json", model);
+    let a = AddOns::load(&[t.path().to_path_buf()]).unwrap();
+    let rows = a.datamodels().rows("M.A", &[event(&[])]).unwrap();
+    assert_eq!(text(&rows[0], "A.user").as_deref(), Some("unknown"));
+    assert_eq!(text(&rows[0], "A.user_upper").as_deref(), Some("UNKNOWN"));
+    assert_eq!(text(&rows[0], "A.tagged").as_deref(), Some("UNKNOWN!"));
+    // By bare name too (`| from datamodel:M.A` reads them so), with their inputs.
+    let set = a.datamodels().resolve("M.A").unwrap();
+    assert!(set.inputs(&["tagged"]).contains(&"user".to_string()));
+}
+
+#[test]
+fn macros_are_findings_and_a_bare_model_name_is_its_root_dataset() {
+    let t = tempfile::tempdir().unwrap();
+    let model = r#"{"modelName": "Change", "objects": [
+  {"objectName": "Account_Management", "parentName": "All_Changes",
+   "constraints": [{"search": "tag=account"}]},
+  {"objectName": "All_Changes", "parentName": "BaseEvent",
+   "constraints": [{"search": "tag=change"}]},
+  {"objectName": "Audit", "parentName": "BaseEvent",
+   "constraints": [{"search": "(`cim_Change_indexes`) tag=audit"}]}
+]}"#;
+    write(t.path(), "TA-x/default/data/models/Change.json", model);
+    write(
+        t.path(),
+        "TA-x/default/eventtypes.conf",
+        "[m]\nsearch = `acme_index` sourcetype=acme\n",
+    );
+    let a = AddOns::load(&[t.path().to_path_buf()]).unwrap();
+    let dms = a.datamodels();
+    assert_eq!(dms.resolve("Change").unwrap().name(), "Change.All_Changes");
+    assert!(dms.known("Change.Account_Management"));
+    assert!(!dms.known("Change.Audit"));
+    let f: Vec<String> = a
+        .findings()
+        .iter()
+        .map(|f| format!("{}:{} {}", f.line, f.stanza, f.why))
+        .collect();
+    assert!(
+        f.iter()
+            .any(|x| x.starts_with("6:Change.Audit ") && x.contains("macro")),
+        "{f:#?}"
+    );
+    assert!(
+        f.iter()
+            .any(|x| x.starts_with("2:m ") && x.contains("macro")),
+        "{f:#?}"
+    );
 }

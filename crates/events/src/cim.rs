@@ -62,6 +62,8 @@ pub struct Feeds {
 pub struct DmSetSpec {
     /// `Endpoint.Processes`.
     pub name: String,
+    /// A root dataset (its parent is `BaseEvent`), which a bare model name resolves to.
+    pub root: bool,
     /// Its membership.
     pub member: Box<dyn Member>,
     /// Its fields, inherited ones first.
@@ -94,6 +96,7 @@ enum Entry {
 /// One data model dataset (`Endpoint.Processes`).
 pub struct DmSet {
     name: String,
+    root: bool,
     member: Box<dyn Member>,
     fields: Vec<DmField>,
     calcs: bool,
@@ -178,6 +181,7 @@ impl DmSet {
         let calcs = fields.iter().any(|f| matches!(f.value, DmValue::Calc(_)));
         DmSet {
             name: spec.name,
+            root: spec.root,
             member: spec.member,
             fields,
             calcs,
@@ -210,12 +214,12 @@ impl DataModels {
     }
 
     /// Resolves `Endpoint.Processes`, or a bare model name (`Network_Resolution`) to
-    /// its first dataset.
+    /// its first root dataset by name.
     pub fn resolve(&self, name: &str) -> Option<&Arc<DmSet>> {
         self.sets.iter().find(|s| s.name == name).or_else(|| {
             self.sets
                 .iter()
-                .find(|s| s.name.split('.').next() == Some(name))
+                .find(|s| s.root && s.name.split('.').next() == Some(name))
         })
     }
 
@@ -374,24 +378,32 @@ struct Overlay<'a, F: Fields + ?Sized> {
     computed: &'a [Option<Value>],
 }
 
+impl<F: Fields + ?Sized> Overlay<'_, F> {
+    /// A field as the calculations before this one left it: computed, defaulted, or
+    /// the event's own.
+    fn shown<'v>(&'v self, i: usize, own: Option<&'v Value>) -> Option<&'v Value> {
+        match &self.set.fields[i].value {
+            DmValue::Calc(_) => self.computed.get(i).and_then(Option::as_ref),
+            DmValue::Default(u) => present(own).or(Some(u)),
+            DmValue::Plain => own,
+        }
+    }
+}
+
 impl<F: Fields + ?Sized> Fields for Overlay<'_, F> {
     fn get(&self, f: &FieldRef) -> Option<&Value> {
-        let done = self.set.fields.iter().zip(self.computed);
-        for (d, v) in done {
-            if d.base.sym == f.sym && matches!(d.value, DmValue::Calc(_)) {
-                return v.as_ref();
-            }
+        let before = &self.set.fields[..self.computed.len()];
+        match before.iter().position(|d| d.base.sym == f.sym) {
+            Some(i) => self.shown(i, self.ev.get(f)),
+            None => self.ev.get(f),
         }
-        self.ev.get(f)
     }
     fn get_str(&self, name: &str) -> Option<&Value> {
-        let done = self.set.fields.iter().zip(self.computed);
-        for (d, v) in done {
-            if d.base.as_str() == name && matches!(d.value, DmValue::Calc(_)) {
-                return v.as_ref();
-            }
+        let before = &self.set.fields[..self.computed.len()];
+        match before.iter().position(|d| d.base.as_str() == name) {
+            Some(i) => self.shown(i, self.ev.get_str(name)),
+            None => self.ev.get_str(name),
         }
-        self.ev.get_str(name)
     }
     fn for_each(&self, f: &mut dyn FnMut(&str, &Value)) {
         self.ev.for_each(f)
