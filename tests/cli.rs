@@ -1710,6 +1710,55 @@ fn bless_writes_expectations_the_next_run_holds_to() {
     assert_eq!(json["summary"]["pass"], 4, "{json}");
 }
 
+/// Writes a detection over the `acme:web` access log of the add-on tests (its test
+/// dataset `datasets/firedrill/acme/access.log`).
+fn acme_web_detection(
+    path: &std::path::Path,
+    name: &str,
+    id: &str,
+    description: &str,
+    search: &str,
+) {
+    std::fs::write(
+        path,
+        format!(
+            r#"name: {name}
+id: {id}
+version: 1
+date: '2024-03-05'
+author: firedrill tests
+status: production
+type: TTP
+description: {description}
+search: '{search}'
+how_to_implement: the TA-acme-web add-on
+known_false_positives: none
+references: []
+tags:
+  analytic_story: [Acme]
+  asset_type: Web Server
+  confidence: 80
+  impact: 50
+  message: Admin pages denied to $src$
+  mitre_attack_id: [T1190]
+  observable:
+  - name: src
+    type: IP Address
+    role: [Attacker]
+  product: [Splunk Enterprise]
+  security_domain: network
+tests:
+- name: True Positive Test
+  attack_data:
+  - data: https://media.githubusercontent.com/media/splunk/attack_data/master/datasets/firedrill/acme/access.log
+    sourcetype: acme:web
+    source: /var/log/acme/access.log
+"#
+        ),
+    )
+    .unwrap();
+}
+
 /// A user's own add-on (`--addons DIR`): a sourcetype firedrill has never heard of
 /// gets its fields from a props.conf/transforms.conf written in the test, and a
 /// detection over it fires — no rebuild. Without the add-on it does not.
@@ -1759,42 +1808,13 @@ fn a_users_addon_gives_a_new_sourcetype_its_fields() {
     )
     .unwrap();
     let det = dir.join("acme_admin_denied.yml");
-    std::fs::write(
+    acme_web_detection(
         &det,
-        r#"name: Acme Admin Access Denied Repeatedly
-id: 6f0c7a4e-2b1d-4c3e-9f8a-7d6e5c4b3a21
-version: 1
-date: '2024-03-05'
-author: firedrill tests
-status: production
-type: TTP
-description: A client denied the admin pages twice or more.
-search: 'sourcetype="acme:web" outcome=denied uri="/admin*" | stats count min(_time) as firstTime values(http_user_agent) as agent values(vendor_product) as vendor_product by src | where count >= 2'
-how_to_implement: the TA-acme-web add-on
-known_false_positives: none
-references: []
-tags:
-  analytic_story: [Acme]
-  asset_type: Web Server
-  confidence: 80
-  impact: 50
-  message: Admin pages denied to $src$
-  mitre_attack_id: [T1190]
-  observable:
-  - name: src
-    type: IP Address
-    role: [Attacker]
-  product: [Splunk Enterprise]
-  security_domain: network
-tests:
-- name: True Positive Test
-  attack_data:
-  - data: https://media.githubusercontent.com/media/splunk/attack_data/master/datasets/firedrill/acme/access.log
-    sourcetype: acme:web
-    source: /var/log/acme/access.log
-"#,
-    )
-    .unwrap();
+        "Acme Admin Access Denied Repeatedly",
+        "6f0c7a4e-2b1d-4c3e-9f8a-7d6e5c4b3a21",
+        "A client denied the admin pages twice or more.",
+        r#"sourcetype="acme:web" outcome=denied uri="/admin*" | stats count min(_time) as firstTime values(http_user_agent) as agent values(vendor_product) as vendor_product by src | where count >= 2"#,
+    );
     let run = |extra: &[&str]| {
         let out = firedrill()
             .arg("run")
@@ -1975,45 +1995,8 @@ fn a_users_data_model_feeds_tstats() {
     .unwrap();
     let detection = |name: &str, search: &str| {
         let det = dir.join(format!("{name}.yml"));
-        std::fs::write(
-            &det,
-            format!(
-                r#"name: {name}
-id: 6f0c7a4e-2b1d-4c3e-9f8a-7d6e5c4b3a2{n}
-version: 1
-date: '2024-03-05'
-author: firedrill tests
-status: production
-type: TTP
-description: Admin pages denied.
-search: '{search}'
-how_to_implement: the TA-acme-web add-on
-known_false_positives: none
-references: []
-tags:
-  analytic_story: [Acme]
-  asset_type: Web Server
-  confidence: 80
-  impact: 50
-  message: Admin pages denied to $src$
-  mitre_attack_id: [T1190]
-  observable:
-  - name: src
-    type: IP Address
-    role: [Attacker]
-  product: [Splunk Enterprise]
-  security_domain: network
-tests:
-- name: True Positive Test
-  attack_data:
-  - data: https://media.githubusercontent.com/media/splunk/attack_data/master/datasets/firedrill/acme/access.log
-    sourcetype: acme:web
-    source: /var/log/acme/access.log
-"#,
-                n = name.len() % 10
-            ),
-        )
-        .unwrap();
+        let id = format!("6f0c7a4e-2b1d-4c3e-9f8a-7d6e5c4b3a2{}", name.len() % 10);
+        acme_web_detection(&det, name, &id, "Admin pages denied.", search);
         det
     };
     let denied = detection(
