@@ -29,7 +29,7 @@ pub fn pack(buf: &mut Vec<u8>, values: &[&Value]) {
         buf.extend_from_slice(text.as_bytes());
     }
     buf.extend(values.iter().map(|v| match v {
-        Value::Num(_) => NUM,
+        Value::Num(_) | Value::Dec(_) => NUM,
         Value::Bool(_) => BOOL,
         Value::Null => NULL,
         _ => STR,

@@ -106,6 +106,7 @@ impl Pattern {
         match x {
             Value::Str(s) => self.w.matches(s) || self.cidr.as_ref().is_some_and(|c| c.contains(s)),
             Value::Num(n) => self.num == Some(*n) || self.w.matches(&format_number(*n)),
+            Value::Dec(d) => self.num == Some(d.value()) || self.w.matches(&d.to_string()),
             other => self.w.matches(&other.to_string()),
         }
     }

@@ -525,3 +525,32 @@ fn searchmatch_matches_as_search_does_and_reads_the_fields_it_names() {
     assert!(unsupported("* | eval n=searchmatch(user)").contains("quoted search string"));
     assert!(unsupported("* | eval n=searchmatch(\"user=(\")").contains("searchmatch"));
 }
+
+#[test]
+fn decimals_keep_the_precision_they_are_written_with() {
+    let one = |e: &str| col(&q(&format!("* | head 1 | eval x={e} | table x")), "x")[0].clone();
+    // Splunk wiki, "Community:BadMath": integers are exact, a decimal rounds the product.
+    assert_eq!(one("3 / 2"), "1.5");
+    assert_eq!(one("3 * 0.5"), "2");
+    assert_eq!(one("exact(3 * 0.5)"), "1.5");
+    assert_eq!(one("3 * 2"), "6");
+    // A value stored in a field keeps its precision (idelta, "Getting it right with
+    // Splunk": 0.014 × 0.23 is 0.0032), and so does numeric text read from an event.
+    let rows = q("* | head 1 | eval x1=0.014, x2=0.23 | eval x3=x1*x2, y=\"0.5\"*3 | table x3 y");
+    assert_eq!(
+        (col(&rows, "x3")[0].as_str(), col(&rows, "y")[0].as_str()),
+        ("0.0032", "2")
+    );
+    // Mathematical functions, sigfig: + and - keep the fewest decimal places.
+    assert_eq!(one("5.0 + 9"), "14.0");
+    assert_eq!(one("1.25 - 0.5"), "0.8");
+    assert_eq!(one("-0.50"), "-0.50");
+    // A decimal is a number, not a string, and compares by its value.
+    assert_eq!(one("typeof(5.0)"), "Number");
+    assert_eq!(one("if(isstr(5.0), \"s\", \"n\")"), "n");
+    assert_eq!(one("if(8.250 * 0.2 == 2, \"y\", \"n\")"), "y");
+    assert_eq!(one("json_object(\"a\", 5.0)"), "{\"a\":5.0}");
+    // Functions other than exact() and todouble() give plain numbers.
+    assert_eq!(one("round(2.5)"), "3");
+    assert_eq!(one("sum(5.0, 9)"), "14");
+}

@@ -3,10 +3,12 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod decimal;
 pub mod fields;
 pub mod json;
 pub mod kv;
 
+pub use decimal::Decimal;
 pub use fields::{FieldRef, Fields, FieldsMut, Record, Sym, Want};
 
 use std::collections::BTreeMap;
@@ -26,6 +28,8 @@ pub enum Value {
     Bool(bool),
     /// A number (Splunk keeps all numbers as doubles at search time).
     Num(f64),
+    /// A decimal number with the precision Splunk tracks for it (`5.0`, `8.250 * 0.2`).
+    Dec(Decimal),
     /// A string.
     Str(String),
     /// A multivalue field.
@@ -86,9 +90,21 @@ impl Value {
     pub fn as_num(&self) -> Option<f64> {
         match self {
             Value::Num(n) => Some(*n),
+            Value::Dec(d) => Some(d.value()),
             Value::Str(s) => parse_number(s),
             Value::Bool(_) | Value::Null | Value::Map(_) => None,
             Value::Multi(vs) => vs.first().and_then(Value::as_num),
+        }
+    }
+
+    /// The precision Splunk tracks for this value as an arithmetic operand: a decimal's,
+    /// or the one numeric text is written with (`0.5` read from an event). `None` for
+    /// integers and everything else: they are exact.
+    pub fn precision(&self) -> Option<Decimal> {
+        match self {
+            Value::Dec(d) => Some(*d),
+            Value::Str(s) => Decimal::parse(s),
+            _ => None,
         }
     }
 
@@ -151,6 +167,7 @@ impl fmt::Display for Value {
             Value::Null => Ok(()),
             Value::Bool(b) => write!(f, "{}", if *b { "true" } else { "false" }),
             Value::Num(n) => f.write_str(&format_number(*n)),
+            Value::Dec(d) => write!(f, "{d}"),
             Value::Str(s) => f.write_str(s),
             Value::Multi(vs) => {
                 for (i, v) in vs.iter().enumerate() {

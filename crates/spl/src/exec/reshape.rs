@@ -84,6 +84,7 @@ pub fn addtotals(rows: &mut [Row], fields: &[String], name: &str) {
             })
             .filter_map(|(_, v)| match v {
                 Value::Num(n) => Some(*n),
+                Value::Dec(d) => Some(d.value()),
                 Value::Str(s) => firedrill_value::parse_number(s),
                 _ => None,
             })

@@ -13,6 +13,7 @@ use crate::ast::{BinOp, Expr, UnOp};
 use crate::exec::re::Re;
 use crate::span::Span;
 use crate::Unsupported;
+use firedrill_value::decimal::{combine, Rule};
 use firedrill_value::{FieldRef, Fields, Value};
 use funcs::FnDef;
 use std::borrow::Cow;
@@ -183,9 +184,10 @@ impl CExpr {
                         Some(b) => Value::Bool(!b),
                         None => Value::Null,
                     },
-                    UnOp::Neg => match v.as_num() {
-                        Some(n) => Value::Num(-n),
-                        None => Value::Null,
+                    UnOp::Neg => match (v.precision(), v.as_num()) {
+                        (Some(d), _) => Value::Dec(-d),
+                        (None, Some(n)) => Value::Num(-n),
+                        (None, None) => Value::Null,
                     },
                     UnOp::IsNull => Value::Bool(v.is_null()),
                     UnOp::IsNotNull => Value::Bool(!v.is_null()),
@@ -327,16 +329,16 @@ fn binary(op: BinOp, l: &CExpr, r: &CExpr, row: &dyn Fields) -> Result<Value, Ev
         }
         BinOp::Concat => Value::Str(format!("{a}{b}")),
         BinOp::Add => match (num_operand(&a), num_operand(&b)) {
-            (Some(x), Some(y)) => arith(x + y),
+            (Some(x), Some(y)) => number(Rule::Places, (x, &a), (y, &b), |x, y| x + y),
             _ => Value::Str(format!("{a}{b}")),
         },
         BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod => {
             match (num_operand(&a), num_operand(&b)) {
                 (Some(x), Some(y)) => match op {
-                    BinOp::Sub => arith(x - y),
-                    BinOp::Mul => arith(x * y),
+                    BinOp::Sub => number(Rule::Places, (x, &a), (y, &b), |x, y| x - y),
+                    BinOp::Mul => number(Rule::Figures, (x, &a), (y, &b), |x, y| x * y),
                     BinOp::Div if y == 0.0 => Value::Null,
-                    BinOp::Div => arith(x / y),
+                    BinOp::Div => number(Rule::Figures, (x, &a), (y, &b), |x, y| x / y),
                     _ if y == 0.0 => Value::Null,
                     _ => arith(x % y),
                 },
@@ -357,6 +359,20 @@ fn num_operand(v: &Value) -> Option<f64> {
         Value::Multi(_) => None,
         Value::Str(s) if s == NAN_TEXT => Some(f64::NAN),
         other => other.as_num(),
+    }
+}
+
+/// `f(x, y)` with the precision Splunk keeps (eval, "Rounding"): exact when both
+/// operands are exact, else rounded by `rule` to the least precise decimal operand.
+fn number(
+    rule: Rule,
+    (x, a): (f64, &Value),
+    (y, b): (f64, &Value),
+    f: fn(f64, f64) -> f64,
+) -> Value {
+    match combine(rule, (x, a.precision()), (y, b.precision()), f) {
+        Some(d) => Value::Dec(d),
+        None => arith(f(x, y)),
     }
 }
 

@@ -7,7 +7,7 @@ use crate::ast::{BinOp, Expr, UnOp};
 use crate::cursor::{is_word_char, Cursor};
 use crate::parse::depth::{Level, Link};
 use crate::span::{ParseError, Span};
-use firedrill_value::Value;
+use firedrill_value::{Decimal, Value};
 
 /// Parses one expression at the cursor. `spl2` enables SPL2 literals (`true`, `false`,
 /// `null`, `/regex/`, `[array]`).
@@ -302,7 +302,10 @@ impl Parser<'_, '_> {
         match text.parse::<f64>() {
             Ok(n) => {
                 self.c.pos += len;
-                Ok(Expr::Lit(Value::Num(n)))
+                // A decimal keeps the precision it is written with (eval, "Rounding").
+                Ok(Expr::Lit(
+                    Decimal::parse(text).map_or(Value::Num(n), Value::Dec),
+                ))
             }
             Err(_) => Err(self
                 .c

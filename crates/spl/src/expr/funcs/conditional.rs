@@ -106,7 +106,7 @@ fn typeof_(a: &Args<'_>) -> Result<Value, EvalError> {
         Value::Null => "Invalid",
         // Search Reference, "Informational functions": typeof(1==2) is `Bool`.
         Value::Bool(_) => "Bool",
-        Value::Num(_) => "Number",
+        Value::Num(_) | Value::Dec(_) => "Number",
         Value::Str(s) if parse_number(s).is_some() => "Number",
         Value::Str(_) => "String",
         Value::Multi(_) => "Multivalue",

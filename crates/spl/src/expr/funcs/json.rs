@@ -10,7 +10,7 @@
 
 use super::{lazy, strict, Args, FnDef, MANY};
 use crate::expr::{CExpr, Call, EvalError};
-use firedrill_value::{format_number, Fields, Value};
+use firedrill_value::{format_number, Decimal, Fields, Value};
 use std::fmt::Write as _;
 
 pub(super) const FUNCS: &[FnDef] = &[
@@ -50,8 +50,13 @@ pub(super) const FUNCS: &[FnDef] = &[
             a.v(0).as_num().is_some_and(|n| n.fract() != 0.0),
         ))
     }),
+    // Conversion functions, todouble: 5 "becomes 5.0"; a decimal keeps its precision.
     strict("todouble", 1, 1, |a| {
-        Ok(a.num(0).map(Value::Num).unwrap_or(Value::Null))
+        Ok(match (a.v(0).precision(), a.num(0)) {
+            (Some(d), _) => Value::Dec(d),
+            (None, Some(n)) if n.fract() == 0.0 => Value::Dec(Decimal::with_places(n, 1)),
+            (None, n) => n.map(Value::Num).unwrap_or(Value::Null),
+        })
     }),
     strict("tobool", 1, 1, tobool),
 ];
@@ -244,6 +249,7 @@ fn as_json(v: &Value) -> Option<J> {
     match v {
         Value::Str(s) => parse(s),
         Value::Num(n) => Some(J::num(*n)),
+        Value::Dec(d) => Some(J::Num(d.to_string())),
         Value::Bool(b) => Some(J::Bool(*b)),
         Value::Map(_) => Some(from_value(v)),
         Value::Null | Value::Multi(_) => None,
@@ -257,6 +263,7 @@ fn from_value(v: &Value) -> J {
         Value::Null => J::Null,
         Value::Bool(b) => J::Bool(*b),
         Value::Num(n) => J::num(*n),
+        Value::Dec(d) => J::Num(d.to_string()),
         Value::Str(s) => J::Str(s.clone()),
         Value::Multi(vs) => J::Arr(vs.iter().map(from_value).collect()),
         Value::Map(m) => J::Obj(m.iter().map(|(k, v)| (k.clone(), from_value(v))).collect()),

@@ -36,7 +36,23 @@ pub(super) const FUNCS: &[FnDef] = &[
             None => Value::Null,
         })
     }),
-    strict("exact", 1, 1, |a| Ok(a.v(0).clone())),
+    // Mathematical functions, sigfig: the significant figures the operations that made
+    // the number allow; arithmetic already rounds so (a decimal), an exact number
+    // stays as it is.
+    strict("sigfig", 1, 1, |a| {
+        Ok(match (a.v(0).precision(), a.num(0)) {
+            (Some(d), _) => Value::Dec(d),
+            (None, Some(n)) => Value::Num(n),
+            (None, None) => Value::Null,
+        })
+    }),
+    // eval, "Rounding": exact() gives the result without Splunk's precision rounding.
+    strict("exact", 1, 1, |a| {
+        Ok(match a.v(0).precision() {
+            Some(d) => Value::Num(d.exact()),
+            None => a.v(0).clone(),
+        })
+    }),
     strict("pi", 0, 0, |_| Ok(Value::Num(std::f64::consts::PI))),
     // Statistical eval functions: over every value of every argument; a value that is
     // not a number is ignored (null when none is).

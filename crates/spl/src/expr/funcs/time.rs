@@ -2,7 +2,7 @@
 
 use super::{strict, FnDef};
 use crate::exec::time;
-use firedrill_value::Value;
+use firedrill_value::{Decimal, Value};
 
 pub(super) const FUNCS: &[FnDef] = &[
     strict("now", 0, 0, |_| Ok(Value::Num(time::now()))),
@@ -15,8 +15,10 @@ pub(super) const FUNCS: &[FnDef] = &[
     }),
     strict("strptime", 2, 2, |a| {
         Ok(match (a.text(0), a.text(1)) {
+            // Date and Time functions, time(): strptime's result prints with six
+            // decimals (1534143600.000000).
             (Some(s), Some(f)) => time::strptime(&s, &f)
-                .map(Value::Num)
+                .map(|t| Value::Dec(Decimal::with_places(t, 6)))
                 .unwrap_or(Value::Null),
             _ => Value::Null,
         })
@@ -42,9 +44,10 @@ mod tests {
             ev("strftime(0, \"%Y-%m-%dT%H:%M:%S\")"),
             Value::str("1970-01-01T00:00:00")
         );
+        let t = ev("strptime(\"1970-01-02\", \"%Y-%m-%d\")");
         assert_eq!(
-            ev("strptime(\"1970-01-02\", \"%Y-%m-%d\")"),
-            Value::Num(86400.0)
+            (t.as_num(), t.to_string()),
+            (Some(86400.0), "86400.000000".into())
         );
         assert_eq!(ev("relative_time(90000, \"@d\")"), Value::Num(86400.0));
     }
