@@ -7,12 +7,13 @@
 //! grouping by many near-unique fields (a process's command line, id and guid) within
 //! a few bytes of the text itself.
 
-use firedrill_value::{format_number, Value};
+use firedrill_value::{format_number, Decimal, Value};
 
 const STR: u8 = 0;
 const NUM: u8 = 1;
 const BOOL: u8 = 2;
 const NULL: u8 = 3;
+const DEC: u8 = 4;
 
 /// Packs `values` into `buf` (cleared first); allocates nothing once `buf` has grown.
 pub fn pack(buf: &mut Vec<u8>, values: &[&Value]) {
@@ -21,6 +22,7 @@ pub fn pack(buf: &mut Vec<u8>, values: &[&Value]) {
         let text: std::borrow::Cow<'_, str> = match v {
             Value::Str(s) => s.as_str().into(),
             Value::Num(n) => format_number(*n).into(),
+            Value::Dec(d) => d.to_string().into(),
             Value::Bool(b) => if *b { "true" } else { "false" }.into(),
             Value::Null => "".into(),
             other => other.to_string().into(),
@@ -29,7 +31,8 @@ pub fn pack(buf: &mut Vec<u8>, values: &[&Value]) {
         buf.extend_from_slice(text.as_bytes());
     }
     buf.extend(values.iter().map(|v| match v {
-        Value::Num(_) | Value::Dec(_) => NUM,
+        Value::Num(_) => NUM,
+        Value::Dec(_) => DEC,
         Value::Bool(_) => BOOL,
         Value::Null => NULL,
         _ => STR,
@@ -53,6 +56,8 @@ pub fn unpack(packed: &[u8], n: usize) -> Vec<Value> {
         let s = std::str::from_utf8(bytes).unwrap_or_default();
         out.push(match kind {
             NUM => Value::Num(s.parse().unwrap_or(f64::NAN)),
+            // Packed as the decimal's text, which keeps its places.
+            DEC => Decimal::parse(s).map_or(Value::Num(s.parse().unwrap_or(f64::NAN)), Value::Dec),
             BOOL => Value::Bool(s == "true"),
             NULL => Value::Null,
             _ => Value::Str(s.to_string()),

@@ -550,6 +550,18 @@ fn decimals_keep_the_precision_they_are_written_with() {
     assert_eq!(one("if(isstr(5.0), \"s\", \"n\")"), "n");
     assert_eq!(one("if(8.250 * 0.2 == 2, \"y\", \"n\")"), "y");
     assert_eq!(one("json_object(\"a\", 5.0)"), "{\"a\":5.0}");
+    // A zero keeps its figures; two decimals that show the same are the same value.
+    assert_eq!(one("0.000 * 5 * 5"), "0.000");
+    assert_eq!(one("mvcount(mvdedup(mvappend(8.250*0.2, 2.2*0.9)))"), "1");
+    assert_eq!(one("if(isdouble(5.0) AND isdouble(todouble(5)), \"y\", \"n\")"), "y");
+    assert_eq!(one("if(in(5, 5.0, 6), \"y\", \"n\")"), "y");
+    // Beyond a double's digits a number is a plain double.
+    assert_eq!(one("0.1000000000000000000 * 3"), "0.30000000000000004");
+    // A group keeps the text of its decimal value.
+    let rows = q("* | eval x=if(user==\"bob\", 10, 10.0) | stats count BY x | table x count");
+    let mut groups = col(&rows, "x");
+    groups.sort();
+    assert_eq!(groups, ["10", "10.0"]);
     // Functions other than exact() and todouble() give plain numbers.
     assert_eq!(one("round(2.5)"), "3");
     assert_eq!(one("sum(5.0, 9)"), "14");

@@ -18,57 +18,73 @@ use std::fmt;
 /// `value` is the number rounded to `places` decimal places (negative places round to
 /// tens, hundreds…); `exact` is the same computation without any rounding, what
 /// `exact()` returns.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug)]
 pub struct Decimal {
     value: f64,
     exact: f64,
     places: i16,
 }
 
+/// Two decimals are equal when they show the same: the same rounded value and places.
+impl PartialEq for Decimal {
+    fn eq(&self, other: &Decimal) -> bool {
+        self.value == other.value && self.places == other.places
+    }
+}
+
+/// Precision is tracked within what a double holds: at most this many decimal places,
+/// and magnitudes below [`MAX_MAGNITUDE`]; beyond them a number is a plain double.
+const MAX_PLACES: i16 = 15;
+const MAX_MAGNITUDE: f64 = 1e15;
+
 impl Decimal {
     /// A decimal written as text: digits with a `.` and no exponent (`8.250`, `-.5`).
-    /// `None` for anything else, integers included (they are exact).
+    /// `None` for anything else: integers (they are exact), and numbers with more
+    /// digits than a double holds.
     pub fn parse(text: &str) -> Option<Decimal> {
         let t = text.trim();
         let body = t.strip_prefix(['+', '-']).unwrap_or(t);
         let (int, frac) = body.split_once('.')?;
-        if int.is_empty() && frac.is_empty()
-            || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
-        {
+        if frac.is_empty() || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
             return None;
         }
+        let places = i16::try_from(frac.len())
+            .ok()
+            .filter(|p| *p <= MAX_PLACES)?;
         let n: f64 = t.parse().ok()?;
-        let places = i16::try_from(frac.len()).ok()?;
-        Some(Decimal {
-            value: n,
-            exact: n,
-            places,
-        })
+        Decimal::checked(n, n, places)
     }
 
-    /// `exact` rounded to `places` decimal places.
-    pub fn with_places(exact: f64, places: i16) -> Decimal {
-        Decimal {
-            value: round_to(exact, places),
-            exact,
-            places,
+    /// `exact` rounded to `places` decimal places (`None` outside a double's precision).
+    pub fn with_places(exact: f64, places: i16) -> Option<Decimal> {
+        Decimal::checked(round_to(exact, places), exact, places)
+    }
+
+    /// `exact` rounded to `sig` significant figures (`None` outside a double's
+    /// precision).
+    pub fn with_sig(exact: f64, sig: i16) -> Option<Decimal> {
+        if exact == 0.0 {
+            // A zero's places are its figures (`0.000` has three), see [`Decimal::sig`].
+            return Decimal::checked(0.0, 0.0, sig);
         }
-    }
-
-    /// `exact` rounded to `sig` significant figures.
-    pub fn with_sig(exact: f64, sig: i16) -> Decimal {
-        let mut places = sig - 1 - magnitude(exact);
+        let mut places = sig.saturating_sub(1).saturating_sub(magnitude(exact));
         let mut value = round_to(exact, places);
         if magnitude(value) > magnitude(exact) {
             // Rounding carried into a new digit (9.96 to two figures is 10).
             places -= 1;
             value = round_to(exact, places);
         }
-        Decimal {
-            value,
-            exact,
-            places,
-        }
+        Decimal::checked(value, exact, places)
+    }
+
+    fn checked(value: f64, exact: f64, places: i16) -> Option<Decimal> {
+        (value.is_finite() && value.abs() < MAX_MAGNITUDE && places <= MAX_PLACES).then_some(
+            Decimal {
+                value,
+                exact,
+                places,
+            },
+        )
     }
 
     /// The number as Splunk holds it (rounded).
@@ -127,33 +143,34 @@ pub fn combine(
 ) -> Option<Decimal> {
     let least = |k: fn(&Decimal) -> i16| [px, py].iter().flatten().map(k).min();
     let n = f(x, y);
-    if !n.is_finite() {
-        return None;
-    }
     let mut d = match rule {
         Rule::Figures => Decimal::with_sig(n, least(Decimal::sig)?),
         Rule::Places => Decimal::with_places(n, least(Decimal::places)?),
-    };
+    }?;
     d.exact = f(px.map_or(x, |d| d.exact), py.map_or(y, |d| d.exact));
     Some(d)
 }
 
 /// The power of ten of the leading digit (0 for 1..10, -2 for 0.014); 0 for zero.
 fn magnitude(n: f64) -> i16 {
-    if n == 0.0 || !n.is_finite() {
+    let a = n.abs();
+    if a == 0.0 || !a.is_finite() {
         return 0;
     }
-    // From the shortest decimal text, so that 1000 is 3 even where log10 rounds.
-    let sci = format!("{:e}", n.abs());
-    sci.split_once('e')
-        .and_then(|(_, e)| e.parse().ok())
-        .unwrap_or(0)
+    // log10 can round across a power of ten (999.9999999999999): corrected by one.
+    let mut m = a.log10().floor() as i32;
+    if 10f64.powi(m) > a {
+        m -= 1;
+    } else if 10f64.powi(m + 1) <= a {
+        m += 1;
+    }
+    m.clamp(-400, 400) as i16
 }
 
 /// Rounds half away from zero at `places`, on the number's shortest decimal text (so
 /// that 1.65 to one place is 1.7, as written, though the double is 1.6499…).
 fn round_to(n: f64, places: i16) -> f64 {
-    if !n.is_finite() || places > 17 {
+    if !n.is_finite() || places > MAX_PLACES {
         return n;
     }
     let sci = format!("{:e}", n.abs());
@@ -211,6 +228,7 @@ mod tests {
         assert_eq!(Decimal::parse("5"), None);
         assert_eq!(Decimal::parse("1e3"), None);
         assert_eq!(Decimal::parse("."), None);
+        assert_eq!(Decimal::parse("1."), None);
         assert_eq!(Decimal::parse("1.2.3"), None);
         assert_eq!((sig("0.2"), sig("0.20"), sig("8.250")), (1, 2, 4));
         assert_eq!((sig("0.014"), sig("100.0"), sig("0.0")), (2, 4, 1));
@@ -218,7 +236,7 @@ mod tests {
 
     #[test]
     fn results_round_as_splunk_shows() {
-        let show = |n: f64, s: i16| Decimal::with_sig(n, s).to_string();
+        let show = |n: f64, s: i16| Decimal::with_sig(n, s).unwrap().to_string();
         assert_eq!(show(8.25 * 0.2, 1), "2");
         assert_eq!(show(8.25 * 0.2, 2), "1.7");
         assert_eq!(show(8.25 * 0.2, 3), "1.65");
@@ -227,8 +245,19 @@ mod tests {
         assert_eq!(show(1111.0, 3), "1110");
         assert_eq!(show(9.96, 2), "10");
         assert_eq!(show(-0.04, 1), "-0.04");
-        assert_eq!(Decimal::with_places(14.0, 1).to_string(), "14.0");
-        assert_eq!(Decimal::with_places(-0.04, 1).to_string(), "0.0");
-        assert_eq!(Decimal::with_sig(1.65, 1).exact(), 1.65);
+        assert_eq!(Decimal::with_places(14.0, 1).unwrap().to_string(), "14.0");
+        assert_eq!(Decimal::with_places(-0.04, 1).unwrap().to_string(), "0.0");
+        assert_eq!(Decimal::with_sig(1.65, 1).unwrap().exact(), 1.65);
+        // A zero keeps its figures: 0.000 × 5 is 0.000.
+        let zero = Decimal::parse("0.000").unwrap();
+        assert_eq!(show(0.0, zero.sig()), "0.000");
+        assert_eq!(show(999.96, 4), "1000");
+        assert_eq!(show(0.00099996, 2), "0.0010");
+        // Shown the same, equal (the unrounded value is not compared).
+        assert_eq!(Decimal::with_sig(1.65, 1), Decimal::with_sig(1.98, 1));
+        // Beyond a double's digits, a number is a plain double.
+        assert_eq!(Decimal::parse("0.1000000000000000000"), None);
+        assert_eq!(Decimal::with_sig(1e300, 2), None);
+        assert_eq!(Decimal::with_places(f64::NAN, 1), None);
     }
 }

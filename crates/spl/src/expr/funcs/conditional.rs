@@ -144,6 +144,8 @@ fn in_(c: &Call, row: &dyn Fields) -> Result<Value, EvalError> {
 fn same_text(x: &Value, y: &Value) -> bool {
     match (x, y) {
         (Value::Str(a), Value::Str(b)) => a == b,
+        // Two numbers are the same number whatever their precision (5 and 5.0).
+        (Value::Num(_) | Value::Dec(_), Value::Num(_) | Value::Dec(_)) => x.as_num() == y.as_num(),
         _ => x.to_string() == y.to_string(),
     }
 }

@@ -42,19 +42,20 @@ pub(super) const FUNCS: &[FnDef] = &[
         })
     }),
     strict("toarray", 1, 1, toarray),
-    // "Informational functions": isdouble(3.546) is true, isdouble(1000000) false.
-    // firedrill keeps every number as a double and does not track how a literal was
-    // written, so a double is a number with a fraction.
+    // "Informational functions": isdouble(3.546) is true, isdouble(1000000) false. A
+    // decimal (`5.0`, `todouble(5)`) is a double; so is any number with a fraction.
     strict("isdouble", 1, 1, |a| {
         Ok(Value::Bool(
-            a.v(0).as_num().is_some_and(|n| n.fract() != 0.0),
+            matches!(a.v(0), Value::Dec(_)) || a.v(0).as_num().is_some_and(|n| n.fract() != 0.0),
         ))
     }),
     // Conversion functions, todouble: 5 "becomes 5.0"; a decimal keeps its precision.
     strict("todouble", 1, 1, |a| {
         Ok(match (a.v(0).precision(), a.num(0)) {
             (Some(d), _) => Value::Dec(d),
-            (None, Some(n)) if n.fract() == 0.0 => Value::Dec(Decimal::with_places(n, 1)),
+            (None, Some(n)) if n.fract() == 0.0 => {
+                Decimal::with_places(n, 1).map_or(Value::Num(n), Value::Dec)
+            }
             (None, n) => n.map(Value::Num).unwrap_or(Value::Null),
         })
     }),

@@ -18,7 +18,7 @@ pub(super) const FUNCS: &[FnDef] = &[
             // Date and Time functions, time(): strptime's result prints with six
             // decimals (1534143600.000000).
             (Some(s), Some(f)) => time::strptime(&s, &f)
-                .map(|t| Value::Dec(Decimal::with_places(t, 6)))
+                .map(|t| Decimal::with_places(t, 6).map_or(Value::Num(t), Value::Dec))
                 .unwrap_or(Value::Null),
             _ => Value::Null,
         })
