@@ -553,7 +553,10 @@ fn decimals_keep_the_precision_they_are_written_with() {
     // A zero keeps its figures; two decimals that show the same are the same value.
     assert_eq!(one("0.000 * 5 * 5"), "0.000");
     assert_eq!(one("mvcount(mvdedup(mvappend(8.250*0.2, 2.2*0.9)))"), "1");
-    assert_eq!(one("if(isdouble(5.0) AND isdouble(todouble(5)), \"y\", \"n\")"), "y");
+    assert_eq!(
+        one("if(isdouble(5.0) AND isdouble(todouble(5)), \"y\", \"n\")"),
+        "y"
+    );
     assert_eq!(one("if(in(5, 5.0, 6), \"y\", \"n\")"), "y");
     // Beyond a double's digits a number is a plain double.
     assert_eq!(one("0.1000000000000000000 * 3"), "0.30000000000000004");
@@ -565,4 +568,48 @@ fn decimals_keep_the_precision_they_are_written_with() {
     // Functions other than exact() and todouble() give plain numbers.
     assert_eq!(one("round(2.5)"), "3");
     assert_eq!(one("sum(5.0, 9)"), "14");
+}
+
+#[test]
+fn eval_cannot_assign_a_boolean() {
+    // Search Reference, eval: "The result of an eval expression cannot be a Boolean."
+    for s in [
+        "| eval b=(1==1)",
+        "| eval a=1, b=isnull(x)",
+        "| eval b=NOT x",
+        "| eval b=like(x, \"a%\")",
+    ] {
+        let p = parse(s).unwrap_or_else(|e| panic!("{s}: {}", e.render()));
+        match compile(&p, &NoLookups) {
+            Err(e @ CompileError::Invalid { .. }) => {
+                assert!(e.render(s).contains("cannot be a Boolean"), "{s}")
+            }
+            other => panic!("{s}: expected invalid, got {:?}", other.err()),
+        }
+    }
+    assert_eq!(
+        col(
+            &q("* | head 1 | eval b=if(1==1, \"y\", \"n\") | table b"),
+            "b"
+        ),
+        ["y"]
+    );
+}
+
+#[test]
+fn strptime_reads_subseconds_of_any_width() {
+    // Date and Time functions, strptime with %N (subseconds) and %a %B (names).
+    let one = |e: &str| col(&q(&format!("* | head 1 | eval x={e} | table x")), "x")[0].clone();
+    assert_eq!(
+        one("strptime(\"2024-01-05 12:00:00.123\", \"%Y-%m-%d %H:%M:%S.%N\")"),
+        "1704456000.123000"
+    );
+    assert_eq!(
+        one("strptime(\"2024-01-05 12:00:00.123456\", \"%Y-%m-%d %H:%M:%S.%6N\")"),
+        "1704456000.123456"
+    );
+    assert_eq!(
+        one("strptime(\"Fri January 05 2024\", \"%a %B %d %Y\")"),
+        "1704412800.000000"
+    );
 }

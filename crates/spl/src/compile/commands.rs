@@ -140,6 +140,15 @@ impl Compiler<'_> {
                     .iter()
                     .map(|(f, e)| Ok((f.clone(), expr::compile(e)?)))
                     .collect::<Result<Vec<_>, CompileError>>()?;
+                if let Some((f, _)) = assigns.iter().find(|(_, e)| expr::is_boolean(e)) {
+                    return Err(CompileError::Invalid {
+                        message: format!(
+                            "the result of an eval expression cannot be a Boolean (`{f}`); \
+                             wrap the condition in if(…, \"true\", \"false\")"
+                        ),
+                        span,
+                    });
+                }
                 out.push(Stage::Eval(compiled));
             }
             CommandKind::Stats(s) => out.push(self.stats(name, s, &mut opts)?),

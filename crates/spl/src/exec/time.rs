@@ -21,6 +21,21 @@ fn chrono_format(fmt: &str) -> String {
         .replace("%3N", "%3f")
 }
 
+/// A strftime format for parsing: a subsecond code after a dot (`.%N`, `.%3N`, `.%Q`…)
+/// takes however many digits the text has, as chrono's `%.f` does.
+fn parse_format(fmt: &str) -> String {
+    let mut f = fmt.to_string();
+    for code in ["%3N", "%6N", "%9N", "%N", "%3Q", "%6Q", "%9Q", "%Q"] {
+        f = f.replace(&format!(".{code}"), "%.f");
+    }
+    chrono_format(&f)
+}
+
+/// Seconds with microseconds, as Splunk keeps `_time`.
+fn seconds<Tz: TimeZone>(dt: &DateTime<Tz>) -> f64 {
+    dt.timestamp_micros() as f64 / 1e6
+}
+
 /// Formats epoch seconds with a strftime format; `None` for a bad format or time.
 pub fn strftime(t: f64, fmt: &str) -> Option<String> {
     let secs = t.floor() as i64;
@@ -33,12 +48,12 @@ pub fn strftime(t: f64, fmt: &str) -> Option<String> {
 
 /// Parses a time string with a strftime format into epoch seconds.
 pub fn strptime(s: &str, fmt: &str) -> Option<f64> {
-    let f = chrono_format(fmt);
+    let f = parse_format(fmt);
     if let Ok(dt) = DateTime::parse_from_str(s, &f) {
-        return Some(dt.timestamp_millis() as f64 / 1000.0);
+        return Some(seconds(&dt));
     }
     if let Ok(dt) = NaiveDateTime::parse_from_str(s, &f) {
-        return Some(dt.and_utc().timestamp_millis() as f64 / 1000.0);
+        return Some(seconds(&dt.and_utc()));
     }
     NaiveDate::parse_from_str(s, &f)
         .ok()
@@ -51,12 +66,12 @@ pub fn strptime(s: &str, fmt: &str) -> Option<f64> {
 /// date without a time is midnight, and a format without a year (syslog's
 /// `%b %d %H:%M:%S`) takes the current year, as Splunk does.
 pub fn strptime_prefix(s: &str, fmt: &str) -> Option<f64> {
-    let f = chrono_format(fmt);
+    let f = parse_format(fmt);
     if let Ok((dt, _)) = DateTime::parse_and_remainder(s, &f) {
-        return Some(dt.timestamp_millis() as f64 / 1000.0);
+        return Some(seconds(&dt));
     }
     if let Ok((dt, _)) = NaiveDateTime::parse_and_remainder(s, &f) {
-        return Some(dt.and_utc().timestamp_millis() as f64 / 1000.0);
+        return Some(seconds(&dt.and_utc()));
     }
     if let Ok((d, _)) = NaiveDate::parse_and_remainder(s, &f) {
         return d

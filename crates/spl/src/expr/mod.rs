@@ -63,6 +63,52 @@ pub struct Call {
     pub switch: Option<switch::Switch>,
 }
 
+/// Functions whose result is a Boolean (Search Reference, "Comparison and Conditional
+/// functions" and "Informational functions").
+const BOOLEAN_FUNCS: &[&str] = &[
+    "cidrmatch",
+    "false",
+    "in",
+    "isarray",
+    "isbool",
+    "isdouble",
+    "isint",
+    "isnotnull",
+    "isnull",
+    "isnum",
+    "isobject",
+    "isstr",
+    "json_has_key_exact",
+    "json_valid",
+    "like",
+    "match",
+    "searchmatch",
+    "true",
+];
+
+/// Whether `e` gives a Boolean, which `eval` cannot assign (Search Reference, eval:
+/// "The result of an eval expression cannot be a Boolean").
+pub fn is_boolean(e: &Expr) -> bool {
+    match e {
+        Expr::Binary(op, _, _) => matches!(
+            op,
+            BinOp::Or
+                | BinOp::Xor
+                | BinOp::And
+                | BinOp::Eq
+                | BinOp::Ne
+                | BinOp::Lt
+                | BinOp::Le
+                | BinOp::Gt
+                | BinOp::Ge
+                | BinOp::Like
+        ),
+        Expr::Unary(op, _) => matches!(op, UnOp::Not | UnOp::IsNull | UnOp::IsNotNull),
+        Expr::Call { name, .. } => BOOLEAN_FUNCS.contains(&name.to_ascii_lowercase().as_str()),
+        _ => false,
+    }
+}
+
 /// Compiles an expression: unknown functions and wrong argument counts are
 /// unsupported, with the call's span.
 pub fn compile(e: &Expr) -> Result<CExpr, Unsupported> {
