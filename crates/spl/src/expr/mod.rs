@@ -416,7 +416,11 @@ fn number(
     (y, b): (f64, &Value),
     f: fn(f64, f64) -> f64,
 ) -> Value {
-    match combine(rule, (x, a.precision()), (y, b.precision()), f) {
+    let (pa, pb) = (a.precision(), b.precision());
+    if pa.is_none() && pb.is_none() {
+        return arith(f(x, y));
+    }
+    match combine(rule, (x, pa), (y, pb), f) {
         Some(d) => Value::Dec(d),
         None => arith(f(x, y)),
     }
