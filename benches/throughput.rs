@@ -109,6 +109,7 @@ fn main() {
         show_rows: 0,
         knowledge: None,
         budget: None,
+        skip_by_text: true,
     };
     let started = Instant::now();
     let r = run::run(&sysmon, &opts);

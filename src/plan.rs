@@ -4,8 +4,8 @@
 
 use crate::verdict::PassRule;
 use firedrill_content::{
-    expand_macros, load_content, load_detection_file, Content, Detection, LoadError, MacroError,
-    MacroSet, SearchLanguage, Selection, SelectionOptions,
+    expand_macros, load_content, load_detection_file, load_support, Content, Detection, LoadError,
+    MacroError, MacroSet, SearchLanguage, Selection, SelectionOptions,
 };
 use firedrill_spl::ast::Pipeline;
 use firedrill_spl::{compile, parse, spl2, CompileError, Env, FieldSet, Program};
@@ -128,8 +128,20 @@ pub fn load(paths: &[PathBuf], content: Option<&Path>) -> Result<Loaded, String>
             }
         }
     }
+    // A tree's detections are read only when they are run (no paths) or a page's
+    // risk objects are looked up among them; otherwise its macros, lookups and
+    // deployments are all the named detections need.
+    let whole = paths.is_empty()
+        || loaded
+            .detections
+            .iter()
+            .any(|d| d.schema == firedrill_content::Schema::DocPage);
     for root in roots {
-        let c = load_content(&root);
+        let c = if whole {
+            load_content(&root)
+        } else {
+            load_support(&root)
+        };
         add_macros(&mut loaded.macros, &c);
         loaded.content.push(c);
     }

@@ -46,6 +46,10 @@ pub struct RunOptions<'a> {
     /// The `.conf` add-ons (`--addons` over the built-in ones); `None`: the built-in
     /// ones.
     pub knowledge: Option<Arc<dyn firedrill_events::SearchTime>>,
+    /// Skip, unparsed, the XmlWinEventLog events whose text lacks what every
+    /// detection reading the file requires of it (see [`firedrill_value::Need`]);
+    /// false parses every event (the same results, slower).
+    pub skip_by_text: bool,
 }
 
 /// A stage run beside the built-in engine for each test: it sees every event the
@@ -369,6 +373,9 @@ struct InputSpec {
     want: Vec<(&'static str, firedrill_value::Sym)>,
     /// The EventCodes an event must have for it to be admitted, if it needs some.
     codes: Option<Vec<String>>,
+    /// What an XmlWinEventLog event's text must hold for it to be admitted, if
+    /// anything.
+    need: Option<firedrill_value::Need>,
 }
 
 /// The EventCodes a pipe's events must have, from its guard (`EventCode=4688`) or its
@@ -398,7 +405,16 @@ pub fn datamodels(knowledge: Option<&dyn firedrill_events::SearchTime>) -> &Data
 }
 
 /// The pipes of `program` that read events, with their views and wanted fields.
-fn inputs(program: &Program, dms: &DataModels) -> Inputs {
+fn inputs(program: &Program, knowledge: Option<&dyn firedrill_events::SearchTime>) -> Inputs {
+    let builtin;
+    let knowledge = match knowledge {
+        Some(k) => k,
+        None => {
+            builtin = firedrill_addons::builtin::get();
+            &*builtin
+        }
+    };
+    let dms = knowledge.datamodels();
     let mut out = Vec::new();
     for (pipe, src) in program.inputs() {
         let view = match View::of(src, dms) {
@@ -424,12 +440,14 @@ fn inputs(program: &Program, dms: &DataModels) -> Inputs {
             .filter_map(|n| Some((n, want.get(n)?)))
             .collect();
         let codes = required_codes(program, pipe, &view);
+        let need = view.need(program, pipe, knowledge);
         out.push(InputSpec {
             pipe,
             view,
             whole,
             want,
             codes,
+            need,
         });
     }
     Ok(out)
@@ -649,6 +667,8 @@ fn read_dataset<'p>(
     let mut want = Want::default();
     // The EventCodes any reader needs: other Windows events need not be parsed.
     let mut codes: Option<std::collections::HashSet<String>> = Some(Default::default());
+    // And what their text must hold: other XmlWinEventLog events need not be parsed.
+    let mut needs: Option<Vec<firedrill_value::Need>> = Some(Vec::new());
     for &ji in readers {
         let j = &mut jobs[ji];
         if j.done {
@@ -662,7 +682,7 @@ fn read_dataset<'p>(
             }
         }
         let specs = match cache.inputs[j.det]
-            .get_or_init(|| inputs(j.program, datamodels(opts.knowledge.as_deref())))
+            .get_or_init(|| inputs(j.program, opts.knowledge.as_deref()))
         {
             Ok(specs) => specs,
             Err((pipe, message)) => {
@@ -684,6 +704,11 @@ fn read_dataset<'p>(
                 (None, _) => codes = None,
                 (Some(_), None) => {}
             }
+            match (&spec.need, &mut needs) {
+                (Some(n), Some(all)) => all.push(n.clone()),
+                (None, _) => needs = None,
+                (Some(_), None) => {}
+            }
             let vi = match views.iter().position(|v| *v == spec.view) {
                 Some(i) => i,
                 None => {
@@ -701,6 +726,7 @@ fn read_dataset<'p>(
         if j.sink.is_some() {
             // The Splunk check replays every event.
             codes = None;
+            needs = None;
             for f in ["_raw", "host", "source", "sourcetype"] {
                 want.add(f);
             }
@@ -710,17 +736,21 @@ fn read_dataset<'p>(
     // them itself).
     let mut report = opened.report();
     let began = Instant::now();
-    let mut reading = match opened.read_codes(Arc::new(want), codes.map(Arc::new)) {
-        Ok(r) => r,
-        Err(e) => {
-            report.error = Some(e.clone());
-            for &ji in readers {
-                jobs[ji].rep().datasets.push(report.clone());
-                jobs[ji].fail(Status::Error, Reason::Dataset(e.clone()));
+    let need = needs
+        .filter(|_| opts.skip_by_text)
+        .and_then(|n| firedrill_value::Need::any(n.into_iter().map(Some).collect()));
+    let mut reading =
+        match opened.read_codes(Arc::new(want), codes.map(Arc::new), need.map(Arc::new)) {
+            Ok(r) => r,
+            Err(e) => {
+                report.error = Some(e.clone());
+                for &ji in readers {
+                    jobs[ji].rep().datasets.push(report.clone());
+                    jobs[ji].fail(Status::Error, Reason::Dataset(e.clone()));
+                }
+                return (0, false);
             }
-            return (0, false);
-        }
-    };
+        };
     let dispatch = Dispatch::new(&consumers, jobs);
     let whole = Whole {
         format: reading.format(),

@@ -97,19 +97,22 @@ impl Opened {
     /// Starts reading: events come in batches holding the fields in `want` (every
     /// field with [`Want::everything`]).
     pub fn read(&self, want: Arc<Want>) -> Result<Reading, String> {
-        self.read_codes(want, None)
+        self.read_codes(want, None, None)
     }
 
     /// Like [`Opened::read`], delivering only the Windows events whose EventCode is one
-    /// of `codes` (the others are counted, not parsed).
+    /// of `codes` and the XmlWinEventLog events whose text meets `need` (the others
+    /// are counted, not parsed).
     pub fn read_codes(
         &self,
         want: Arc<Want>,
         codes: Option<Arc<std::collections::HashSet<String>>>,
+        need: Option<Arc<firedrill_value::Need>>,
     ) -> Result<Reading, String> {
         let path = &self.located.path;
         let opts = ReadOptions {
             event_codes: codes,
+            need,
             knowledge: self.knowledge.clone(),
             ..ReadOptions::with_want(want)
         };

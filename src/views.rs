@@ -2,7 +2,7 @@
 //! model dataset (`tstats … from datamodel=X`), or its row in an SPL2 source (the SSA
 //! enriched event, the OCSF process event). Computed per event, for the pipes that ask.
 
-use firedrill_events::{DataModels, DmEvent, DmSet, DmView};
+use firedrill_events::{DataModels, DmEvent, DmSet, DmView, SearchTime};
 use firedrill_spl::{FieldSet, Source};
 use firedrill_value::{Fields, Row, Value, Want};
 use std::collections::BTreeMap;
@@ -58,7 +58,51 @@ impl Seen<'_> {
     }
 }
 
+/// Which fields of a view hold pieces of an XmlWinEventLog event's text: through
+/// the add-ons (`knowledge`), and through a data model dataset's plain fields.
+struct RawText<'a> {
+    view: &'a View,
+    knowledge: &'a dyn SearchTime,
+}
+
+impl firedrill_spl::search::RawText for RawText<'_> {
+    fn holds_pieces(&self, field: &str, matches: &dyn Fn(&str) -> bool) -> bool {
+        let event = |f: &str| {
+            self.knowledge
+                .keeps_pieces(f, &firedrill_events::raw_piece, matches)
+        };
+        match self.view {
+            View::Event => event(field),
+            View::DataModel(set) => match set.read_from(field) {
+                Some((base, default)) => {
+                    default.is_none_or(|d| !matches(&d.to_string())) && event(base)
+                }
+                None => false,
+            },
+            View::DataModelEvents(_) | View::Ssa | View::Ocsf(_) => false,
+        }
+    }
+}
+
 impl View {
+    /// Texts an XmlWinEventLog event must hold for `pipe` of `program`, reading this
+    /// view, to admit it (see [`firedrill_value::Need`]); `None` when nothing is
+    /// required.
+    pub fn need(
+        &self,
+        program: &firedrill_spl::Program,
+        pipe: firedrill_spl::PipeId,
+        knowledge: &dyn SearchTime,
+    ) -> Option<firedrill_value::Need> {
+        program.need(
+            pipe,
+            &RawText {
+                view: self,
+                knowledge,
+            },
+        )
+    }
+
     /// The view of a program source over the data models `dms`, or why there is none.
     pub fn of(source: &Source, dms: &DataModels) -> Result<Option<View>, String> {
         let set = |name: &str| dms.dataset(name).cloned().map_err(|e| e.to_string());

@@ -71,6 +71,7 @@ fn run_on(
         show_rows: 0,
         knowledge: None,
         budget: None,
+        skip_by_text: true,
     };
     let mut r = firedrill::run::run(std::slice::from_ref(&p), &opts);
     let d = r.detections.pop().unwrap();
@@ -527,6 +528,7 @@ fn projection_keeps_results() {
             show_rows: 0,
             knowledge: None,
             budget: None,
+            skip_by_text: true,
         };
         firedrill::run::run(planned, &opts)
     };
@@ -865,4 +867,113 @@ fn seed_pages_fail_on_real_data_without_the_attack() {
         judged / planned.len()
     );
     assert!(judged >= 2 * 60);
+}
+
+/// Skipping XmlWinEventLog events by their text is sound on real content: each
+/// detection alone (so that what its filters require of the text decides) over every
+/// XmlWinEventLog sample gives the same results and risk events whether the events
+/// its text conditions rule out are skipped unparsed or read.
+#[test]
+#[ignore]
+fn skipping_by_text_keeps_results() {
+    use rayon::prelude::*;
+    let dir = shared().join("samples/splunk_attack_data/xmlwineventlog");
+    let content = shared().join("content/security_content_2024-10");
+    require(&dir);
+    let loaded = plan::load(&[], Some(&content)).unwrap();
+    let planned: Vec<Planned> = plan_all(&loaded)
+        .into_iter()
+        .filter(|p| p.program.is_ok())
+        .collect();
+    // How many detections have a condition on the text of the events they read.
+    let knowledge = firedrill_addons::builtin::get();
+    let conditioned = planned
+        .iter()
+        .filter(|p| {
+            let program = p.program.as_ref().unwrap();
+            program.inputs().any(|(pipe, src)| {
+                match firedrill::views::View::of(src, knowledge.datamodels()) {
+                    Ok(Some(v)) => v.need(program, pipe, &*knowledge).is_some(),
+                    _ => false,
+                }
+            })
+        })
+        .count();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    let keys: Vec<DatasetKey> = files
+        .iter()
+        .map(|f| DatasetKey {
+            reference: std::fs::canonicalize(f).unwrap().display().to_string(),
+            source: None,
+            sourcetype: None,
+        })
+        .collect();
+    let cache = tempfile::tempdir().unwrap();
+    let fetcher = firedrill_dataset::Fetcher::new(firedrill_dataset::FetchOptions {
+        data_dir: cache.path().to_path_buf(),
+        mirror: None,
+        offline: true,
+        progress: false,
+        allowed: vec![std::fs::canonicalize(&dir).unwrap()],
+    })
+    .unwrap();
+    let run = |p: &Planned, skip: bool| {
+        let opts = firedrill::run::RunOptions {
+            fetcher: &fetcher,
+            expectations: &[],
+            warn: &|_| {},
+            progress: None,
+            datasets: &keys,
+            hook: None,
+            show_rows: 0,
+            knowledge: None,
+            budget: None,
+            skip_by_text: skip,
+        };
+        firedrill::run::run(std::slice::from_ref(p), &opts)
+    };
+    let fired: usize = planned
+        .par_iter()
+        .map(|p| {
+            let (a, b) = (run(p, true), run(p, false));
+            let (x, y) = (&a.detections[0], &b.detections[0]);
+            assert_eq!(
+                (x.status, x.reason.to_string()),
+                (y.status, y.reason.to_string()),
+                "{}",
+                x.name
+            );
+            let mut fired = 0;
+            for (tx, ty) in x.tests.iter().zip(&y.tests) {
+                fired += (tx.results > 0) as usize;
+                assert_eq!(
+                    (&tx.name, tx.results, tx.status, &tx.risk),
+                    (&ty.name, ty.results, ty.status, &ty.risk),
+                    "{} on {}: skipping {} / reading all {}",
+                    x.name,
+                    tx.name,
+                    tx.reason,
+                    ty.reason
+                );
+            }
+            fired
+        })
+        .sum();
+    println!(
+        "skipping by text: {} detections ({conditioned} with a condition on the text) x {} XmlWinEventLog samples agree ({fired} fire)",
+        planned.len(),
+        keys.len()
+    );
+    assert!(
+        conditioned > 100,
+        "only {conditioned} detections have a text condition"
+    );
+    assert!(
+        fired > 20,
+        "too few detections fire on the samples to compare: {fired}"
+    );
 }

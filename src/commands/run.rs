@@ -102,6 +102,7 @@ pub fn run(a: RunArgs) -> Result<u8, String> {
         hook,
         show_rows: a.show_results.unwrap_or(0),
         knowledge: super::addons::knowledge(&addons),
+        skip_by_text: true,
         budget: (a.detection_timeout > 0.0)
             .then(|| std::time::Duration::try_from_secs_f64(a.detection_timeout).ok())
             .flatten(),

@@ -509,6 +509,78 @@ impl Applier {
         flush(ev, &mut evals);
     }
 
+    /// See [`firedrill_events::SearchTime::keeps_pieces`]: every setting of every
+    /// stanza that may write `field`, whatever events it applies to, gives it pieces
+    /// of fields that hold pieces of the raw text.
+    pub(crate) fn keeps_pieces(
+        &self,
+        field: &str,
+        reader: &dyn Fn(&str) -> bool,
+        matches: &dyn Fn(&str) -> bool,
+    ) -> bool {
+        self.pieces(field, true, reader, matches, &mut Vec::new())
+    }
+
+    /// [`Applier::keeps_pieces`] for `field` as searches see it (`last`), or as the
+    /// calculated fields read it (before `EVAL-` and `LOOKUP-`). `seen`: the fields
+    /// being decided. A field met again in its own derivation is assumed to hold
+    /// pieces: if every field of such a cycle starts with pieces (the reader's value)
+    /// and only ever gets pieces of the others, each holds pieces at every step.
+    fn pieces(
+        &self,
+        field: &str,
+        last: bool,
+        reader: &dyn Fn(&str) -> bool,
+        matches: &dyn Fn(&str) -> bool,
+        seen: &mut Vec<(String, bool)>,
+    ) -> bool {
+        let key = (field.to_string(), last);
+        if !reader(field) {
+            return false;
+        }
+        if seen.contains(&key) {
+            return true;
+        }
+        seen.push(key);
+        let mut before = |f: &str| self.pieces(f, false, reader, matches, seen);
+        let ok = self
+            .stanzas
+            .iter()
+            .flat_map(|s| &s.settings)
+            .all(|c| match &c.action {
+                Action::Extract { source, extractor } => {
+                    !extractor.may_write(field, &|k| k.to_string())
+                        || (extractor.keeps_pieces(field, matches) && before(&source.name))
+                }
+                Action::Report(ts) => ts.iter().all(|t| {
+                    let clean = |k: &str| {
+                        if t.clean_keys {
+                            firedrill_value::kv::clean_key(k)
+                        } else {
+                            k.to_string()
+                        }
+                    };
+                    !t.extractor.may_write(field, &clean)
+                        || (t.extractor.keeps_pieces(field, matches) && before(&t.source.name))
+                }),
+                Action::Alias(list) => list
+                    .iter()
+                    .all(|a| &*a.dst.name != field || before(&a.src.name)),
+                Action::Eval(f, e) => {
+                    !last
+                        || &*f.name != field
+                        || firedrill_spl::expr::pieces::pieces_only(e, &mut before, &|l| {
+                            !matches(l)
+                        })
+                }
+                Action::Lookup(lk) => !last || !lk.outputs.iter().any(|(_, f)| f == field),
+                Action::Time { .. } => field != "_time",
+                Action::Rename(_) | Action::Reader(_) => true,
+            });
+        seen.pop();
+        ok
+    }
+
     /// Adds what the settings that produce wanted fields read.
     pub(crate) fn expand(&self, want: &mut Want) {
         let mut add: Vec<&str> = Vec::new();

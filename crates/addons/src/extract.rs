@@ -150,6 +150,48 @@ pub fn group_names(re: &Re) -> Names {
 }
 
 impl Extractor {
+    /// True if the extraction may set `field` (`clean` maps a found name to the
+    /// field's, for `CLEAN_KEYS`).
+    pub fn may_write(&self, field: &str, clean: &dyn Fn(&str) -> String) -> bool {
+        match self.outputs() {
+            None => true,
+            Some(o) => o.iter().any(|k| clean(k) == field),
+        }
+    }
+
+    /// True if every value the extraction gives `field` that `matches` accepts is a
+    /// piece of the text it reads: a group's text, a split's part, or a `FORMAT`
+    /// literal `matches` rejects.
+    pub fn keeps_pieces(&self, field: &str, matches: &dyn Fn(&str) -> bool) -> bool {
+        let Extractor::Regex {
+            names: Names::Format(items),
+            ..
+        } = self
+        else {
+            return true;
+        };
+        items.iter().all(|i| {
+            let named = match i.key.as_slice() {
+                [Piece::Lit(k)] => k == field,
+                _ => true,
+            };
+            !named
+                || match i.value.as_slice() {
+                    [Piece::Group(_)] => true,
+                    pieces => {
+                        let mut text = String::new();
+                        for p in pieces {
+                            match p {
+                                Piece::Lit(l) => text.push_str(l),
+                                Piece::Group(_) => return false,
+                            }
+                        }
+                        !matches(&text)
+                    }
+                }
+        })
+    }
+
     /// The field names it can produce; `None` when the data names them.
     pub fn outputs(&self) -> Option<Vec<&str>> {
         match self {

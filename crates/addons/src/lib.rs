@@ -195,6 +195,15 @@ impl firedrill_events::SearchTime for AddOns {
     fn datamodels(&self) -> &firedrill_events::DataModels {
         &self.models
     }
+    fn keeps_pieces(
+        &self,
+        field: &str,
+        reader: &dyn Fn(&str) -> bool,
+        matches: &dyn Fn(&str) -> bool,
+    ) -> bool {
+        // Tags and event types are names from the configuration, not the data.
+        !self.tagger.writes(field) && self.applier.keeps_pieces(field, reader, matches)
+    }
     fn kv_mode(&self, meta: &firedrill_events::SourceMeta) -> Option<firedrill_events::KvMode> {
         let mut ev = firedrill_value::Row::new();
         for (k, v) in [

@@ -206,6 +206,11 @@ impl Tagger {
         }
     }
 
+    /// True if this sets `field` (`eventtype` and `tag`, when there is any).
+    pub(crate) fn writes(&self, field: &str) -> bool {
+        matches!(field, "tag" | "eventtype") && !(self.types.is_empty() && self.pairs.is_empty())
+    }
+
     /// Sets `eventtype` and `tag` on `ev` when wanted.
     pub(crate) fn apply(&self, ev: &mut dyn FieldsMut, want: &Want) {
         let (tag_ref, et_ref) = (&self.tag, &self.eventtype);

@@ -564,3 +564,35 @@ fn a_users_settings_override_the_built_in_windows_ones_whatever_their_stanza() {
     assert_eq!(ev.get("user").to_string(), "alice");
     assert_eq!(ev.get("app").to_string(), "win:local");
 }
+
+/// Which built-in fields hold pieces of an XmlWinEventLog event's text (so that a
+/// search for text in them may skip events that lack it): copies and basenames of
+/// event fields do; a field some log sets to a constant does only for patterns that
+/// constant does not match; tags never do.
+#[test]
+fn built_in_fields_that_hold_pieces_of_the_event_text() {
+    let b = builtin::get();
+    let holds = |field: &str, pattern: &str| {
+        let p = firedrill_spl::search::Pattern::new(pattern);
+        b.keeps_pieces(field, &firedrill_events::raw_piece, &|c| {
+            p.any_value(&Value::str(c))
+        })
+    };
+    for f in [
+        "process",
+        "process_name",
+        "parent_process_name",
+        "dest",
+        "CommandLine",
+    ] {
+        assert!(holds(f, "*comsvcs.dll*"), "{f}");
+    }
+    // `vendor_product` is "Microsoft Sysmon" or the like for every event.
+    assert!(holds("vendor_product", "*comsvcs*"));
+    assert!(!holds("vendor_product", "*sysmon*"));
+    // `action` is a word the add-on chooses ("created", "allowed"…).
+    assert!(!holds("action", "created"));
+    for f in ["tag", "eventtype", "sourcetype", "source", "host", "_time"] {
+        assert!(!holds(f, "*x*"), "{f}");
+    }
+}

@@ -16,7 +16,7 @@ pub mod text;
 mod yaml;
 
 pub use builders::{python_round, Deployments};
-pub use load::{load_content, load_detection_file, read_text, Content, LoadError};
+pub use load::{load_content, load_detection_file, load_support, read_text, Content, LoadError};
 pub use macros::{default_macros, expand_macros, Expanded, Macro, MacroError, MacroSet};
 pub use select::{Selection, SelectionOptions};
 

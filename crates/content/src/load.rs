@@ -179,9 +179,11 @@ fn root_of(path: &Path) -> (PathBuf, PathBuf) {
     (root, path.to_path_buf())
 }
 
-/// Loads a content tree (see the module doc).
-pub fn load_content(path: &Path) -> Content {
-    let (root, scan) = root_of(path);
+/// What a content tree gives the detections named one by one: its macros, lookups
+/// and deployments, without its detections (reading every detection of a tree to run
+/// one would cost as much as running them all).
+pub fn load_support(path: &Path) -> Content {
+    let (root, _) = root_of(path);
     let mut c = Content {
         root: root.clone(),
         ..Content::default()
@@ -189,6 +191,13 @@ pub fn load_content(path: &Path) -> Content {
     load_macros(&root.join("macros"), &mut c);
     load_lookups(&root.join("lookups"), &mut c);
     load_deployments(&root.join("deployments"), &mut c);
+    c
+}
+
+/// Loads a content tree (see the module doc).
+pub fn load_content(path: &Path) -> Content {
+    let (root, scan) = root_of(path);
+    let mut c = load_support(path);
     let mut files = Vec::new();
     walk(&scan, &mut files);
     // 2021-era trees keep `*.test.yml` files in `tests/` beside `detections/`.

@@ -282,6 +282,22 @@ impl DmSet {
         self.fields.iter().map(|f| f.prefixed.as_str())
     }
 
+    /// The event field a dataset field (prefixed or not) is read from, with the value
+    /// it takes when the event has none; `None` for a calculated field, or a name the
+    /// dataset does not define.
+    pub fn read_from(&self, name: &str) -> Option<(&str, Option<&Value>)> {
+        let f = self
+            .fields
+            .iter()
+            .find(|f| f.prefixed.as_str() == name)
+            .or_else(|| self.fields.iter().find(|f| f.base.as_str() == name))?;
+        match &f.value {
+            DmValue::Plain => Some((f.base.as_str(), None)),
+            DmValue::Default(v) => Some((f.base.as_str(), Some(v))),
+            DmValue::Calc(_) => None,
+        }
+    }
+
     /// The EventCodes an event must have to belong to the dataset, when membership
     /// requires one of a list (a reader may skip other events unparsed).
     pub fn event_codes(&self) -> Option<Vec<&str>> {

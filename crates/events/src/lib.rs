@@ -261,6 +261,19 @@ pub trait SearchTime: Send + Sync + fmt::Debug {
     fn apply(&self, ev: &mut dyn FieldsMut, want: &Want);
     /// The data models the knowledge defines (Splunk's data model JSON).
     fn datamodels(&self) -> &DataModels;
+    /// True if every value `field` can have after these fields are computed, among
+    /// those `matches` accepts, is a piece of a field for which `reader` is true (the
+    /// reader's fields that are pieces of an event's raw text), or is the reader's
+    /// own value of it. The default knows nothing of its fields: false.
+    fn keeps_pieces(
+        &self,
+        field: &str,
+        reader: &dyn Fn(&str) -> bool,
+        matches: &dyn Fn(&str) -> bool,
+    ) -> bool {
+        let _ = (field, reader, matches);
+        false
+    }
     /// How the reader takes fields from a file with this metadata (`KV_MODE`,
     /// `INDEXED_EXTRACTIONS`), when the knowledge says.
     fn kv_mode(&self, meta: &SourceMeta) -> Option<KvMode> {
@@ -279,6 +292,35 @@ pub enum KvMode {
     None,
     /// `KV_MODE = json` or `INDEXED_EXTRACTIONS = json`: the JSON reader.
     Json,
+}
+
+/// Splunk's default fields that no event text gives (`index`, `linecount`,
+/// `date_hour`…): set from metadata, or not at all.
+const DEFAULT_FIELDS: &[&str] = &[
+    "host",
+    "source",
+    "sourcetype",
+    "index",
+    "eventtype",
+    "tag",
+    "linecount",
+    "punct",
+    "splunk_server",
+    "splunk_server_group",
+    "timestartpos",
+    "timeendpos",
+];
+
+/// True if every value the XmlWinEventLog reader gives `field` is a piece of the
+/// event's text, as written (XML escapes aside): every field but the metadata
+/// (`_time`, `host`, `source`, `sourcetype`) and Splunk's default fields. The
+/// reader's `host` is the `Computer` it read, unless the dataset names one.
+pub fn raw_piece(field: &str) -> bool {
+    field == "_raw"
+        || !(field.starts_with('_')
+            || field.starts_with("date_")
+            || field.starts_with("tag::")
+            || DEFAULT_FIELDS.contains(&field))
 }
 
 /// Every field the reader gives one event, from its `_raw` (for the few events a

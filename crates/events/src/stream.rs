@@ -43,6 +43,11 @@ pub struct ReadOptions {
     /// the others are counted but not parsed (when every search reading the file
     /// needs one of a few EventCodes). Events without an `EventID` are kept.
     pub event_codes: Option<Arc<std::collections::HashSet<String>>>,
+    /// Keep only XmlWinEventLog text events whose raw text meets this condition
+    /// (built from fields that [`raw_piece`](crate::raw_piece) says hold pieces of it):
+    /// the others are counted but not parsed. Events with character references
+    /// (`&#…;`, which may spell any text) are kept.
+    pub need: Option<Arc<firedrill_value::Need>>,
     /// The add-ons (built-in apps and a user's) whose fields are computed.
     pub knowledge: Option<Arc<dyn SearchTime>>,
 }
@@ -53,6 +58,7 @@ impl Default for ReadOptions {
             want: Arc::new(Want::everything()),
             batch_bytes: DEFAULT_BATCH_BYTES,
             event_codes: None,
+            need: None,
             knowledge: None,
         }
     }
@@ -190,6 +196,7 @@ struct Ctx {
     meta: SourceMeta,
     mode: Mode,
     event_codes: Option<Arc<std::collections::HashSet<String>>>,
+    need: Option<Arc<firedrill_value::Need>>,
     batch: u64,
     knowledge: Option<Arc<dyn SearchTime>>,
     /// The reader the sourcetype names, if it names one.
@@ -400,6 +407,11 @@ fn parse_one(
             }
         }
     }
+    if let Some(n) = &ctx.need {
+        if format == Format::XmlWinEventLog && !admits(n, bytes) {
+            return Ok(Evt::Filtered);
+        }
+    }
     match &ctx.mode {
         Mode::Records { names, need, drop } => {
             let mut o = EvOut::new(ev, names);
@@ -419,6 +431,18 @@ fn parse_one(
             Ok(Evt::Row(ev.take_row(names)))
         }
     }
+}
+
+thread_local! {
+    /// The lower-case copy of an event [`admits`] searches.
+    static LOWER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// True if an XmlWinEventLog event's text meets `need`, or holds a character
+/// reference (which may spell what the condition looks for).
+fn admits(need: &firedrill_value::Need, bytes: &[u8]) -> bool {
+    LOWER.with(|l| need.admits_raw(bytes, &mut l.borrow_mut()))
+        || memchr::memmem::find(bytes, b"&#").is_some()
 }
 
 /// The reader a file's metadata names: an add-on's `KV_MODE`/`INDEXED_EXTRACTIONS`
@@ -479,6 +503,7 @@ impl Stream {
                 meta: meta.clone(),
                 mode: mode_for(&opts.want, opts.knowledge.as_deref()),
                 event_codes: opts.event_codes.clone(),
+                need: opts.need.clone(),
                 batch: opts.batch_bytes.max(1) as u64,
                 knowledge: opts.knowledge.clone(),
                 by_st: reader_for(meta, opts.knowledge.as_deref()),

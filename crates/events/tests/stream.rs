@@ -101,6 +101,7 @@ fn records(bytes: &[u8], meta: &SourceMeta, want: Want, batch_bytes: usize) -> V
         want: Arc::new(want),
         batch_bytes,
         event_codes: None,
+        need: None,
         knowledge: Some(addons()),
     };
     let mut s = open_reader(
@@ -219,6 +220,7 @@ fn small_batches_give_the_same_events_and_skipped_regions() {
                 want: Arc::new(Want::everything()),
                 batch_bytes,
                 event_codes: None,
+                need: None,
                 knowledge: None,
             };
             let mut s = open_reader(
@@ -355,6 +357,7 @@ fn files_are_hashed_as_stored_in_the_same_pass() {
         want: Arc::new(Want::of(["EventCode"])),
         batch_bytes: 4096,
         event_codes: None,
+        need: None,
         knowledge: None,
     };
     let mut s = open(&path, &SourceMeta::default(), &opts).unwrap();
@@ -521,6 +524,7 @@ fn event_codes_skip_other_events_unparsed_but_count_them() {
             want: Arc::new(Want::of(["EventCode", "Image"])),
             batch_bytes: 1 << 20,
             event_codes: codes.map(|c| Arc::new(c.iter().map(|s| s.to_string()).collect())),
+            need: None,
             knowledge: None,
         };
         let mut s = open_reader(
@@ -547,6 +551,65 @@ fn event_codes_skip_other_events_unparsed_but_count_them() {
         .collect();
     assert!(!expected.is_empty() && expected.len() < all.len());
     assert_eq!(ones, expected);
+}
+
+/// `need`: XmlWinEventLog events whose text lacks what it requires are counted but
+/// not delivered, unless a character reference may spell it; other formats are read
+/// whole.
+#[test]
+fn events_lacking_the_needed_text_are_skipped_unparsed_but_counted() {
+    let one = |cmd: &str| {
+        format!(
+            "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><EventID>1</EventID><Channel>Microsoft-Windows-Sysmon/Operational</Channel><Computer>ws1</Computer></System><EventData><Data Name='CommandLine'>{cmd}</Data></EventData></Event>\r\n"
+        )
+    };
+    let text = [
+        one("rundll32.exe C:\\Windows\\System32\\COMSVCS.dll, MiniDump 624"),
+        one("cmd.exe /c whoami"),
+        one("rundll32 &#99;omsvcs.dll MiniDump"),
+        one("rundll32 comsvcs.dll"),
+    ]
+    .concat();
+    let need = firedrill_value::Need::all(vec![
+        firedrill_value::Need::text(b"comsvcs.dll").unwrap(),
+        firedrill_value::Need::text(b"minidump").unwrap(),
+    ]);
+    let read = |bytes: &[u8], need: Option<firedrill_value::Need>| {
+        let opts = ReadOptions {
+            need: need.map(Arc::new),
+            ..ReadOptions::with_want(Arc::new(Want::of(["CommandLine"])))
+        };
+        let mut s = open_reader(
+            Box::new(std::io::Cursor::new(bytes.to_vec())),
+            "t",
+            &SourceMeta::default(),
+            &opts,
+        )
+        .unwrap();
+        let mut got = Vec::new();
+        while let Some(b) = s.next_batch().unwrap() {
+            got.extend(b.records);
+        }
+        (got, s.finish().events)
+    };
+    let cmd = firedrill_value::FieldRef::new("CommandLine");
+    let lines = |rs: &[Record]| -> Vec<String> {
+        rs.iter()
+            .map(|r| r.get(&cmd).unwrap().to_string())
+            .collect()
+    };
+    let (kept, n) = read(text.as_bytes(), need.clone());
+    assert_eq!(n, 4, "every event is counted");
+    assert_eq!(
+        lines(&kept),
+        [
+            "rundll32.exe C:\\Windows\\System32\\COMSVCS.dll, MiniDump 624",
+            "rundll32 comsvcs.dll MiniDump"
+        ]
+    );
+    // JSON events are not tested against it (their escapes differ).
+    let json = b"{\"CommandLine\": \"cmd.exe\"}\n";
+    assert_eq!(read(json, need).0.len(), 1);
 }
 
 /// Where each record of a one-chunk EVTX file ends (records start 512 bytes into the

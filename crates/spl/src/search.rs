@@ -8,7 +8,7 @@
 use crate::ast::{CmpOp, SearchExpr};
 use crate::exec::cidr::Cidr;
 use crate::exec::wildcard::{Term, Wildcard};
-use firedrill_value::{format_number, parse_number, FieldRef, Fields, Value};
+use firedrill_value::{format_number, parse_number, FieldRef, Fields, Need, Value};
 use std::cmp::Ordering;
 
 /// Fields that select time ranges or indexes; firedrill has one index and no time
@@ -111,6 +111,15 @@ impl Pattern {
         }
     }
 
+    /// What an event's raw text must hold for `field` to match, when the field's
+    /// values are pieces of it. A CIDR block matches addresses it does not spell.
+    fn need(&self, field: &FieldRef, raw: &dyn RawText) -> Option<Need> {
+        if self.cidr.is_some() || !raw.holds_pieces(&field.name, &|c| self.one(&Value::str(c))) {
+            return None;
+        }
+        texts(self.w.pieces())
+    }
+
     /// True if any value of `v` matches (`*` matches any present value).
     pub fn any_value(&self, v: &Value) -> bool {
         if self.w.is_any() {
@@ -118,6 +127,17 @@ impl Pattern {
         }
         v.values().iter().any(|x| self.one(x))
     }
+}
+
+/// Which fields of an event hold pieces of its raw text (see [`Matcher::need`]).
+pub trait RawText {
+    /// True if every value of `field` that `matches` accepts is a piece of the raw text.
+    fn holds_pieces(&self, field: &str, matches: &dyn Fn(&str) -> bool) -> bool;
+}
+
+/// The texts every one of `pieces` puts in the raw text.
+fn texts(pieces: &[Vec<u8>]) -> Option<Need> {
+    Need::all(pieces.iter().filter_map(|p| Need::text(p)).collect())
 }
 
 /// Compiles a search expression. A subsearch must have been resolved first (see
@@ -259,6 +279,21 @@ impl Matcher {
         }
     }
 
+    /// Texts an event's raw text must hold for a match (ignoring ASCII case), from the
+    /// conditions on fields whose values are pieces of it (`raw` says which); `None`
+    /// when nothing is required.
+    pub fn need(&self, raw: &dyn RawText) -> Option<Need> {
+        match self {
+            Matcher::Nothing => Some(Need::Any(Vec::new())),
+            Matcher::And(items) => Need::all(items.iter().filter_map(|m| m.need(raw)).collect()),
+            Matcher::Or(items) => Need::any(items.iter().map(|m| m.need(raw)).collect()),
+            Matcher::Eq(f, p) => p.need(f, raw),
+            Matcher::In(f, ps) => Need::any(ps.iter().map(|p| p.need(f, raw)).collect()),
+            Matcher::Term(t) if raw.holds_pieces("_raw", &|_| true) => texts(t.pieces()),
+            _ => None,
+        }
+    }
+
     /// The values `field` must have for a match (compared as ASCII lower-case text),
     /// when the expression requires one of a known list: `None` when it may match
     /// whatever the field holds.
@@ -337,6 +372,40 @@ mod tests {
     fn m(s: &str, r: &Row) -> bool {
         let mut c = Cursor::new(s, 0, s.len());
         compile(&parse_search(&mut c, &[]).unwrap()).matches(r)
+    }
+
+    /// Fields named `raw*` hold pieces of the raw text; `lit` holds pieces or the
+    /// literal `created`.
+    struct RawNamed;
+    impl RawText for RawNamed {
+        fn holds_pieces(&self, field: &str, matches: &dyn Fn(&str) -> bool) -> bool {
+            field.starts_with("raw") || field == "_raw" || (field == "lit" && !matches("created"))
+        }
+    }
+
+    fn need(s: &str, text: &str) -> Option<bool> {
+        let mut c = Cursor::new(s, 0, s.len());
+        let n = compile(&parse_search(&mut c, &[]).unwrap()).need(&RawNamed)?;
+        Some(n.admits_raw(text.as_bytes(), &mut Vec::new()))
+    }
+
+    #[test]
+    fn text_conditions_come_from_fields_that_hold_pieces_of_it() {
+        let s = "rawA=*comsvcs.dll* rawB IN (\"*minidump*\", \"*#24*\") other=x";
+        assert_eq!(need(s, "C:\\Windows\\COMSVCS.DLL MiniDump"), Some(true));
+        assert_eq!(need(s, "comsvcs.dll"), Some(false));
+        // A field that may hold other text, a negation or a CIDR block requires nothing.
+        assert_eq!(need("other=*comsvcs.dll*", "x"), None);
+        assert_eq!(need("NOT rawA=*comsvcs.dll*", "x"), None);
+        assert_eq!(need("rawA=10.0.0.0/8", "x"), None);
+        assert_eq!(need("rawA=abc OR other=def", "x"), None);
+        assert_eq!(need("rawA=abc OR rawB=def", "DEF"), Some(true));
+        // A literal the field may take instead of a piece counts only if it matches.
+        assert_eq!(need("lit=*dele*", "x"), Some(false));
+        assert_eq!(need("lit=*creat*", "x"), None);
+        // Bare terms are searched in `_raw` itself.
+        assert_eq!(need("mimikatz", "Mimikatz.exe"), Some(true));
+        assert_eq!(need("mimikatz", "x"), Some(false));
     }
 
     #[test]

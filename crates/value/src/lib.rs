@@ -7,9 +7,11 @@ pub mod decimal;
 pub mod fields;
 pub mod json;
 pub mod kv;
+pub mod need;
 
 pub use decimal::Decimal;
 pub use fields::{FieldRef, Fields, FieldsMut, Record, Sym, Want};
+pub use need::Need;
 
 use std::collections::BTreeMap;
 use std::fmt;

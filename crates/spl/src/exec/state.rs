@@ -6,7 +6,7 @@ use crate::error::ExecError;
 use crate::explain::Trace;
 use crate::needs::FieldSet;
 use crate::program::{PipeId, Program, Source, Stage};
-use firedrill_value::{FieldRef, Fields, Record, Row, Value};
+use firedrill_value::{FieldRef, Fields, Need, Record, Row, Value};
 use std::time::Instant;
 
 /// An event's `_time` in epoch seconds (0 when it has none).
@@ -98,6 +98,24 @@ impl Program {
             Stage::Search(m) => m.guard(),
             _ => None,
         }
+    }
+
+    /// Texts an event's raw text must hold for `pipe` to admit it (see
+    /// [`crate::search::Matcher::need`]), from its leading `search` filters; `None`
+    /// when nothing is required.
+    pub fn need(&self, pipe: PipeId, raw: &dyn crate::search::RawText) -> Option<Need> {
+        let p = &self.pipes[pipe.0];
+        if matches!(p.source, Source::Indexed) {
+            return None;
+        }
+        let needs = p.stages[..p.filters]
+            .iter()
+            .filter_map(|s| match s {
+                Stage::Search(m) => m.need(raw),
+                _ => None,
+            })
+            .collect();
+        Need::all(needs)
     }
 
     /// How many of the leading filters of `pipe` an event passes (all of them: it is

@@ -60,6 +60,11 @@ impl Wildcard {
             .map(Vec::as_slice)
     }
 
+    /// The literal pieces between the `*`s (lower-case): every match contains each.
+    pub fn pieces(&self) -> &[Vec<u8>] {
+        &self.pieces
+    }
+
     /// True if the pattern is just `*` (matches any present value).
     pub fn is_any(&self) -> bool {
         self.pieces.is_empty() && !self.anchored_start
@@ -198,6 +203,12 @@ impl Term {
             .iter()
             .max_by_key(|p| p.len())
             .map(Vec::as_slice)
+    }
+
+    /// The literal pieces between the `*`s (lower-case unless matched with case):
+    /// every match contains each.
+    pub fn pieces(&self) -> &[Vec<u8>] {
+        &self.pieces
     }
 
     fn find(&self, hay: &[u8], needle: &[u8]) -> Option<usize> {

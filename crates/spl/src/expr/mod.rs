@@ -6,6 +6,7 @@
 //! on a multivalue field is true if any value satisfies it.
 
 pub mod funcs;
+pub mod pieces;
 pub mod specialize;
 pub mod switch;
 
