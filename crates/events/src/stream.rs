@@ -46,7 +46,8 @@ pub struct ReadOptions {
     /// Keep only XmlWinEventLog text events whose raw text meets this condition
     /// (built from fields that [`raw_piece`](crate::raw_piece) says hold pieces of it):
     /// the others are counted but not parsed. Events with character references
-    /// (`&#…;`, which may spell any text) are kept.
+    /// (`&#…;`, which may spell any text), comments, CDATA sections or processing
+    /// instructions (which a value's text runs across) are kept.
     pub need: Option<Arc<firedrill_value::Need>>,
     /// The add-ons (built-in apps and a user's) whose fields are computed.
     pub knowledge: Option<Arc<dyn SearchTime>>,
@@ -438,11 +439,15 @@ thread_local! {
     static LOWER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// True if an XmlWinEventLog event's text meets `need`, or holds a character
-/// reference (which may spell what the condition looks for).
+/// True if an XmlWinEventLog event's text meets `need`, or holds what makes a value
+/// other than a piece of the text: a character reference (`&#…;` may spell any
+/// text), a comment or CDATA section (`<!`) or a processing instruction (`<?`),
+/// which a value's text runs across.
 fn admits(need: &firedrill_value::Need, bytes: &[u8]) -> bool {
     LOWER.with(|l| need.admits_raw(bytes, &mut l.borrow_mut()))
         || memchr::memmem::find(bytes, b"&#").is_some()
+        || memchr::memmem::find(bytes, b"<!").is_some()
+        || memchr::memmem::find(bytes, b"<?").is_some()
 }
 
 /// The reader a file's metadata names: an add-on's `KV_MODE`/`INDEXED_EXTRACTIONS`

@@ -568,6 +568,8 @@ fn events_lacking_the_needed_text_are_skipped_unparsed_but_counted() {
         one("cmd.exe /c whoami"),
         one("rundll32 &#99;omsvcs.dll MiniDump"),
         one("rundll32 comsvcs.dll"),
+        one("rundll32 comsvcs.dll Mini<!-- x -->Dump"),
+        one("rundll32 comsvcs.dll Mini<![CDATA[Dump]]>"),
     ]
     .concat();
     let need = firedrill_value::Need::all(vec![
@@ -599,11 +601,13 @@ fn events_lacking_the_needed_text_are_skipped_unparsed_but_counted() {
             .collect()
     };
     let (kept, n) = read(text.as_bytes(), need.clone());
-    assert_eq!(n, 4, "every event is counted");
+    assert_eq!(n, 6, "every event is counted");
     assert_eq!(
         lines(&kept),
         [
             "rundll32.exe C:\\Windows\\System32\\COMSVCS.dll, MiniDump 624",
+            "rundll32 comsvcs.dll MiniDump",
+            "rundll32 comsvcs.dll MiniDump",
             "rundll32 comsvcs.dll MiniDump"
         ]
     );
