@@ -48,7 +48,8 @@ pub struct RunOptions<'a> {
     pub knowledge: Option<Arc<dyn firedrill_events::SearchTime>>,
     /// Skip, unparsed, the XmlWinEventLog events whose text lacks what every
     /// detection reading the file requires of it (see [`firedrill_value::Need`]);
-    /// false parses every event (the same results, slower).
+    /// false parses every event (the same results, slower; only events that would not
+    /// have parsed are then reported as skipped regions).
     pub skip_by_text: bool,
 }
 
@@ -373,9 +374,6 @@ struct InputSpec {
     want: Vec<(&'static str, firedrill_value::Sym)>,
     /// The EventCodes an event must have for it to be admitted, if it needs some.
     codes: Option<Vec<String>>,
-    /// What an XmlWinEventLog event's text must hold for it to be admitted, if
-    /// anything.
-    need: Option<firedrill_value::Need>,
 }
 
 /// The EventCodes a pipe's events must have, from its guard (`EventCode=4688`) or its
@@ -405,16 +403,7 @@ pub fn datamodels(knowledge: Option<&dyn firedrill_events::SearchTime>) -> &Data
 }
 
 /// The pipes of `program` that read events, with their views and wanted fields.
-fn inputs(program: &Program, knowledge: Option<&dyn firedrill_events::SearchTime>) -> Inputs {
-    let builtin;
-    let knowledge = match knowledge {
-        Some(k) => k,
-        None => {
-            builtin = firedrill_addons::builtin::get();
-            &*builtin
-        }
-    };
-    let dms = knowledge.datamodels();
+fn inputs(program: &Program, dms: &DataModels) -> Inputs {
     let mut out = Vec::new();
     for (pipe, src) in program.inputs() {
         let view = match View::of(src, dms) {
@@ -440,14 +429,12 @@ fn inputs(program: &Program, knowledge: Option<&dyn firedrill_events::SearchTime
             .filter_map(|n| Some((n, want.get(n)?)))
             .collect();
         let codes = required_codes(program, pipe, &view);
-        let need = view.need(program, pipe, knowledge);
         out.push(InputSpec {
             pipe,
             view,
             whole,
             want,
             codes,
-            need,
         });
     }
     Ok(out)
@@ -668,7 +655,19 @@ fn read_dataset<'p>(
     // The EventCodes any reader needs: other Windows events need not be parsed.
     let mut codes: Option<std::collections::HashSet<String>> = Some(Default::default());
     // And what their text must hold: other XmlWinEventLog events need not be parsed.
+    // (Which add-on settings apply depends on the sourcetype, the file's for the whole
+    // file: the XmlWinEventLog reader's unless the dataset names one.)
     let mut needs: Option<Vec<firedrill_value::Need>> = Some(Vec::new());
+    let builtin = firedrill_addons::builtin::get();
+    let knowledge: &dyn firedrill_events::SearchTime = match &opened.knowledge {
+        Some(k) => &**k,
+        None => &*builtin,
+    };
+    let sourcetype = opened
+        .meta
+        .sourcetype
+        .as_deref()
+        .unwrap_or("XmlWinEventLog");
     for &ji in readers {
         let j = &mut jobs[ji];
         if j.done {
@@ -682,7 +681,7 @@ fn read_dataset<'p>(
             }
         }
         let specs = match cache.inputs[j.det]
-            .get_or_init(|| inputs(j.program, opts.knowledge.as_deref()))
+            .get_or_init(|| inputs(j.program, datamodels(opts.knowledge.as_deref())))
         {
             Ok(specs) => specs,
             Err((pipe, message)) => {
@@ -704,10 +703,11 @@ fn read_dataset<'p>(
                 (None, _) => codes = None,
                 (Some(_), None) => {}
             }
-            match (&spec.need, &mut needs) {
-                (Some(n), Some(all)) => all.push(n.clone()),
-                (None, _) => needs = None,
-                (Some(_), None) => {}
+            if let Some(all) = &mut needs {
+                match spec.view.need(j.program, spec.pipe, knowledge, sourcetype) {
+                    Some(n) => all.push(n),
+                    None => needs = None,
+                }
             }
             let vi = match views.iter().position(|v| *v == spec.view) {
                 Some(i) => i,
@@ -736,8 +736,9 @@ fn read_dataset<'p>(
     // them itself).
     let mut report = opened.report();
     let began = Instant::now();
+    // (No condition at all would skip everything: only readers' conditions count.)
     let need = needs
-        .filter(|_| opts.skip_by_text)
+        .filter(|n| opts.skip_by_text && !n.is_empty())
         .and_then(|n| firedrill_value::Need::any(n.into_iter().map(Some).collect()));
     let mut reading =
         match opened.read_codes(Arc::new(want), codes.map(Arc::new), need.map(Arc::new)) {

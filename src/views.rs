@@ -63,20 +63,19 @@ impl Seen<'_> {
 struct RawText<'a> {
     view: &'a View,
     knowledge: &'a dyn SearchTime,
+    sourcetype: &'a str,
 }
 
 impl firedrill_spl::search::RawText for RawText<'_> {
-    fn holds_pieces(&self, field: &str, matches: &dyn Fn(&str) -> bool) -> bool {
+    fn holds_pieces(&self, field: &str, matches: &dyn Fn(&Value) -> bool) -> bool {
         let event = |f: &str| {
             self.knowledge
-                .keeps_pieces(f, &firedrill_events::raw_piece, matches)
+                .keeps_pieces(f, self.sourcetype, &firedrill_events::raw_piece, matches)
         };
         match self.view {
             View::Event => event(field),
             View::DataModel(set) => match set.read_from(field) {
-                Some((base, default)) => {
-                    default.is_none_or(|d| !matches(&d.to_string())) && event(base)
-                }
+                Some((base, default)) => default.is_none_or(|d| !matches(d)) && event(base),
                 None => false,
             },
             View::DataModelEvents(_) | View::Ssa | View::Ocsf(_) => false,
@@ -85,20 +84,22 @@ impl firedrill_spl::search::RawText for RawText<'_> {
 }
 
 impl View {
-    /// Texts an XmlWinEventLog event must hold for `pipe` of `program`, reading this
-    /// view, to admit it (see [`firedrill_value::Need`]); `None` when nothing is
-    /// required.
+    /// Texts an XmlWinEventLog event of `sourcetype` must hold for `pipe` of
+    /// `program`, reading this view, to admit it (see [`firedrill_value::Need`]);
+    /// `None` when nothing is required.
     pub fn need(
         &self,
         program: &firedrill_spl::Program,
         pipe: firedrill_spl::PipeId,
         knowledge: &dyn SearchTime,
+        sourcetype: &str,
     ) -> Option<firedrill_value::Need> {
         program.need(
             pipe,
             &RawText {
                 view: self,
                 knowledge,
+                sourcetype,
             },
         )
     }

@@ -893,7 +893,9 @@ fn skipping_by_text_keeps_results() {
             let program = p.program.as_ref().unwrap();
             program.inputs().any(|(pipe, src)| {
                 match firedrill::views::View::of(src, knowledge.datamodels()) {
-                    Ok(Some(v)) => v.need(program, pipe, &*knowledge).is_some(),
+                    Ok(Some(v)) => v
+                        .need(program, pipe, &*knowledge, "XmlWinEventLog")
+                        .is_some(),
                     _ => false,
                 }
             })

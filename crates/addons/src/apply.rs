@@ -44,6 +44,20 @@ enum Spec {
     Expr(firedrill_spl::expr::CExpr),
 }
 
+/// At most this many fields are looked at to decide [`Applier::keeps_pieces`] (add-ons
+/// are untrusted: chains of aliases and extractions could make it take very long);
+/// past it, the answer is no.
+const MAX_WALK: usize = 10_000;
+
+/// The fields [`Applier::keeps_pieces`] is deciding, and how many it has looked at.
+#[derive(Default)]
+struct Walk<'a> {
+    /// The settings that may apply.
+    settings: Vec<&'a Compiled>,
+    seen: Vec<(String, bool)>,
+    steps: usize,
+}
+
 thread_local! {
     /// The last (applier, sourcetype, source, host) this thread planned, and its plan.
     static LAST: std::cell::RefCell<Option<Last>> = const { std::cell::RefCell::new(None) };
@@ -172,12 +186,7 @@ impl Applier {
         // Events of one file mostly share all three: the last answer is kept per
         // thread, so the shared cache (and its lock) is seldom touched.
         let hit = LAST.with(|last| match &*last.borrow() {
-            Some(l)
-                if l.id == self.id
-                    && l.key.0.eq_ignore_ascii_case(st)
-                    && l.key.1 == source
-                    && l.key.2 == host =>
-            {
+            Some(l) if l.id == self.id && l.key.0 == st && l.key.1 == source && l.key.2 == host => {
                 Some(l.plan.clone())
             }
             _ => None,
@@ -185,11 +194,7 @@ impl Applier {
         if hit.is_some() {
             return hit;
         }
-        let key = (
-            st.to_ascii_lowercase(),
-            source.to_string(),
-            host.to_string(),
-        );
+        let key = (st.to_string(), source.to_string(), host.to_string());
         let plan = self.plan_slow(&key)?;
         LAST.with(|last| {
             *last.borrow_mut() = Some(Last {
@@ -509,21 +514,42 @@ impl Applier {
         flush(ev, &mut evals);
     }
 
-    /// See [`firedrill_events::SearchTime::keeps_pieces`]: every setting of every
-    /// stanza that may write `field`, whatever events it applies to, gives it pieces
-    /// of fields that hold pieces of the raw text.
+    /// See [`firedrill_events::SearchTime::keeps_pieces`]: every setting that may
+    /// write `field` on an event of `sourcetype` (the stanzas for it, or for a
+    /// sourcetype it is renamed to, and every host, source and `[default]` stanza)
+    /// gives it pieces of fields that hold pieces of the raw text.
     pub(crate) fn keeps_pieces(
         &self,
         field: &str,
+        sourcetype: &str,
         reader: &dyn Fn(&str) -> bool,
-        matches: &dyn Fn(&str) -> bool,
+        matches: &dyn Fn(&Value) -> bool,
     ) -> bool {
-        self.pieces(field, true, reader, matches, &mut Vec::new())
+        let st = sourcetype.to_ascii_lowercase();
+        let renamed = self.renames.get(sourcetype).map(|t| t.to_ascii_lowercase());
+        let applies = |t: &Target| match t {
+            Target::Sourcetype(x) => *x == st || renamed.as_ref() == Some(x),
+            Target::SourcetypePattern(g) => {
+                g.is_match(&st) || renamed.as_ref().is_some_and(|r| g.is_match(r))
+            }
+            Target::Default | Target::Host(_) | Target::Source(_) => true,
+        };
+        let settings: Vec<&Compiled> = self
+            .stanzas
+            .iter()
+            .filter(|s| applies(&s.target))
+            .flat_map(|s| &s.settings)
+            .collect();
+        let mut walk = Walk {
+            settings,
+            ..Walk::default()
+        };
+        self.pieces(field, true, reader, matches, &mut walk)
     }
 
     /// [`Applier::keeps_pieces`] for `field` as searches see it (`last`), or as the
-    /// calculated fields read it (before `EVAL-` and `LOOKUP-`). `seen`: the fields
-    /// being decided. A field met again in its own derivation is assumed to hold
+    /// calculated fields read it (before `EVAL-` and `LOOKUP-`); `walk.seen`: the
+    /// fields being decided. A field met again in its own derivation is assumed to hold
     /// pieces: if every field of such a cycle starts with pieces (the reader's value)
     /// and only ever gets pieces of the others, each holds pieces at every step.
     fn pieces(
@@ -531,53 +557,50 @@ impl Applier {
         field: &str,
         last: bool,
         reader: &dyn Fn(&str) -> bool,
-        matches: &dyn Fn(&str) -> bool,
-        seen: &mut Vec<(String, bool)>,
+        matches: &dyn Fn(&Value) -> bool,
+        walk: &mut Walk<'_>,
     ) -> bool {
         let key = (field.to_string(), last);
-        if !reader(field) {
+        walk.steps += 1;
+        if !reader(field) || walk.steps > MAX_WALK {
             return false;
         }
-        if seen.contains(&key) {
+        if walk.seen.contains(&key) {
             return true;
         }
-        seen.push(key);
-        let mut before = |f: &str| self.pieces(f, false, reader, matches, seen);
-        let ok = self
-            .stanzas
-            .iter()
-            .flat_map(|s| &s.settings)
-            .all(|c| match &c.action {
-                Action::Extract { source, extractor } => {
-                    !extractor.may_write(field, &|k| k.to_string())
-                        || (extractor.keeps_pieces(field, matches) && before(&source.name))
-                }
-                Action::Report(ts) => ts.iter().all(|t| {
-                    let clean = |k: &str| {
-                        if t.clean_keys {
-                            firedrill_value::kv::clean_key(k)
-                        } else {
-                            k.to_string()
-                        }
-                    };
-                    !t.extractor.may_write(field, &clean)
-                        || (t.extractor.keeps_pieces(field, matches) && before(&t.source.name))
-                }),
-                Action::Alias(list) => list
-                    .iter()
-                    .all(|a| &*a.dst.name != field || before(&a.src.name)),
-                Action::Eval(f, e) => {
-                    !last
-                        || &*f.name != field
-                        || firedrill_spl::expr::pieces::pieces_only(e, &mut before, &|l| {
-                            !matches(l)
-                        })
-                }
-                Action::Lookup(lk) => !last || !lk.outputs.iter().any(|(_, f)| f == field),
-                Action::Time { .. } => field != "_time",
-                Action::Rename(_) | Action::Reader(_) => true,
-            });
-        seen.pop();
+        walk.seen.push(key);
+        let settings = walk.settings.clone();
+        let mut before = |f: &str| self.pieces(f, false, reader, matches, walk);
+        let ok = settings.iter().all(|c| match &c.action {
+            Action::Extract { source, extractor } => {
+                let same = |k: &str| k.to_string();
+                !extractor.may_write(field, &same)
+                    || (extractor.keeps_pieces(field, &same, matches) && before(&source.name))
+            }
+            Action::Report(ts) => ts.iter().all(|t| {
+                let clean = |k: &str| {
+                    if t.clean_keys {
+                        firedrill_value::kv::clean_key(k)
+                    } else {
+                        k.to_string()
+                    }
+                };
+                !t.extractor.may_write(field, &clean)
+                    || (t.extractor.keeps_pieces(field, &clean, matches) && before(&t.source.name))
+            }),
+            Action::Alias(list) => list
+                .iter()
+                .all(|a| &*a.dst.name != field || before(&a.src.name)),
+            Action::Eval(f, e) => {
+                !last
+                    || &*f.name != field
+                    || firedrill_spl::expr::pieces::pieces_only(e, &mut before, &|l| !matches(l))
+            }
+            Action::Lookup(lk) => !last || !lk.outputs.iter().any(|(_, f)| f == field),
+            Action::Time { .. } => field != "_time",
+            Action::Rename(_) | Action::Reader(_) => true,
+        });
+        walk.seen.pop();
         ok
     }
 

@@ -160,19 +160,26 @@ impl Extractor {
     }
 
     /// True if every value the extraction gives `field` that `matches` accepts is a
-    /// piece of the text it reads: a group's text, a split's part, or a `FORMAT`
-    /// literal `matches` rejects.
-    pub fn keeps_pieces(&self, field: &str, matches: &dyn Fn(&str) -> bool) -> bool {
-        let Extractor::Regex {
-            names: Names::Format(items),
-            ..
-        } = self
-        else {
-            return true;
+    /// piece of the text it reads: a named group's text, or a `FORMAT` group or
+    /// literal `matches` rejects (`clean` maps a `FORMAT` name to the field's). A
+    /// `DELIMS` split drops the quotes inside a value: not a piece.
+    pub fn keeps_pieces(
+        &self,
+        field: &str,
+        clean: &dyn Fn(&str) -> String,
+        matches: &dyn Fn(&firedrill_value::Value) -> bool,
+    ) -> bool {
+        let items = match self {
+            Extractor::Delims { .. } => return false,
+            Extractor::Regex {
+                names: Names::Format(items),
+                ..
+            } => items,
+            Extractor::Regex { .. } => return true,
         };
         items.iter().all(|i| {
             let named = match i.key.as_slice() {
-                [Piece::Lit(k)] => k == field,
+                [Piece::Lit(k)] => clean(k) == field,
                 _ => true,
             };
             !named
@@ -186,7 +193,7 @@ impl Extractor {
                                 Piece::Group(_) => return false,
                             }
                         }
-                        !matches(&text)
+                        !matches(&firedrill_value::Value::Str(text))
                     }
                 }
         })

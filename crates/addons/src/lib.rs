@@ -198,11 +198,15 @@ impl firedrill_events::SearchTime for AddOns {
     fn keeps_pieces(
         &self,
         field: &str,
+        sourcetype: &str,
         reader: &dyn Fn(&str) -> bool,
-        matches: &dyn Fn(&str) -> bool,
+        matches: &dyn Fn(&firedrill_value::Value) -> bool,
     ) -> bool {
         // Tags and event types are names from the configuration, not the data.
-        !self.tagger.writes(field) && self.applier.keeps_pieces(field, reader, matches)
+        !self.tagger.writes(field)
+            && self
+                .applier
+                .keeps_pieces(field, sourcetype, reader, matches)
     }
     fn kv_mode(&self, meta: &firedrill_events::SourceMeta) -> Option<firedrill_events::KvMode> {
         let mut ev = firedrill_value::Row::new();

@@ -644,3 +644,30 @@ fn local_overrides_default() {
     assert_eq!(get(&ev, "x").as_deref(), Some("local"));
     assert!(a.feeds("WEB").unwrap().ends_with("local/props.conf"));
 }
+
+/// Which fields of a user's add-on hold pieces of the event text (for skipping events
+/// by their text): not a `DELIMS` split (it drops quotes inside values), not a
+/// `FORMAT` literal the pattern matches under its cleaned name, not a number literal
+/// that matches as a number, not a `replace` whose expression has alternatives.
+#[test]
+fn pieces_of_the_event_text_through_a_users_add_on() {
+    let (_t, a) = load(
+        "[st]\nREPORT-d = split, fmt\nEVAL-flag = if(x==\"1\", 1, null())\nEVAL-cut = replace(CommandLine, \"^x|_\", \"\")\nEVAL-base = replace(Image, \"^.*[\\\\\\\\/]\", \"\")\nFIELDALIAS-a = CommandLine AS cmd\n",
+        "[split]\nSOURCE_KEY = CommandLine\nDELIMS = \" \"\nFIELDS = exe, arg1\n\n[fmt]\nREGEX = (comsvcs)\nFORMAT = dump-kind::lsass_minidump found::$1\n",
+    );
+    let holds = |field: &str, pattern: &str| {
+        let p = firedrill_spl::search::Pattern::new(pattern);
+        a.keeps_pieces(field, "st", &firedrill_events::raw_piece, &|c| {
+            p.any_value(c)
+        })
+    };
+    assert!(!holds("arg1", "comsvcs.dll"));
+    assert!(!holds("dump_kind", "lsass_minidump"));
+    assert!(holds("dump_kind", "*other*"));
+    assert!(holds("found", "comsvcs"));
+    assert!(!holds("flag", "1.0"));
+    assert!(holds("flag", "2"));
+    assert!(!holds("cut", "*rundll32*"));
+    assert!(holds("base", "*rundll32*"));
+    assert!(holds("cmd", "*rundll32*"));
+}

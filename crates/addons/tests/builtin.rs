@@ -574,9 +574,12 @@ fn built_in_fields_that_hold_pieces_of_the_event_text() {
     let b = builtin::get();
     let holds = |field: &str, pattern: &str| {
         let p = firedrill_spl::search::Pattern::new(pattern);
-        b.keeps_pieces(field, &firedrill_events::raw_piece, &|c| {
-            p.any_value(&Value::str(c))
-        })
+        b.keeps_pieces(
+            field,
+            "XmlWinEventLog",
+            &firedrill_events::raw_piece,
+            &|c| p.any_value(c),
+        )
     };
     for f in [
         "process",

@@ -261,17 +261,19 @@ pub trait SearchTime: Send + Sync + fmt::Debug {
     fn apply(&self, ev: &mut dyn FieldsMut, want: &Want);
     /// The data models the knowledge defines (Splunk's data model JSON).
     fn datamodels(&self) -> &DataModels;
-    /// True if every value `field` can have after these fields are computed, among
-    /// those `matches` accepts, is a piece of a field for which `reader` is true (the
-    /// reader's fields that are pieces of an event's raw text), or is the reader's
-    /// own value of it. The default knows nothing of its fields: false.
+    /// True if every value `field` can have after these fields are computed on an
+    /// event of `sourcetype` (any source and host), among those `matches` accepts, is
+    /// a piece of a field for which `reader` is true (the reader's fields that are
+    /// pieces of an event's raw text), or is the reader's own value of it. The
+    /// default knows nothing of its fields: false.
     fn keeps_pieces(
         &self,
         field: &str,
+        sourcetype: &str,
         reader: &dyn Fn(&str) -> bool,
-        matches: &dyn Fn(&str) -> bool,
+        matches: &dyn Fn(&firedrill_value::Value) -> bool,
     ) -> bool {
-        let _ = (field, reader, matches);
+        let _ = (field, sourcetype, reader, matches);
         false
     }
     /// How the reader takes fields from a file with this metadata (`KV_MODE`,

@@ -43,9 +43,11 @@ pub struct ReadOptions {
     /// the others are counted but not parsed (when every search reading the file
     /// needs one of a few EventCodes). Events without an `EventID` are kept.
     pub event_codes: Option<Arc<std::collections::HashSet<String>>>,
-    /// Keep only XmlWinEventLog text events whose raw text meets this condition
-    /// (built from fields that [`raw_piece`](crate::raw_piece) says hold pieces of it):
-    /// the others are counted but not parsed. Events with character references
+    /// Keep only XmlWinEventLog events (and EVTX records, tested as the XML they
+    /// render to) whose raw text meets this condition (built from fields that
+    /// [`raw_piece`](crate::raw_piece) says hold pieces of it): the others are counted
+    /// but not parsed, so one that would not parse is not reported skipped (as with
+    /// [`ReadOptions::event_codes`]). Events with character references
     /// (`&#…;`, which may spell any text), comments, CDATA sections or processing
     /// instructions (which a value's text runs across) are kept.
     pub need: Option<Arc<firedrill_value::Need>>,
@@ -444,10 +446,12 @@ thread_local! {
 /// text), a comment or CDATA section (`<!`) or a processing instruction (`<?`),
 /// which a value's text runs across.
 fn admits(need: &firedrill_value::Need, bytes: &[u8]) -> bool {
+    use memchr::memmem::Finder;
+    static BREAKS: std::sync::OnceLock<[Finder<'static>; 3]> = std::sync::OnceLock::new();
+    let breaks =
+        BREAKS.get_or_init(|| [Finder::new(b"&#"), Finder::new(b"<!"), Finder::new(b"<?")]);
     LOWER.with(|l| need.admits_raw(bytes, &mut l.borrow_mut()))
-        || memchr::memmem::find(bytes, b"&#").is_some()
-        || memchr::memmem::find(bytes, b"<!").is_some()
-        || memchr::memmem::find(bytes, b"<?").is_some()
+        || breaks.iter().any(|f| f.find(bytes).is_some())
 }
 
 /// The reader a file's metadata names: an add-on's `KV_MODE`/`INDEXED_EXTRACTIONS`

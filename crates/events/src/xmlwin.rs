@@ -777,6 +777,9 @@ impl<'t, 'o, O: Out> Handler<'t, 'o, O> {
         if self.parent() == Some(Kind::System) {
             system_attrs(tag, name, self.out, &mut self.firsts, &mut self.system_time);
         }
+        // As a start tag does: a value is the text after the last child element, so
+        // it is always one piece of the event's text.
+        self.acc = Acc::Empty;
     }
 
     /// Text as written (no `&` or `<` in it).
@@ -1192,6 +1195,15 @@ mod tests {
 
     fn get<'a>(r: &'a Row, k: &str) -> &'a Value {
         r.get(k).unwrap_or(&Value::Null)
+    }
+
+    #[test]
+    fn a_value_is_the_text_after_its_last_child_element() {
+        // Text is never joined across markup, so a value is one piece of the event.
+        let ev = "<Event><System><EventID>1</EventID></System><EventData><Data Name='A'>coms<b>x</b>vcs.dll</Data><Data Name='B'>coms<x/>vcs.dll</Data></EventData></Event>";
+        let (evs, _) = read_str(ev);
+        assert_eq!(get(&evs[0], "A"), &Value::str("vcs.dll"));
+        assert_eq!(get(&evs[0], "B"), &Value::str("vcs.dll"));
     }
 
     #[test]

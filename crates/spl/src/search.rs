@@ -114,7 +114,7 @@ impl Pattern {
     /// What an event's raw text must hold for `field` to match, when the field's
     /// values are pieces of it. A CIDR block matches addresses it does not spell.
     fn need(&self, field: &FieldRef, raw: &dyn RawText) -> Option<Need> {
-        if self.cidr.is_some() || !raw.holds_pieces(&field.name, &|c| self.one(&Value::str(c))) {
+        if self.cidr.is_some() || !raw.holds_pieces(&field.name, &|c| self.one(c)) {
             return None;
         }
         texts(self.w.pieces())
@@ -132,7 +132,7 @@ impl Pattern {
 /// Which fields of an event hold pieces of its raw text (see [`Matcher::need`]).
 pub trait RawText {
     /// True if every value of `field` that `matches` accepts is a piece of the raw text.
-    fn holds_pieces(&self, field: &str, matches: &dyn Fn(&str) -> bool) -> bool;
+    fn holds_pieces(&self, field: &str, matches: &dyn Fn(&Value) -> bool) -> bool;
 }
 
 /// The texts every one of `pieces` puts in the raw text.
@@ -378,8 +378,11 @@ mod tests {
     /// literal `created`.
     struct RawNamed;
     impl RawText for RawNamed {
-        fn holds_pieces(&self, field: &str, matches: &dyn Fn(&str) -> bool) -> bool {
-            field.starts_with("raw") || field == "_raw" || (field == "lit" && !matches("created"))
+        fn holds_pieces(&self, field: &str, matches: &dyn Fn(&Value) -> bool) -> bool {
+            field.starts_with("raw")
+                || field == "_raw"
+                || (field == "lit" && !matches(&Value::str("created")))
+                || (field == "num" && !matches(&Value::Num(1.0)))
         }
     }
 
@@ -403,6 +406,9 @@ mod tests {
         // A literal the field may take instead of a piece counts only if it matches.
         assert_eq!(need("lit=*dele*", "x"), Some(false));
         assert_eq!(need("lit=*creat*", "x"), None);
+        // Numbers match as numbers: `1.0` matches the number 1.
+        assert_eq!(need("num=1.0", "x"), None);
+        assert_eq!(need("num=2.0", "x"), Some(false));
         // Bare terms are searched in `_raw` itself.
         assert_eq!(need("mimikatz", "Mimikatz.exe"), Some(true));
         assert_eq!(need("mimikatz", "x"), Some(false));

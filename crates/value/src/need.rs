@@ -25,21 +25,35 @@ pub enum Need {
     Any(Vec<Need>),
 }
 
-/// Bytes kept in a text: what no format's escaping rewrites (XML escapes `&<>"'`,
-/// JSON `"\/`; neither escapes letters, digits or the rest of ASCII punctuation).
+/// Bytes kept in a text: what no format's escaping rewrites (XML escapes `&<>"'` as
+/// `&name;`, JSON `"\/`; neither escapes letters, digits or the rest of ASCII
+/// punctuation).
 fn plain(b: u8) -> bool {
-    b.is_ascii_graphic() && !matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'' | b'\\' | b'/')
+    b.is_ascii_graphic() && !matches!(b, b'&' | b';' | b'<' | b'>' | b'"' | b'\'' | b'\\' | b'/')
 }
 
 impl Need {
     /// What a value containing `literal` puts in the raw text: each run of plain bytes
-    /// of at least three, all of them (`None` when there is none: no condition).
+    /// of at least three, all of them (`None` when there is none: no condition). A run
+    /// right after `&` may be an entity's name (a value may hold `&gt;` where the text
+    /// has `>`): not required.
     pub fn text(literal: &[u8]) -> Option<Need> {
-        let runs: Vec<Need> = literal
-            .split(|&b| !plain(b))
-            .filter(|r| r.len() >= MIN_TEXT)
-            .map(|r| Need::Text(Box::new(Finder::new(&r.to_ascii_lowercase()).into_owned())))
-            .collect();
+        let mut runs = Vec::new();
+        let (mut start, mut after_amp) = (0, false);
+        for i in 0..=literal.len() {
+            let b = literal.get(i).copied();
+            if b.is_some_and(plain) {
+                continue;
+            }
+            let run = &literal[start..i];
+            if run.len() >= MIN_TEXT && !after_amp {
+                runs.push(Need::Text(Box::new(
+                    Finder::new(&run.to_ascii_lowercase()).into_owned(),
+                )));
+            }
+            after_amp = b == Some(b'&');
+            start = i + 1;
+        }
         Need::all(runs)
     }
 
@@ -102,6 +116,10 @@ mod tests {
         let q = Need::text(b"a&b \"quoted\"").unwrap();
         assert!(admits(&q, "a&amp;b &quot;quoted&quot;"));
         assert!(Need::text(b"* ab ").is_none());
+        // The reader keeps `&gt;` where the text may have `>`: neither `gt` nor
+        // `quot` is required.
+        let e = Need::text(b"whoami &gt;out.txt &quot;abc").unwrap();
+        assert!(admits(&e, "whoami >out.txt \"abc"));
         assert!(Need::text("é".as_bytes()).is_none());
     }
 

@@ -12,12 +12,11 @@ use firedrill_value::Value;
 pub fn pieces_only(
     e: &CExpr,
     field: &mut dyn FnMut(&str) -> bool,
-    literal: &dyn Fn(&str) -> bool,
+    literal: &dyn Fn(&Value) -> bool,
 ) -> bool {
     match e {
         CExpr::Lit(Value::Null) => true,
-        CExpr::Lit(Value::Str(s)) => literal(s),
-        CExpr::Lit(v) => literal(&v.to_string()),
+        CExpr::Lit(v) => literal(v),
         CExpr::Field(f) => field(&f.name),
         CExpr::Call(c) => {
             let n = c.args.len();
@@ -53,11 +52,23 @@ fn keeps_a_piece(args: &[CExpr]) -> bool {
         return false;
     };
     let body = strip_flags(re);
-    if re.contains("(?m") || !body.starts_with('^') {
+    // `^a|b` removes every `b`: no alternative, and no line anchors.
+    if re.contains('|') || has_multiline_flag(re) || !body.starts_with('^') {
         return false;
     }
     let whole = body.ends_with('$') && !body.ends_with("\\$");
     with.is_empty() || (with == "\\1" && whole)
+}
+
+/// True if an inline flag group turns on `m` (`(?m)`, `(?sm)`, `(?m:…)`).
+fn has_multiline_flag(re: &str) -> bool {
+    re.match_indices("(?").any(|(i, _)| {
+        re[i + 2..]
+            .bytes()
+            .take_while(|b| b.is_ascii_alphabetic() || *b == b'-')
+            .take_while(|b| *b != b'-')
+            .any(|b| b == b'm')
+    })
 }
 
 /// The expression after leading inline flags (`(?s)`, `(?i)`, `(?is)`).
@@ -84,7 +95,9 @@ mod tests {
 
     fn check(src: &str) -> bool {
         let e = compiled(src);
-        pieces_only(&e, &mut |f| f.starts_with("raw"), &|lit| lit != "created")
+        pieces_only(&e, &mut |f| f.starts_with("raw"), &|lit| {
+            !matches!(lit, Value::Str(s) if s == "created") && !matches!(lit, Value::Num(_))
+        })
     }
 
     #[test]
@@ -99,6 +112,10 @@ mod tests {
         assert!(check(r#"replace(rawA, "(?s)^([^\\\\]+).*$", "\\1")"#));
         assert!(!check(r#"replace(rawA, "\\\\", "/")"#));
         assert!(!check(r#"replace(rawA, "(?m)^x", "")"#));
+        assert!(!check(r#"replace(rawA, "(?sm)^x", "")"#));
+        assert!(!check(r#"replace(rawA, "^x|_", "")"#));
+        // A number literal is tested as the number it is.
+        assert!(!check(r#"if(x==1, rawA, 1)"#));
         assert!(!check(r#"rawA . rawB"#));
         assert!(!check(r#"lower(rawA)"#));
         assert!(check(r#"mvindex(split(rawA, ","), 0)"#));
