@@ -962,6 +962,48 @@ fn the_first_complete_row_passes_and_strict_wants_every_row() {
     assert_eq!(d["tests"][0]["outcome"]["kind"], "risk_field_missing");
 }
 
+/// A detection alone over a file skips events by their text, and still finds what it
+/// looks for where the event's text spells it differently from the field: `>` kept as
+/// `&gt;`, a value after a child element, a character reference.
+#[test]
+fn a_detection_alone_finds_text_the_event_spells_otherwise() {
+    let dir = tempfile::tempdir().unwrap();
+    let event = |n: usize, cmd: &str| {
+        format!(
+            "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider Name='Microsoft-Windows-Sysmon'/><EventID>1</EventID><EventRecordID>{n}</EventRecordID><Channel>Microsoft-Windows-Sysmon/Operational</Channel><Computer>ws1</Computer></System><EventData><Data Name='Image'>C:\\Windows\\System32\\PING.EXE</Data><Data Name='CommandLine'>{cmd}</Data></EventData></Event>\r\n"
+        )
+    };
+    let text = [
+        event(1, "ping -n 30 127.0.0.1 > Nul"),
+        event(2, "ping -n 31 127.0.0.1 &gt; Nul"),
+        event(3, "ping -n 32 127.0.0.1 &#62; Nul"),
+        event(4, "ping -n 30 127.0.0.1"),
+        event(5, "cmd.exe /c whoami"),
+    ]
+    .concat();
+    let data = dir.path().join("ping.log");
+    std::fs::write(&data, text).unwrap();
+    let det = dir.path().join("ping.yml");
+    std::fs::write(
+        &det,
+        "name: Ping Redirected\nid: 00000000-0000-4000-8000-000000000123\ntype: TTP\nsearch: '| tstats count from datamodel=Endpoint.Processes where Processes.process=\"*&gt; Nul*\" by Processes.process | `drop_dm_object_name(Processes)`'\n",
+    )
+    .unwrap();
+    let out = firedrill()
+        .args(["run"])
+        .arg(&det)
+        .arg("--dataset")
+        .arg(&data)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let t = &json["detections"][0]["tests"][0];
+    assert_eq!(t["results"], 3, "{json}");
+    assert_eq!(json["summary"]["events"], 5, "{json}");
+}
+
 /// `run --dataset FILE`: every detection over the given files instead of its tests,
 /// reporting per detection and file whether it fired and how many results.
 #[test]
