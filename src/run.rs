@@ -616,6 +616,16 @@ fn schedule(jobs: &[Job<'_>], n: usize) -> Vec<(Vec<usize>, Vec<usize>)> {
     comps
 }
 
+/// A dataset that failed while being opened or read: the error of every job reading
+/// it.
+fn unreadable(jobs: &mut [Job<'_>], readers: &[usize], report: &mut DatasetReport, e: String) {
+    report.error = Some(e.clone());
+    for &ji in readers {
+        jobs[ji].rep().datasets.push(report.clone());
+        jobs[ji].fail(Status::Error, Reason::Dataset(e.clone()));
+    }
+}
+
 /// Reads one dataset and offers its events to every job that reads it. Returns the
 /// events read and whether the dataset could be read.
 fn read_dataset<'p>(
@@ -744,11 +754,7 @@ fn read_dataset<'p>(
         match opened.read_codes(Arc::new(want), codes.map(Arc::new), need.map(Arc::new)) {
             Ok(r) => r,
             Err(e) => {
-                report.error = Some(e.clone());
-                for &ji in readers {
-                    jobs[ji].rep().datasets.push(report.clone());
-                    jobs[ji].fail(Status::Error, Reason::Dataset(e.clone()));
-                }
+                unreadable(jobs, readers, &mut report, e);
                 return (0, false);
             }
         };
@@ -763,11 +769,7 @@ fn read_dataset<'p>(
             Ok(Some(b)) => b,
             Ok(None) => break,
             Err(e) => {
-                report.error = Some(e.clone());
-                for &ji in readers {
-                    jobs[ji].rep().datasets.push(report.clone());
-                    jobs[ji].fail(Status::Error, Reason::Dataset(e.clone()));
-                }
+                unreadable(jobs, readers, &mut report, e);
                 return (0, false);
             }
         };

@@ -447,6 +447,42 @@ fn declared_tests_on_their_samples() {
     }
 }
 
+/// Run options' datasets for `files` (by full path: a relative one is relative to the
+/// cache), and an offline fetcher allowed their directories (and its cache, kept as
+/// long as the fetcher is used).
+fn over_files(
+    files: &[PathBuf],
+) -> (
+    Vec<DatasetKey>,
+    firedrill_dataset::Fetcher,
+    tempfile::TempDir,
+) {
+    let keys = files
+        .iter()
+        .map(|f| DatasetKey {
+            reference: std::fs::canonicalize(f).unwrap().display().to_string(),
+            source: None,
+            sourcetype: None,
+        })
+        .collect();
+    let cache = tempfile::tempdir().unwrap();
+    let fetcher = firedrill_dataset::Fetcher::new(firedrill_dataset::FetchOptions {
+        data_dir: cache.path().to_path_buf(),
+        mirror: None,
+        offline: true,
+        progress: false,
+        allowed: files
+            .iter()
+            .filter_map(|f| f.parent().map(Path::to_path_buf))
+            .filter_map(|d| std::fs::canonicalize(d).ok())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect(),
+    })
+    .unwrap();
+    (keys, fetcher, cache)
+}
+
 /// The compiler's optimisations are sound on real content: every detection over every
 /// shared sample gives the same results and risk events whether admitted rows keep
 /// only the fields the search needs (live-field analysis) and renames and key filters
@@ -493,30 +529,7 @@ fn projection_keeps_results() {
         }
     }
     files.sort();
-    let keys: Vec<DatasetKey> = files
-        .iter()
-        .map(|f| DatasetKey {
-            // By full path: a relative one is relative to the cache.
-            reference: std::fs::canonicalize(f).unwrap().display().to_string(),
-            source: None,
-            sourcetype: None,
-        })
-        .collect();
-    let cache = tempfile::tempdir().unwrap();
-    let fetcher = firedrill_dataset::Fetcher::new(firedrill_dataset::FetchOptions {
-        data_dir: cache.path().to_path_buf(),
-        mirror: None,
-        offline: true,
-        progress: false,
-        allowed: files
-            .iter()
-            .filter_map(|f| f.parent().map(Path::to_path_buf))
-            .filter_map(|d| std::fs::canonicalize(d).ok())
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect(),
-    })
-    .unwrap();
+    let (keys, fetcher, _cache) = over_files(&files);
     let run = |planned: &[Planned]| {
         let opts = firedrill::run::RunOptions {
             fetcher: &fetcher,
@@ -906,23 +919,7 @@ fn skipping_by_text_keeps_results() {
         .map(|e| e.unwrap().path())
         .collect();
     files.sort();
-    let keys: Vec<DatasetKey> = files
-        .iter()
-        .map(|f| DatasetKey {
-            reference: std::fs::canonicalize(f).unwrap().display().to_string(),
-            source: None,
-            sourcetype: None,
-        })
-        .collect();
-    let cache = tempfile::tempdir().unwrap();
-    let fetcher = firedrill_dataset::Fetcher::new(firedrill_dataset::FetchOptions {
-        data_dir: cache.path().to_path_buf(),
-        mirror: None,
-        offline: true,
-        progress: false,
-        allowed: vec![std::fs::canonicalize(&dir).unwrap()],
-    })
-    .unwrap();
+    let (keys, fetcher, _cache) = over_files(&files);
     let run = |p: &Planned, skip: bool| {
         let opts = firedrill::run::RunOptions {
             fetcher: &fetcher,
