@@ -1,7 +1,11 @@
 //! Regular expressions as Splunk writes them (PCRE): the fast `regex` crate when the
 //! pattern allows, `fancy-regex` (look-around, back-references) when it needs more.
+//! A short pattern the fast engine takes is checked when compiled but built when
+//! first used: content holds thousands of patterns, and a run over a few datasets
+//! uses few of them.
 
 use std::borrow::Cow;
+use std::sync::{Arc, OnceLock};
 
 /// A compiled pattern.
 #[derive(Clone, Debug)]
@@ -10,6 +14,84 @@ pub enum Re {
     Std(regex::Regex),
     /// Backtracking engine for PCRE features the linear one lacks.
     Fancy(fancy_regex::Regex),
+    /// Linear-time engine, built when first used (see [`Deferred`]).
+    Deferred(Arc<Deferred>),
+}
+
+/// A pattern the linear engine accepts (its syntax was checked), built when first
+/// used: its group names are known without building it.
+#[derive(Debug)]
+pub struct Deferred {
+    pattern: String,
+    /// Each group's name, group 0 (the match) first.
+    names: Vec<Option<String>>,
+    built: OnceLock<regex::Regex>,
+}
+
+/// Patterns longer than this are built when compiled. Shorter ones with no counted
+/// repetition or Unicode class (no `{`, `\p`, `\P`) cannot exceed the linear engine's
+/// size limit, which is the one error its syntax check does not see.
+const MAX_DEFERRED: usize = 200;
+
+impl Deferred {
+    /// `pattern` deferred, when it is short and plain enough and its syntax is
+    /// the linear engine's.
+    fn new(pattern: &str) -> Option<Deferred> {
+        if pattern.len() > MAX_DEFERRED
+            || pattern.contains('{')
+            || pattern.contains("\\p")
+            || pattern.contains("\\P")
+        {
+            return None;
+        }
+        let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
+        let mut names = vec![None];
+        group_names(&hir, &mut names);
+        Some(Deferred {
+            pattern: pattern.to_string(),
+            names,
+            built: OnceLock::new(),
+        })
+    }
+
+    fn regex(&self) -> &regex::Regex {
+        self.built.get_or_init(|| {
+            regex::Regex::new(&self.pattern)
+                .or_else(|_| {
+                    regex::RegexBuilder::new(&self.pattern)
+                        .size_limit(1 << 30)
+                        .dfa_size_limit(1 << 30)
+                        .build()
+                })
+                .expect("a short pattern without repetition counts that the parser accepts builds")
+        })
+    }
+}
+
+/// The names of the groups under `hir`, at their indices.
+fn group_names(hir: &regex_syntax::hir::Hir, out: &mut Vec<Option<String>>) {
+    use regex_syntax::hir::HirKind;
+    match hir.kind() {
+        HirKind::Capture(c) => {
+            let i = c.index as usize;
+            if out.len() <= i {
+                out.resize(i + 1, None);
+            }
+            out[i] = c.name.as_deref().map(String::from);
+            group_names(&c.sub, out);
+        }
+        HirKind::Repetition(r) => group_names(&r.sub, out),
+        HirKind::Concat(hs) | HirKind::Alternation(hs) => {
+            hs.iter().for_each(|h| group_names(h, out))
+        }
+        HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) | HirKind::Look(_) => {}
+    }
+}
+
+/// The engine a pattern runs on.
+enum Built<'a> {
+    Std(&'a regex::Regex),
+    Fancy(&'a fancy_regex::Regex),
 }
 
 /// At most this many compiled patterns are kept for sharing ([`Re::shared`]).
@@ -21,6 +103,14 @@ type Shared = std::sync::Mutex<std::collections::HashMap<String, Re>>;
 impl Re {
     /// Compiles `pattern` (already adapted by `pcre_compat`).
     pub fn new(pattern: &str) -> Result<Re, String> {
+        if let Some(d) = Deferred::new(pattern) {
+            return Ok(Re::Deferred(Arc::new(d)));
+        }
+        Re::built_now(pattern)
+    }
+
+    /// Compiles `pattern` and builds it now.
+    pub fn built_now(pattern: &str) -> Result<Re, String> {
         match regex::Regex::new(pattern) {
             Ok(r) => Ok(Re::Std(r)),
             Err(first) => fancy_regex::Regex::new(pattern)
@@ -29,27 +119,35 @@ impl Re {
         }
     }
 
+    fn built(&self) -> Built<'_> {
+        match self {
+            Re::Std(r) => Built::Std(r),
+            Re::Fancy(r) => Built::Fancy(r),
+            Re::Deferred(d) => Built::Std(d.regex()),
+        }
+    }
+
     /// True if the pattern matches somewhere in `text` (a backtracking limit counts as
     /// no match).
     pub fn is_match(&self, text: &str) -> bool {
-        match self {
-            Re::Std(r) => r.is_match(text),
-            Re::Fancy(r) => r.is_match(text).unwrap_or(false),
+        match self.built() {
+            Built::Std(r) => r.is_match(text),
+            Built::Fancy(r) => r.is_match(text).unwrap_or(false),
         }
     }
 
     /// Named capture groups.
     pub fn names(&self) -> Vec<String> {
         match self {
+            Re::Deferred(d) => d.names.iter().flatten().cloned().collect(),
             Re::Std(r) => r.capture_names().flatten().map(String::from).collect(),
             Re::Fancy(r) => r.capture_names().flatten().map(String::from).collect(),
         }
     }
-
     /// For each match, the text of each named group (`None` when it did not take part).
     pub fn named_captures(&self, text: &str, names: &[String]) -> Vec<Vec<Option<String>>> {
-        match self {
-            Re::Std(r) => r
+        match self.built() {
+            Built::Std(r) => r
                 .captures_iter(text)
                 .map(|c| {
                     names
@@ -58,7 +156,7 @@ impl Re {
                         .collect()
                 })
                 .collect(),
-            Re::Fancy(r) => r
+            Built::Fancy(r) => r
                 .captures_iter(text)
                 .filter_map(Result::ok)
                 .map(|c| {
@@ -73,22 +171,22 @@ impl Re {
 
     /// Replaces the first match (or all) with `rep` (`${1}` references).
     pub fn replace<'t>(&self, text: &'t str, rep: &str, all: bool) -> Cow<'t, str> {
-        match (self, all) {
-            (Re::Std(r), true) => r.replace_all(text, rep),
-            (Re::Std(r), false) => r.replace(text, rep),
-            (Re::Fancy(r), true) => r.replace_all(text, rep),
-            (Re::Fancy(r), false) => r.replace(text, rep),
+        match (self.built(), all) {
+            (Built::Std(r), true) => r.replace_all(text, rep),
+            (Built::Std(r), false) => r.replace(text, rep),
+            (Built::Fancy(r), true) => r.replace_all(text, rep),
+            (Built::Fancy(r), false) => r.replace(text, rep),
         }
     }
 
     /// For each match, the byte span of every group (group 0 is the match).
     pub fn spans(&self, text: &str) -> Vec<Vec<Option<(usize, usize)>>> {
-        match self {
-            Re::Std(r) => r
+        match self.built() {
+            Built::Std(r) => r
                 .captures_iter(text)
                 .map(|c| c.iter().map(|m| m.map(|m| (m.start(), m.end()))).collect())
                 .collect(),
-            Re::Fancy(r) => r
+            Built::Fancy(r) => r
                 .captures_iter(text)
                 .filter_map(Result::ok)
                 .map(|c| c.iter().map(|m| m.map(|m| (m.start(), m.end()))).collect())
@@ -99,9 +197,9 @@ impl Re {
     /// The group spans of the first match only.
     pub fn first_spans(&self, text: &str) -> Option<Vec<Option<(usize, usize)>>> {
         let span = |m: Option<regex::Match<'_>>| m.map(|m| (m.start(), m.end()));
-        match self {
-            Re::Std(r) => r.captures(text).map(|c| c.iter().map(span).collect()),
-            Re::Fancy(r) => r
+        match self.built() {
+            Built::Std(r) => r.captures(text).map(|c| c.iter().map(span).collect()),
+            Built::Fancy(r) => r
                 .captures(text)
                 .ok()
                 .flatten()
@@ -112,6 +210,7 @@ impl Re {
     /// The index of each named group.
     pub fn name_index(&self, name: &str) -> Option<usize> {
         match self {
+            Re::Deferred(d) => d.names.iter().position(|n| n.as_deref() == Some(name)),
             Re::Std(r) => r.capture_names().position(|n| n == Some(name)),
             Re::Fancy(r) => r.capture_names().position(|n| n == Some(name)),
         }
@@ -120,13 +219,13 @@ impl Re {
     /// Replaces only the `n`th match (from 1) with `rep` (`${1}` references).
     pub fn replace_nth(&self, text: &str, rep: &str, n: usize) -> String {
         let mut out = String::new();
-        let found = match self {
-            Re::Std(r) => r.captures_iter(text).nth(n.saturating_sub(1)).map(|c| {
+        let found = match self.built() {
+            Built::Std(r) => r.captures_iter(text).nth(n.saturating_sub(1)).map(|c| {
                 c.expand(rep, &mut out);
                 let m = c.get(0).expect("group 0");
                 (m.start(), m.end())
             }),
-            Re::Fancy(r) => r
+            Built::Fancy(r) => r
                 .captures_iter(text)
                 .filter_map(Result::ok)
                 .nth(n.saturating_sub(1))
@@ -259,5 +358,43 @@ mod tests {
         );
         assert_eq!(Re::new(r"(a)\1").unwrap().replace("xaay", "b", true), "xby");
         assert!(Re::new(r"(").is_err());
+    }
+
+    #[test]
+    fn a_deferred_pattern_is_checked_now_and_behaves_as_one_built_now() {
+        let patterns = [
+            r"(?<user>[^\\]+)\\(?<name>\w+)",
+            r"(?i)(?:^|,)MD5=(?<MD5>[^,]*)",
+            r"(a)|(?<b>b)(c)?(?P<d>d)",
+            r"^.*[\\/]",
+            r"\d+\.\d+",
+        ];
+        for p in patterns {
+            let (lazy, now) = (Re::new(p).unwrap(), Re::built_now(p).unwrap());
+            assert!(matches!(lazy, Re::Deferred(_)), "{p}");
+            assert_eq!(lazy.names(), now.names(), "{p}");
+            for n in now.names() {
+                assert_eq!(lazy.name_index(&n), now.name_index(&n), "{p} {n}");
+            }
+            for text in [
+                r"CORP\alice",
+                "MD5=ab,SHA1=cd",
+                "bcd",
+                r"C:\a\b.exe",
+                "1.25",
+                "",
+            ] {
+                assert_eq!(lazy.spans(text), now.spans(text), "{p} on {text}");
+                assert_eq!(lazy.replace(text, "x", true), now.replace(text, "x", true));
+            }
+        }
+        // A syntax error is an error when compiled, not when first used.
+        assert!(Re::new(r"(?<a>x").is_err());
+        assert!(Re::new(r"[z-a]").is_err());
+        // Counted repetitions and Unicode classes (which could exceed the size limit)
+        // and long patterns are built at once.
+        for p in [r"\w{1,30}", r"\p{L}+", &"a".repeat(MAX_DEFERRED + 1)] {
+            assert!(matches!(Re::new(p).unwrap(), Re::Std(_)), "{p}");
+        }
     }
 }
