@@ -163,11 +163,10 @@ impl Applier {
         a
     }
 
-    /// The stanzas for `sourcetype` by name (lower-case), if any.
+    /// The stanzas for `sourcetype` by name (as Splunk, exactly: `[Acme:Web]` is not
+    /// `acme:web`'s), if any.
     pub(crate) fn for_sourcetype(&self, st: &str) -> Option<&[usize]> {
-        self.by_sourcetype
-            .get(&st.to_ascii_lowercase())
-            .map(Vec::as_slice)
+        self.by_sourcetype.get(st).map(Vec::as_slice)
     }
 
     fn plan(&self, ev: &dyn Fields) -> Option<Plan> {
@@ -525,12 +524,11 @@ impl Applier {
         reader: &dyn Fn(&str) -> bool,
         matches: &dyn Fn(&Value) -> bool,
     ) -> bool {
-        let st = sourcetype.to_ascii_lowercase();
-        let renamed = self.renames.get(sourcetype).map(|t| t.to_ascii_lowercase());
+        let renamed = self.renames.get(sourcetype);
         let applies = |t: &Target| match t {
-            Target::Sourcetype(x) => *x == st || renamed.as_ref() == Some(x),
+            Target::Sourcetype(x) => x == sourcetype || renamed == Some(x),
             Target::SourcetypePattern(g) => {
-                g.is_match(&st) || renamed.as_ref().is_some_and(|r| g.is_match(r))
+                g.is_match(sourcetype) || renamed.is_some_and(|r| g.is_match(r))
             }
             Target::Default | Target::Host(_) | Target::Source(_) => true,
         };

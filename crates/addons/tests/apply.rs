@@ -93,6 +93,12 @@ fn sourcetype_stanza_names_are_case_sensitive() {
         event("acme:web", "abc", &[]),
     );
     assert_eq!(get(&r, "x").as_deref(), Some("a"));
+    // A stanza named in mixed case applies to its own sourcetype, and only to it.
+    let props = "[XmlWinEventLog]\nEXTRACT-a = (?<x>.)\n";
+    let r = run(props, "", event("XmlWinEventLog", "abc", &[]));
+    assert_eq!(get(&r, "x").as_deref(), Some("a"));
+    let r = run(props, "", event("xmlwineventlog", "abc", &[]));
+    assert_eq!(get(&r, "x"), None);
 }
 
 #[test]

@@ -548,7 +548,7 @@ fn a_users_settings_override_the_built_in_windows_ones_whatever_their_stanza() {
     std::fs::write(
         app.path().join("default/props.conf"),
         "[source::XmlWinEventLog:Security]\nEVAL-vendor_product = \"from the user's TA\"\n\
-         [xmlwineventlog]\nEVAL-product = \"user product\"\n",
+         [XmlWinEventLog]\nEVAL-product = \"user product\"\n",
     )
     .unwrap();
     let addons = AddOns::load(&[app.path().to_path_buf()]).unwrap();
