@@ -231,9 +231,10 @@ impl Tagger {
             }
             for p in &self.pairs {
                 let hit = fields.get(&p.field).is_some_and(|v| {
-                    v.values()
-                        .iter()
-                        .any(|x| x.to_string().eq_ignore_ascii_case(&p.value))
+                    v.values().iter().any(|x| match x {
+                        Value::Str(s) => s.eq_ignore_ascii_case(&p.value),
+                        other => other.to_string().eq_ignore_ascii_case(&p.value),
+                    })
                 });
                 if hit {
                     tags.extend(p.tags.iter().map(String::as_str));
