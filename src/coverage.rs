@@ -154,19 +154,20 @@ fn cause_key(s: &str) -> String {
     cut.to_string()
 }
 
-/// The sourcetypes a detection's tests replay (from the source when none is named).
+/// The sourcetypes a detection's tests replay, as written (a `[sourcetype]` stanza
+/// takes its name exactly), or as the reader names them when the test names none.
 fn sourcetypes(d: &firedrill_content::Detection) -> Vec<String> {
     let mut out: Vec<String> = d
         .tests
         .iter()
         .flat_map(|t| &t.attack_data)
         .map(|a| match (&a.sourcetype, &a.source) {
-            (Some(st), _) => st.to_ascii_lowercase(),
+            (Some(st), _) => st.clone(),
             (None, Some(src)) if src.to_ascii_lowercase().starts_with("xmlwineventlog") => {
-                "xmlwineventlog".into()
+                "XmlWinEventLog".into()
             }
             (None, Some(src)) if src.to_ascii_lowercase().starts_with("wineventlog") => {
-                "wineventlog".into()
+                "WinEventLog".into()
             }
             _ => "unknown".into(),
         })

@@ -170,12 +170,12 @@ impl AddOns {
     /// The file of the `[sourcetype]` stanza that applies to `sourcetype`, when a
     /// stanza for it applies something (for `firedrill coverage`).
     pub fn feeds(&self, sourcetype: &str) -> Option<&Path> {
-        // Coverage knows sourcetypes lower-cased; which stanza would take them.
+        // As events are given stanzas: by the sourcetype's exact name.
         self.applier
             .stanzas
             .iter()
             .find(|s| match &s.target {
-                compile::Target::Sourcetype(st) => st.eq_ignore_ascii_case(sourcetype),
+                compile::Target::Sourcetype(st) => st == sourcetype,
                 compile::Target::SourcetypePattern(g) => g.is_match(sourcetype),
                 _ => false,
             })

@@ -648,7 +648,8 @@ fn local_overrides_default() {
     let mut ev = event("web", "", &[]);
     a.apply(&mut ev, &Want::everything());
     assert_eq!(get(&ev, "x").as_deref(), Some("local"));
-    assert!(a.feeds("WEB").unwrap().ends_with("local/props.conf"));
+    assert!(a.feeds("web").unwrap().ends_with("local/props.conf"));
+    assert!(a.feeds("WEB").is_none());
 }
 
 /// Which fields of a user's add-on hold pieces of the event text (for skipping events
