@@ -79,6 +79,9 @@ fn stanzas_for_other_sourcetypes_do_not_apply() {
     assert_eq!(get(&r, "x"), None);
 }
 
+/// Searching `sourcetype=` ignores case, but which `[<sourcetype>]` stanza applies does
+/// not (splunk/contentctl#429: "field extraction based on the sourcetype is not
+/// necessarily case insensitive", `xmlwineventlog` against `XmlWinEventLog`).
 #[test]
 fn sourcetype_stanza_names_are_case_sensitive() {
     let r = run(
