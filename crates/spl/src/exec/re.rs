@@ -110,7 +110,7 @@ impl Re {
     }
 
     /// Compiles `pattern` and builds it now.
-    pub fn built_now(pattern: &str) -> Result<Re, String> {
+    fn built_now(pattern: &str) -> Result<Re, String> {
         match regex::Regex::new(pattern) {
             Ok(r) => Ok(Re::Std(r)),
             Err(first) => fancy_regex::Regex::new(pattern)
@@ -144,6 +144,7 @@ impl Re {
             Re::Fancy(r) => r.capture_names().flatten().map(String::from).collect(),
         }
     }
+
     /// For each match, the text of each named group (`None` when it did not take part).
     pub fn named_captures(&self, text: &str, names: &[String]) -> Vec<Vec<Option<String>>> {
         match self.built() {
