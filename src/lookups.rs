@@ -8,13 +8,16 @@ use firedrill_spl::exec::lookup::LookupTable;
 use firedrill_spl::GeoIp;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// A table loaded (or failed) once, however many searches ask for it at once.
+type Slot = Arc<OnceLock<Result<Arc<LookupTable>, String>>>;
 
 /// Every lookup definition of the loaded content, with a cache of loaded tables.
 #[derive(Default)]
 pub struct Lookups {
     defs: BTreeMap<String, LookupDef>,
-    cache: Mutex<HashMap<String, Result<Arc<LookupTable>, String>>>,
+    cache: Mutex<HashMap<String, Slot>>,
     geoip: Option<Arc<dyn GeoIp>>,
 }
 
@@ -53,17 +56,14 @@ impl Lookups {
     }
 
     /// The table for a definition name or a CSV file name.
+    /// Searches compiled in parallel that name the same table wait for one read
+    /// of it; different tables are read at the same time.
     pub fn get(&self, name: &str) -> Result<Arc<LookupTable>, String> {
-        if let Ok(cache) = self.cache.lock() {
-            if let Some(r) = cache.get(name) {
-                return r.clone();
-            }
-        }
-        let r = self.load(name);
-        if let Ok(mut cache) = self.cache.lock() {
-            cache.insert(name.to_string(), r.clone());
-        }
-        r
+        let slot = match self.cache.lock() {
+            Ok(mut cache) => cache.entry(name.to_string()).or_default().clone(),
+            Err(_) => Slot::default(),
+        };
+        slot.get_or_init(|| self.load(name)).clone()
     }
 
     fn load(&self, name: &str) -> Result<Arc<LookupTable>, String> {
@@ -154,6 +154,6 @@ mod tests {
         std::fs::write(&p, "a,b\n1,x\n2,\"y,z\"\n").unwrap();
         let t = read_csv(&p).unwrap();
         assert_eq!(t.fields, vec!["a", "b"]);
-        assert_eq!(t.rows[1][1], "y,z");
+        assert_eq!(t.rows.get(1, 1), Some("y,z"));
     }
 }
