@@ -28,23 +28,26 @@ pub struct Deferred {
     built: OnceLock<regex::Regex>,
 }
 
-/// Patterns longer than this are built when compiled. Shorter ones with no counted
-/// repetition or Unicode class (no `{`, `\p`, `\P`) cannot exceed the linear engine's
-/// size limit, which is the one error its syntax check does not see.
+/// Patterns longer than this are built when compiled.
 const MAX_DEFERRED: usize = 200;
 
+/// Patterns that expand to more than this many characters and classes (see
+/// [`weight`]) are built when compiled. The linear engine's size limit is the one
+/// error its syntax check does not see; the largest class without `\p` is `\w`, and
+/// 209 of them in a row are the most that fit, so half that is safe.
+const MAX_WEIGHT: u64 = 100;
+
 impl Deferred {
-    /// `pattern` deferred, when it is short and plain enough and its syntax is
-    /// the linear engine's.
+    /// `pattern` deferred, when it is short and small enough (no Unicode property
+    /// class: `\p`, `\P`) and its syntax is the linear engine's.
     fn new(pattern: &str) -> Option<Deferred> {
-        if pattern.len() > MAX_DEFERRED
-            || pattern.contains('{')
-            || pattern.contains("\\p")
-            || pattern.contains("\\P")
-        {
+        if pattern.len() > MAX_DEFERRED || pattern.contains("\\p") || pattern.contains("\\P") {
             return None;
         }
         let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
+        if weight(&hir) > MAX_WEIGHT {
+            return None;
+        }
         let mut names = vec![None];
         group_names(&hir, &mut names);
         Some(Deferred {
@@ -63,8 +66,28 @@ impl Deferred {
                         .dfa_size_limit(1 << 30)
                         .build()
                 })
-                .expect("a short pattern without repetition counts that the parser accepts builds")
+                .expect("a small pattern that the parser accepts builds")
         })
+    }
+}
+
+/// How many characters and classes `hir` matches in a row once its counted
+/// repetitions are expanded, as the compiled engine holds them (`x{2,}` holds three
+/// copies of `x`: two, then one repeated).
+fn weight(hir: &regex_syntax::hir::Hir) -> u64 {
+    use regex_syntax::hir::HirKind;
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => 0,
+        HirKind::Literal(l) => l.0.len() as u64,
+        HirKind::Class(_) => 1,
+        HirKind::Repetition(r) => {
+            let copies = r.max.unwrap_or(r.min.saturating_add(1)).max(1);
+            weight(&r.sub).saturating_mul(u64::from(copies))
+        }
+        HirKind::Capture(c) => weight(&c.sub),
+        HirKind::Concat(hs) | HirKind::Alternation(hs) => {
+            hs.iter().fold(0, |n, h| n.saturating_add(weight(h)))
+        }
     }
 }
 
@@ -369,6 +392,7 @@ mod tests {
             r"(a)|(?<b>b)(c)?(?P<d>d)",
             r"^.*[\\/]",
             r"\d+\.\d+",
+            r"(?<ip>\d{1,3}(?:\.\d{1,3}){3})",
         ];
         for p in patterns {
             let (lazy, now) = (Re::new(p).unwrap(), Re::built_now(p).unwrap());
@@ -383,6 +407,7 @@ mod tests {
                 "bcd",
                 r"C:\a\b.exe",
                 "1.25",
+                "at 10.0.0.1 and 10.0.0",
                 "",
             ] {
                 assert_eq!(lazy.spans(text), now.spans(text), "{p} on {text}");
@@ -392,10 +417,26 @@ mod tests {
         // A syntax error is an error when compiled, not when first used.
         assert!(Re::new(r"(?<a>x").is_err());
         assert!(Re::new(r"[z-a]").is_err());
-        // Counted repetitions and Unicode classes (which could exceed the size limit)
-        // and long patterns are built at once.
-        for p in [r"\w{1,30}", r"\p{L}+", &"a".repeat(MAX_DEFERRED + 1)] {
-            assert!(matches!(Re::new(p).unwrap(), Re::Std(_)), "{p}");
+        // Patterns that could exceed the size limit (long, Unicode properties, large
+        // counted repetitions) are built at once; small counts are deferred.
+        for p in [
+            r"\w{101}",
+            r"(\d{1,3}\.){30}",
+            r"\w{1000}{1000}",
+            r"\p{L}+",
+            &"a".repeat(MAX_DEFERRED + 1),
+        ] {
+            assert!(!matches!(Re::new(p), Ok(Re::Deferred(_))), "{p}");
         }
+        for p in [
+            r"\w{1,30}",
+            r"\d{1,3}\.\d{1,3}",
+            r"[A-Za-z0-9+/]{44,}",
+            r"\w{100}",
+        ] {
+            assert!(matches!(Re::new(p).unwrap(), Re::Deferred(_)), "{p}");
+        }
+        // The most a deferred pattern can hold builds at the default size limit.
+        assert!(regex::Regex::new(&r"\w".repeat(MAX_WEIGHT as usize)).is_ok());
     }
 }
