@@ -29,7 +29,9 @@ pub fn run(a: RunArgs) -> Result<u8, String> {
         );
     }
     let lookups = Lookups::new(&loaded.content).with_geoip(super::addons::geoip(&a.geo)?);
-    let planned = plan::plan_with(&loaded, &lookups, &plan_options(&a));
+    let lookups = super::UntilExit::new(lookups);
+    let planned = super::UntilExit::new(plan::plan_with(&loaded, &*lookups, &plan_options(&a)));
+    let loaded = super::UntilExit::new(loaded);
     firedrill::select::note_macro_defaults(&planned, &|m| eprintln!("firedrill: note: {m}"));
     let exp_dir = a
         .expectations

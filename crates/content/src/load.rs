@@ -323,14 +323,18 @@ fn attach_tests(c: &mut Content, tests: Vec<(PathBuf, Vec<(String, crate::Test)>
     }
 }
 
-/// Every YAML document below `dir`, with its file; unreadable ones become errors.
+/// Every YAML document below `dir`, with its file, in file order (read in
+/// parallel); unreadable ones become errors.
 fn yaml_docs(dir: &Path, errors: &mut Vec<LoadError>) -> Vec<(PathBuf, Y)> {
+    use rayon::prelude::*;
     let mut files = Vec::new();
     walk(dir, &mut files);
+    files.retain(|f| is_yaml(f));
+    let read: Vec<Result<Y, LoadError>> = files.par_iter().map(|f| read_yaml(f)).collect();
     files
         .into_iter()
-        .filter(|f| is_yaml(f))
-        .filter_map(|f| match read_yaml(&f) {
+        .zip(read)
+        .filter_map(|(f, r)| match r {
             Ok(d) => Some((f, d)),
             Err(e) => {
                 errors.push(e);
