@@ -159,6 +159,49 @@ fn security_content_loads_and_parses() {
     );
 }
 
+/// Every YAML file of the shared content reads to the same tree through saphyr's
+/// events as through serde_yaml_ng, or is left to serde_yaml_ng.
+#[test]
+#[ignore]
+fn yaml_fast_path_agrees_with_serde_yaml_ng() {
+    use firedrill_content::read_yaml::plain;
+    let root = shared().join("content");
+    require(&root);
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "yml" || x == "yaml") {
+                out.push(p);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(&root, &mut files);
+    let (mut fast, mut left) = (0, 0);
+    for f in &files {
+        let text = String::from_utf8_lossy(&std::fs::read(f).unwrap()).into_owned();
+        let reference = serde_yaml_ng::from_str::<serde_yaml_ng::Value>(&text).ok();
+        match plain(&text) {
+            Some(v) => {
+                assert_eq!(Some(&v), reference.as_ref(), "{}", f.display());
+                fast += 1;
+            }
+            None => left += 1,
+        }
+    }
+    println!(
+        "YAML: {} files, {fast} read from saphyr's events, {left} left to serde_yaml_ng",
+        files.len()
+    );
+    assert!(
+        files.len() > 3000 && fast > 3800,
+        "{fast} of {}",
+        files.len()
+    );
+}
+
 /// The schema examples (every schema version) and the two seed pages load, parse and
 /// fire on the bundled example data, which holds the same attack.
 #[test]

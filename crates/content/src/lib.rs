@@ -9,6 +9,7 @@ mod builders;
 mod load;
 mod macros;
 mod page;
+pub mod read_yaml;
 mod risk;
 mod select;
 mod shape;

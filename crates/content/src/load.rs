@@ -65,7 +65,7 @@ fn read_yaml(path: &Path) -> Result<Y, LoadError> {
         line: None,
         message: e.to_string(),
     })?;
-    serde_yaml_ng::from_str(&text).map_err(|e| LoadError {
+    crate::read_yaml::parse(&text).map_err(|e| LoadError {
         file: path.to_path_buf(),
         line: e.location().map(|l| l.line()),
         message: format!("not valid YAML: {e}"),
