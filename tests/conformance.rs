@@ -15,6 +15,18 @@ fn shared() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("../shared"))
 }
 
+/// Every file below `dir`.
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            walk(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
 fn require(p: &Path) {
     assert!(
         p.exists(),
@@ -167,18 +179,9 @@ fn yaml_fast_path_agrees_with_serde_yaml_ng() {
     use firedrill_content::read_yaml::plain;
     let root = shared().join("content");
     require(&root);
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        for e in std::fs::read_dir(dir).unwrap().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                walk(&p, out);
-            } else if p.extension().is_some_and(|x| x == "yml" || x == "yaml") {
-                out.push(p);
-            }
-        }
-    }
     let mut files = Vec::new();
     walk(&root, &mut files);
+    files.retain(|p| p.extension().is_some_and(|x| x == "yml" || x == "yaml"));
     let (mut fast, mut left) = (0, 0);
     for f in &files {
         let text = String::from_utf8_lossy(&std::fs::read(f).unwrap()).into_owned();
@@ -874,16 +877,6 @@ fn seed_pages_fail_on_real_data_without_the_attack() {
     let loaded = plan::load(&paths, None).unwrap();
     let planned = plan_all(&loaded);
     let mut files = Vec::new();
-    fn walk(d: &Path, out: &mut Vec<PathBuf>) {
-        for e in std::fs::read_dir(d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(&p, out);
-            } else {
-                out.push(p);
-            }
-        }
-    }
     walk(&samples, &mut files);
     files.sort();
     let mut judged = 0;
