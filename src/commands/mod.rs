@@ -149,14 +149,14 @@ pub fn fetcher(d: &DataArgs) -> Result<Fetcher, String> {
     .map_err(|e| e.to_string())
 }
 
-/// Loads the detections of `paths` (or the content tree), reporting files that could
-/// not be loaded; the flag says whether any could not.
 /// What a command holds until the process ends, which is sooner than freeing it:
 /// the system reclaims a whole content's compiled searches at exit for nothing,
 /// where dropping them one by one was 5% of `coverage`'s instructions, on one
 /// thread, freeing what other threads allocated.
 pub type UntilExit<T> = std::mem::ManuallyDrop<T>;
 
+/// Loads the detections of `paths` (or the content tree), reporting files that could
+/// not be loaded; the flag says whether any could not.
 pub fn load(paths: &[PathBuf], content: Option<&Path>) -> Result<(plan::Loaded, bool), String> {
     if paths.is_empty() && content.is_none() {
         return Err(

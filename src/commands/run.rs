@@ -28,8 +28,9 @@ pub fn run(a: RunArgs) -> Result<u8, String> {
             loaded.detections.len()
         );
     }
-    let lookups = Lookups::new(&loaded.content).with_geoip(super::addons::geoip(&a.geo)?);
-    let lookups = super::UntilExit::new(lookups);
+    let lookups = super::UntilExit::new(
+        Lookups::new(&loaded.content).with_geoip(super::addons::geoip(&a.geo)?),
+    );
     let planned = super::UntilExit::new(plan::plan_with(&loaded, &*lookups, &plan_options(&a)));
     let loaded = super::UntilExit::new(loaded);
     firedrill::select::note_macro_defaults(&planned, &|m| eprintln!("firedrill: note: {m}"));
