@@ -13,7 +13,8 @@
 //! same bytes, in memory: the parser's floor), `split` (finding the events only),
 //! `want5` (5 fields), `cim` (every CIM data model and SSA input, add-on fields
 //! computed for them), `addon` (every field the built-in apps compute, as Records),
-//! `all` (every field and every add-on field, as Rows). The add-on fields are the
+//! `all` (every field and every add-on field, as Rows), `want=F1,F2…` (the named
+//! fields: what one add-on field costs, against `want=EventCode`). The add-on fields are the
 //! built-in apps' (`builtin/firedrill_windows` for these events), as a run computes
 //! them. With `--features bench-mimalloc` the benchmark
 //! runs with mimalloc as its global allocator (the library does not choose one).
@@ -130,7 +131,7 @@ fn want_for(mode: &str) -> Option<Want> {
         }
         "addon" => Want::of(firedrill_addons::builtin::get().outputs()),
         "all" => Want::everything(),
-        _ => return None,
+        m => Want::of(m.strip_prefix("want=")?.split(',')),
     })
 }
 

@@ -524,18 +524,10 @@ impl Applier {
         reader: &dyn Fn(&str) -> bool,
         matches: &dyn Fn(&Value) -> bool,
     ) -> bool {
-        let renamed = self.renames.get(sourcetype);
-        let applies = |t: &Target| match t {
-            Target::Sourcetype(x) => x == sourcetype || renamed == Some(x),
-            Target::SourcetypePattern(g) => {
-                g.is_match(sourcetype) || renamed.is_some_and(|r| g.is_match(r))
-            }
-            Target::Default | Target::Host(_) | Target::Source(_) => true,
-        };
         let settings: Vec<&Compiled> = self
             .stanzas
             .iter()
-            .filter(|s| applies(&s.target))
+            .filter(|s| self.may_apply(&s.target, Some(sourcetype)))
             .flat_map(|s| &s.settings)
             .collect();
         let mut walk = Walk {
@@ -602,10 +594,30 @@ impl Applier {
         ok
     }
 
-    /// Adds what the settings that produce wanted fields read.
-    pub(crate) fn expand(&self, want: &mut Want) {
+    /// Whether a stanza for `t` may apply to events of `sourcetype` (any when `None`):
+    /// its own stanzas and those of a sourcetype it is renamed to, and every host,
+    /// source and `[default]` stanza.
+    fn may_apply(&self, t: &Target, sourcetype: Option<&str>) -> bool {
+        let Some(st) = sourcetype else { return true };
+        let renamed = self.renames.get(st);
+        match t {
+            Target::Sourcetype(x) => x == st || renamed == Some(x),
+            Target::SourcetypePattern(g) => {
+                g.is_match(st) || renamed.is_some_and(|r| g.is_match(r))
+            }
+            Target::Default | Target::Host(_) | Target::Source(_) => true,
+        }
+    }
+
+    /// Adds what the settings that produce wanted fields read, on events of
+    /// `sourcetype` (any when `None`).
+    pub(crate) fn expand(&self, want: &mut Want, sourcetype: Option<&str>) {
         let mut add: Vec<&str> = Vec::new();
-        for s in &self.stanzas {
+        for s in self
+            .stanzas
+            .iter()
+            .filter(|s| self.may_apply(&s.target, sourcetype))
+        {
             for c in &s.settings {
                 let (outs, ins): (Option<Vec<&str>>, Vec<&str>) = match &c.action {
                     Action::Extract { source, extractor } => {

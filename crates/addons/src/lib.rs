@@ -184,8 +184,8 @@ impl AddOns {
 }
 
 impl firedrill_events::SearchTime for AddOns {
-    fn expand(&self, want: &mut Want) {
-        self.applier.expand(want);
+    fn expand(&self, want: &mut Want, sourcetype: Option<&str>) {
+        self.applier.expand(want, sourcetype);
         self.tagger.expand(want);
     }
     fn apply(&self, ev: &mut dyn FieldsMut, want: &Want) {

@@ -267,8 +267,35 @@ fn cleaned_names_are_wanted_through_their_transform() {
         "[t]\nREGEX = ip=(\\S+)\nFORMAT = src-ip::$1\nSOURCE_KEY = msg\n",
     );
     let mut want = Want::of(["src_ip"]);
-    a.expand(&mut want);
+    a.expand(&mut want, None);
     assert!(want.get("msg").is_some());
+}
+
+#[test]
+fn expand_for_a_sourcetype_reads_only_what_its_stanzas_read() {
+    let (_t, a) = load(
+        "[web]\nEXTRACT-d = dest=(?<acme_dest>\\S+) in acme_msg\n\
+         [win]\nEVAL-acme_dest = acme_host\n\
+         [old]\nrename = win\n\
+         [source::...sec]\nEVAL-acme_user = acme_account\n",
+        "",
+    );
+    // Which of the three inputs a want of the two outputs reads.
+    let expanded = |st: Option<&str>| {
+        let mut want = Want::of(["acme_dest", "acme_user"]);
+        a.expand(&mut want, st);
+        ["acme_msg", "acme_host", "acme_account"]
+            .into_iter()
+            .filter(|f| want.get(f).is_some())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert_eq!(expanded(None), "acme_msg acme_host acme_account");
+    assert_eq!(expanded(Some("web")), "acme_msg acme_account");
+    assert_eq!(expanded(Some("win")), "acme_host acme_account");
+    // A renamed sourcetype takes its target's stanzas.
+    assert_eq!(expanded(Some("old")), "acme_host acme_account");
+    assert_eq!(expanded(Some("other")), "acme_account");
 }
 
 #[test]
@@ -278,8 +305,8 @@ fn only_wanted_fields_are_computed_and_expand_adds_their_inputs() {
         "",
     );
     let mut want = Want::of(["bad", "sourcetype"]);
-    a.expand(&mut want);
-    a.expand(&mut want);
+    a.expand(&mut want, None);
+    a.expand(&mut want, None);
     assert!(
         want.get("status").is_some() && want.get("_raw").is_some(),
         "{:?}",

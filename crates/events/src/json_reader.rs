@@ -91,7 +91,9 @@ pub(crate) fn json_event<O: Out>(
         time,
         host,
         meta.source.clone().unwrap_or_default(),
-        meta.sourcetype.clone().unwrap_or_else(|| "_json".into()),
+        meta.sourcetype
+            .clone()
+            .unwrap_or_else(|| crate::Format::Json.default_sourcetype().into()),
     );
     out.set_ref(&meta_refs().raw, || {
         Value::Str(if kind == ITEM {

@@ -91,6 +91,21 @@ pub enum Format {
     Unknown,
 }
 
+impl Format {
+    /// How many formats there are (`Unknown` is the last).
+    pub(crate) const COUNT: usize = Format::Unknown as usize + 1;
+
+    /// The sourcetype its reader gives events when the metadata gives none.
+    pub(crate) fn default_sourcetype(self) -> &'static str {
+        match self {
+            Format::XmlWinEventLog | Format::Evtx => "XmlWinEventLog",
+            Format::Json => "_json",
+            Format::WinEventLog => "WinEventLog",
+            Format::Lines | Format::Text | Format::Unknown => "",
+        }
+    }
+}
+
 /// A region of the input that is not an event.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Skipped {
@@ -239,10 +254,20 @@ fn by_sourcetype(st: &str) -> Option<Format> {
 /// Readers need nothing more: what they derive fields from (`EventID` for
 /// `EventCode`, `Computer` for `host`) they read whether or not it is wanted.
 pub fn expand_want_with(want: &mut Want, knowledge: Option<&dyn SearchTime>) {
+    expand_want_for(want, knowledge, None)
+}
+
+/// [`expand_want_with`] for events of one sourcetype (as the reader gives it: the
+/// settings of other sourcetypes' stanzas are left out), or of any (`None`).
+pub fn expand_want_for(
+    want: &mut Want,
+    knowledge: Option<&dyn SearchTime>,
+    sourcetype: Option<&str>,
+) {
     loop {
         let before = want.len();
         match knowledge {
-            Some(k) => k.expand(want),
+            Some(k) => k.expand(want, sourcetype),
             None => return,
         }
         if want.len() == before || want.all {
@@ -255,8 +280,9 @@ pub fn expand_want_with(want: &mut Want, knowledge: Option<&dyn SearchTime>) {
 /// built-in apps and a user's, compiled by `firedrill-addons`), applied to each
 /// event after the reader, on both reading paths.
 pub trait SearchTime: Send + Sync + fmt::Debug {
-    /// Adds to `want` what computing its fields reads (one step; the caller repeats).
-    fn expand(&self, want: &mut Want);
+    /// Adds to `want` what computing its fields reads on events of `sourcetype` (any
+    /// when `None`), one step; the caller repeats.
+    fn expand(&self, want: &mut Want, sourcetype: Option<&str>);
     /// Computes on `ev` the fields `want` names (every field when `want.all`).
     fn apply(&self, ev: &mut dyn FieldsMut, want: &Want);
     /// The data models the knowledge defines (Splunk's data model JSON).

@@ -159,7 +159,9 @@ pub(crate) fn line_event<O: Out>(bytes: &[u8], kind: u8, meta: &SourceMeta, out:
         audit_time(line).unwrap_or(0.0),
         meta.host.clone().unwrap_or_default(),
         meta.source.clone().unwrap_or_default(),
-        meta.sourcetype.clone().unwrap_or_default(),
+        meta.sourcetype
+            .clone()
+            .unwrap_or_else(|| crate::Format::Lines.default_sourcetype().into()),
     );
     out.set_ref(&meta_refs().raw, || Value::str(line));
     if kv {
@@ -352,7 +354,7 @@ pub(crate) fn classic_event<O: Out>(bytes: &[u8], meta: &SourceMeta, out: &mut O
     let sourcetype = meta
         .sourcetype
         .clone()
-        .unwrap_or_else(|| "WinEventLog".into());
+        .unwrap_or_else(|| crate::Format::WinEventLog.default_sourcetype().into());
     set_meta(out, time, host, source, sourcetype);
     out.set_ref(&meta_refs().raw, || Value::str(raw));
     let mut set = |name: &str, v: &dyn Fn() -> Value| {

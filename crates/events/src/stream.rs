@@ -195,9 +195,36 @@ enum Mode {
     Rows,
 }
 
+/// The reading mode for each format a stream meets, made on first use: the fields
+/// add-ons read depend on the events' sourcetype, which is the format's own when
+/// the metadata gives none.
+struct Modes {
+    want: Arc<Want>,
+    slots: [std::sync::OnceLock<Mode>; Format::COUNT],
+}
+
+impl Modes {
+    fn new(want: Arc<Want>) -> Modes {
+        Modes {
+            want,
+            slots: std::array::from_fn(|_| std::sync::OnceLock::new()),
+        }
+    }
+
+    fn get(&self, format: Format, meta: &SourceMeta, knowledge: Option<&dyn SearchTime>) -> &Mode {
+        self.slots[format as usize].get_or_init(|| {
+            let st = meta
+                .sourcetype
+                .as_deref()
+                .unwrap_or(format.default_sourcetype());
+            mode_for(&self.want, knowledge, st)
+        })
+    }
+}
+
 struct Ctx {
     meta: SourceMeta,
-    mode: Mode,
+    modes: Modes,
     event_codes: Option<Arc<std::collections::HashSet<String>>>,
     need: Option<Arc<firedrill_value::Need>>,
     batch: u64,
@@ -368,12 +395,12 @@ fn open_input(
     Ok(s)
 }
 
-fn mode_for(want: &Want, knowledge: Option<&dyn SearchTime>) -> Mode {
+fn mode_for(want: &Want, knowledge: Option<&dyn SearchTime>, sourcetype: &str) -> Mode {
     if want.all {
         return Mode::Rows;
     }
     let mut need = want.clone();
-    crate::expand_want_with(&mut need, knowledge);
+    crate::expand_want_for(&mut need, knowledge, Some(sourcetype));
     let m = meta_refs();
     let always = [m.time.sym, m.host.sym, m.source.sym, m.sourcetype.sym];
     let dropped: Vec<Sym> = need
@@ -415,7 +442,7 @@ fn parse_one(
             return Ok(Evt::Filtered);
         }
     }
-    match &ctx.mode {
+    match ctx.modes.get(format, &ctx.meta, ctx.knowledge.as_deref()) {
         Mode::Records { names, need, drop } => {
             let mut o = EvOut::new(ev, names);
             parse_into(format, bytes, kind, &ctx.meta, &mut o)?;
@@ -510,7 +537,7 @@ impl Stream {
             name,
             ctx: Ctx {
                 meta: meta.clone(),
-                mode: mode_for(&opts.want, opts.knowledge.as_deref()),
+                modes: Modes::new(opts.want.clone()),
                 event_codes: opts.event_codes.clone(),
                 need: opts.need.clone(),
                 batch: opts.batch_bytes.max(1) as u64,

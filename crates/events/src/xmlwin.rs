@@ -908,10 +908,11 @@ impl<'t, 'o, O: Out> Handler<'t, 'o, O> {
             Some(s) => s.clone(),
             None => format!("XmlWinEventLog:{channel}"),
         };
-        let sourcetype = meta
-            .sourcetype
-            .clone()
-            .unwrap_or_else(|| "XmlWinEventLog".to_string());
+        let sourcetype = meta.sourcetype.clone().unwrap_or_else(|| {
+            crate::Format::XmlWinEventLog
+                .default_sourcetype()
+                .to_string()
+        });
         let host = match &meta.host {
             Some(h) => h.clone(),
             None => firsts.computer.as_deref().unwrap_or("").to_string(),

@@ -223,7 +223,7 @@ impl CExpr {
                     .collect::<Result<Vec<_>, _>>()?;
                 Cow::Owned(Value::multi(vs))
             }
-            CExpr::Call(c) => Cow::Owned(funcs::call(c, row)?),
+            CExpr::Call(c) => funcs::call_cow(c, row)?,
             CExpr::Unary(op, inner) => {
                 let v = inner.eval(row)?;
                 Cow::Owned(match op {

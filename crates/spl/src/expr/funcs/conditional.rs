@@ -1,14 +1,15 @@
 //! Comparison, conditional and informational functions (Search Reference:
 //! "Comparison and Conditional functions", "Informational functions").
 
-use super::{lazy, strict, Args, FnDef, MANY};
+use super::{lazy, pass, strict, Args, FnDef, MANY};
 use crate::expr::{compare, like, truth, CExpr, Call, EvalError, NAN_TEXT};
 use firedrill_value::{parse_number, Fields, Value};
+use std::borrow::Cow;
 
 pub(super) const FUNCS: &[FnDef] = &[
-    lazy("if", 3, 3, if_),
-    lazy("case", 2, MANY, case),
-    lazy("coalesce", 1, MANY, coalesce),
+    pass("if", 3, 3, if_),
+    pass("case", 2, MANY, case),
+    pass("coalesce", 1, MANY, coalesce),
     lazy("validate", 2, MANY, validate),
     // `searchmatch("…")`: whether the event matches the search, as `search` would.
     lazy("searchmatch", 1, 1, |call, row| {
@@ -39,46 +40,48 @@ pub(super) const FUNCS: &[FnDef] = &[
         Ok(Value::Bool(matches!(a.v(0), Value::Bool(_))))
     }),
     strict("typeof", 1, 1, typeof_),
-    strict("nullif", 2, 2, nullif),
+    pass("nullif", 2, 2, nullif),
     lazy("in", 1, MANY, in_),
     strict("like", 2, 2, like_),
     strict("match", 2, 2, match_).regex(1),
     strict("match_regex", 2, 2, match_).regex(1),
 ];
 
-fn if_(c: &Call, row: &dyn Fields) -> Result<Value, EvalError> {
+const NULL: Cow<'static, Value> = Cow::Owned(Value::Null);
+
+fn if_<'a>(c: &'a Call, row: &'a dyn Fields) -> Result<Cow<'a, Value>, EvalError> {
     let cond = truth(&*c.args[0].eval(row)?) == Some(true);
-    c.args[if cond { 1 } else { 2 }].value(row)
+    c.args[if cond { 1 } else { 2 }].eval(row)
 }
 
-fn case(c: &Call, row: &dyn Fields) -> Result<Value, EvalError> {
+fn case<'a>(c: &'a Call, row: &'a dyn Fields) -> Result<Cow<'a, Value>, EvalError> {
     if let Some(s) = &c.switch {
         let v = row.get(s.key());
         // An absent dotted name may be a path into a map: tested in turn.
         if v.is_some() || !s.key().name.contains('.') {
             match s.arm(v) {
-                Some(Some(i)) => return c.args[2 * i + 1].value(row),
-                Some(None) => return Ok(Value::Null),
+                Some(Some(i)) => return c.args[2 * i + 1].eval(row),
+                Some(None) => return Ok(NULL),
                 None => {}
             }
         }
     }
     for pair in c.args.chunks(2) {
         if pair.len() == 2 && truth(&*pair[0].eval(row)?) == Some(true) {
-            return pair[1].value(row);
+            return pair[1].eval(row);
         }
     }
-    Ok(Value::Null)
+    Ok(NULL)
 }
 
-fn coalesce(c: &Call, row: &dyn Fields) -> Result<Value, EvalError> {
+fn coalesce<'a>(c: &'a Call, row: &'a dyn Fields) -> Result<Cow<'a, Value>, EvalError> {
     for a in &c.args {
         let v = a.eval(row)?;
         if !v.is_null() {
-            return Ok(v.into_owned());
+            return Ok(v);
         }
     }
-    Ok(Value::Null)
+    Ok(NULL)
 }
 
 fn validate(c: &Call, row: &dyn Fields) -> Result<Value, EvalError> {
@@ -114,11 +117,12 @@ fn typeof_(a: &Args<'_>) -> Result<Value, EvalError> {
     }))
 }
 
-fn nullif(a: &Args<'_>) -> Result<Value, EvalError> {
-    if compare(a.v(0), a.v(1)) == Some(std::cmp::Ordering::Equal) {
-        Ok(Value::Null)
+fn nullif<'a>(c: &'a Call, row: &'a dyn Fields) -> Result<Cow<'a, Value>, EvalError> {
+    let (a, b) = (c.args[0].eval(row)?, c.args[1].eval(row)?);
+    if compare(&a, &b) == Some(std::cmp::Ordering::Equal) {
+        Ok(NULL)
     } else {
-        Ok(a.v(0).clone())
+        Ok(a)
     }
 }
 

@@ -28,6 +28,9 @@ pub enum Imp {
     /// The function evaluates its own arguments (`if`, `case`, `coalesce`,
     /// `mvmap`…), so only what Splunk evaluates is evaluated.
     Lazy(fn(&Call, &dyn Fields) -> Result<Value, EvalError>),
+    /// Lazy, and the value is one of the arguments' (`if`, `case`, `coalesce`,
+    /// `nullif`): borrowed from the row when it is a field's, not copied.
+    Pass(for<'a> fn(&'a Call, &'a dyn Fields) -> Result<Cow<'a, Value>, EvalError>),
 }
 
 /// A compile-time check of a call's arguments; the error says what is wrong.
@@ -93,6 +96,23 @@ pub const fn lazy(
     }
 }
 
+/// A row whose value is one of its arguments' (see [`Imp::Pass`]).
+pub const fn pass(
+    name: &'static str,
+    min: usize,
+    max: usize,
+    f: for<'a> fn(&'a Call, &'a dyn Fields) -> Result<Cow<'a, Value>, EvalError>,
+) -> FnDef {
+    FnDef {
+        name,
+        min,
+        max,
+        imp: Imp::Pass(f),
+        regex_arg: None,
+        check: None,
+    }
+}
+
 impl FnDef {
     /// Marks argument `i` as a regular expression.
     pub const fn regex(mut self, i: usize) -> FnDef {
@@ -146,16 +166,22 @@ pub fn names() -> Vec<&'static str> {
 
 /// Runs a compiled call.
 pub fn call(c: &Call, row: &dyn Fields) -> Result<Value, EvalError> {
-    match c.def.imp {
-        Imp::Lazy(f) => f(c, row),
+    call_cow(c, row).map(Cow::into_owned)
+}
+
+/// [`call`], borrowing the value from the row when the function passes on a field's.
+pub fn call_cow<'a>(c: &'a Call, row: &'a dyn Fields) -> Result<Cow<'a, Value>, EvalError> {
+    Ok(Cow::Owned(match c.def.imp {
+        Imp::Pass(f) => return f(c, row),
+        Imp::Lazy(f) => f(c, row)?,
         Imp::Strict(f) => {
             let mut vals = ArgVals::new();
             for a in &c.args {
                 vals.push(a.eval(row)?);
             }
-            f(&Args { vals, call: c })
+            f(&Args { vals, call: c })?
         }
-    }
+    }))
 }
 
 /// Evaluated arguments, kept inline for the usual few (no allocation per call).
